@@ -1,0 +1,213 @@
+"""The house style for figures, and the one helper that saves them.
+
+Every figure in the report is saved by :func:`save_figure`: PNG at 300 dpi and SVG,
+written atomically, stamped "Synthetic data" when made from synthetic data, and entered
+in a manifest (figure id, caption, notebook, site, data fingerprint, paths) that the
+runner merges into ``figures/manifest.csv`` for the report.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from srim_analysis import atomic
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+#: Okabe-Ito palette: distinguishable with the common forms of colour-blindness.
+PALETTE: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+HIGHLIGHT = "#D55E00"
+MUTED = "#8C8C8C"
+#: Diverging colours for ordered scales, negative to positive (colour-blind safe, from
+#: ColorBrewer's PuOr); the middle one is the neutral category.
+DIVERGING_5: tuple[str, ...] = ("#B35806", "#F1A340", "#D9D9D9", "#998EC3", "#542788")
+#: Sequential colour map for heatmaps of counts and memberships.
+SEQUENTIAL_CMAP = "viridis"
+
+FULL_WIDTH_IN = 7.5
+HALF_WIDTH_IN = 3.6
+SYNTHETIC_STAMP = "Synthetic data"
+
+_STYLE = {
+    "figure.dpi": 100,
+    "savefig.dpi": 300,
+    "savefig.bbox": "tight",
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 9,
+    "legend.frameon": False,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#E5E5E5",
+    "grid.linewidth": 0.6,
+    "axes.axisbelow": True,
+    "svg.fonttype": "none",
+    "svg.hashsalt": "srim",
+}
+
+
+def use_house_style() -> None:
+    """Apply the house style to matplotlib (and seaborn) globally; returns nothing."""
+    import matplotlib as mpl
+    from cycler import cycler
+
+    mpl.rcParams.update(_STYLE)
+    mpl.rcParams["axes.prop_cycle"] = cycler(color=list(PALETTE))
+
+
+def new_figure(
+    width: str | float = "full", height: float | None = None, nrows: int = 1, ncols: int = 1
+) -> tuple[Figure, Axes]:
+    """Return a new (figure, axes) pair in the house style at report size."""
+    import matplotlib.pyplot as plt
+
+    use_house_style()
+    w = {"full": FULL_WIDTH_IN, "half": HALF_WIDTH_IN}.get(width, width)  # type: ignore[arg-type]
+    h = height if height is not None else float(w) * 0.6
+    fig, ax = plt.subplots(nrows, ncols, figsize=(float(w), h), layout="constrained")
+    return fig, ax
+
+
+def site_title(text: str, site_label: str) -> str:
+    """Return a figure title that says what it shows and for which site."""
+    return f"{text} — {site_label}"
+
+
+@dataclass(frozen=True)
+class FigureRecord:
+    """One manifest row: what a saved figure is and where it came from."""
+
+    figure_id: str
+    caption: str
+    notebook: str
+    site: str
+    data_fingerprint: str
+    synthetic: bool
+    png: str
+    svg: str
+
+
+MANIFEST_FIELDS: tuple[str, ...] = tuple(FigureRecord.__dataclass_fields__)
+_ID = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
+
+
+def save_figure(
+    fig: Figure,
+    figure_id: str,
+    caption: str,
+    *,
+    notebook: str,
+    site: str,
+    data_fingerprint: str,
+    figures_dir: str | Path,
+    synthetic: bool,
+    close: bool = True,
+) -> FigureRecord:
+    """Save ``fig`` as PNG (300 dpi) and SVG and record it in the run's manifest."""
+    if not _ID.match(figure_id):
+        raise ValueError(f"figure id {figure_id!r} must be lower case letters, digits, '-' or '_'")
+    if not caption.strip():
+        raise ValueError(f"figure {figure_id!r} needs a caption")
+    out_dir = Path(figures_dir) / site
+    if synthetic and not any(t.get_text() == SYNTHETIC_STAMP for t in fig.texts):
+        fig.text(
+            0.995,
+            0.005,
+            SYNTHETIC_STAMP,
+            ha="right",
+            va="bottom",
+            fontsize=8,
+            color=MUTED,
+            style="italic",
+        )
+    paths = {}
+    for ext in ("png", "svg"):
+        buf = io.BytesIO()
+        fig.savefig(
+            buf,
+            format=ext,
+            dpi=300,
+            bbox_inches="tight",
+            metadata={"Date": None} if ext == "svg" else {"Software": None},
+        )
+        target = out_dir / f"{notebook}__{figure_id}.{ext}"
+        atomic.write_bytes(target, buf.getvalue())
+        paths[ext] = target
+    record = FigureRecord(
+        figure_id=figure_id,
+        caption=caption,
+        notebook=notebook,
+        site=site,
+        data_fingerprint=data_fingerprint,
+        synthetic=synthetic,
+        png=paths["png"].relative_to(Path(figures_dir)).as_posix(),
+        svg=paths["svg"].relative_to(Path(figures_dir)).as_posix(),
+    )
+    _append_fragment(Path(figures_dir), record)
+    if close:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+    return record
+
+
+def _fragment_path(figures_dir: Path, site: str, notebook: str) -> Path:
+    return figures_dir / site / f".manifest__{notebook}.json"
+
+
+def _append_fragment(figures_dir: Path, record: FigureRecord) -> None:
+    path = _fragment_path(figures_dir, record.site, record.notebook)
+    records = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+    records = [r for r in records if r["figure_id"] != record.figure_id] + [asdict(record)]
+    atomic.write_text(path, json.dumps(records, indent=1))
+
+
+def reset_fragment(figures_dir: str | Path, site: str, notebook: str) -> None:
+    """Forget the figures recorded for one notebook and site (at the start of its run)."""
+    path = _fragment_path(Path(figures_dir), site, notebook)
+    path.unlink(missing_ok=True)
+
+
+def read_manifest(figures_dir: str | Path) -> list[FigureRecord]:
+    """Return every figure recorded under ``figures_dir``, sorted by site, notebook, id."""
+    records: list[FigureRecord] = []
+    for frag in sorted(Path(figures_dir).glob("*/.manifest__*.json")):
+        records += [FigureRecord(**r) for r in json.loads(frag.read_text(encoding="utf-8"))]
+    return sorted(records, key=lambda r: (r.site, r.notebook, r.figure_id))
+
+
+def write_manifest(figures_dir: str | Path, records: Iterable[FigureRecord] | None = None) -> Path:
+    """Write ``figures/manifest.csv`` from the per-run records and return its path."""
+    figures_dir = Path(figures_dir)
+    rows = list(records) if records is not None else read_manifest(figures_dir)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(MANIFEST_FIELDS), lineterminator="\n")
+    writer.writeheader()
+    for r in rows:
+        writer.writerow(asdict(r))
+    return atomic.write_text(figures_dir / "manifest.csv", buf.getvalue())

@@ -1,0 +1,156 @@
+"""What a notebook publishes: tables and figures, made safe and recorded, in one place.
+
+A notebook starts with :func:`start`, which loads and validates the study, applies the
+house style and returns a :class:`Report`. Everything the notebook publishes goes through
+it: :meth:`Report.table` applies small-cell suppression and writes the table as CSV under
+``reports/<site>/tables/``; :meth:`Report.figure` saves the figure through the one figure
+helper and records it in the manifest.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from srim_analysis import atomic, figures, paths
+from srim_analysis.loading import Study, load_study, tables_present
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+ALL_SITES = "all"
+
+
+def resolve(path: str | Path) -> Path:
+    """Return ``path`` as an absolute path, relative paths taken from the project root."""
+    p = Path(path)
+    return p if p.is_absolute() else paths.ROOT / p
+
+
+@dataclass
+class Report:
+    """One notebook run for one site: the study and where its outputs go."""
+
+    notebook: str
+    site: str
+    study: Study
+    reports_dir: Path
+    figures_dir: Path
+    min_cell: int
+    published: list[Path] = field(default_factory=list)
+
+    @property
+    def site_label(self) -> str:
+        """Return the site's display name, or 'All sites'."""
+        return self.study.site_label(self.site)
+
+    @property
+    def tables_dir(self) -> Path:
+        """Return the folder this run's tables are written to."""
+        return self.reports_dir / self.site / "tables"
+
+    def title(self, text: str) -> str:
+        """Return a figure title naming what it shows and the site."""
+        return figures.site_title(text, self.site_label)
+
+    def figure(self, fig: Figure, figure_id: str, caption: str) -> figures.FigureRecord:
+        """Save a figure (PNG and SVG) with its caption and return its manifest record."""
+        return figures.save_figure(
+            fig,
+            figure_id,
+            caption,
+            notebook=self.notebook,
+            site=self.site,
+            data_fingerprint=self.study.fingerprint,
+            figures_dir=self.figures_dir,
+            synthetic=self.study.synthetic,
+            close=False,
+        )
+
+    def table(
+        self,
+        frame: pd.DataFrame,
+        name: str,
+        caption: str,
+        count_columns: Sequence[str] | None = None,
+        depends: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> pd.DataFrame:
+        """Suppress small cells, write the table as CSV, and return the published table."""
+        from srim_analysis import disclosure
+
+        published = disclosure.publishable(
+            frame, self.min_cell, count_columns=count_columns, depends=depends
+        )
+        note = disclosure.suppression_note(self.min_cell)
+        buf = io.StringIO()
+        buf.write(f"# {caption}\n# {note}\n")
+        if self.study.synthetic:
+            buf.write("# SYNTHETIC DATA: made from the shipped synthetic study, not real data.\n")
+        published.to_csv(buf, index=False, lineterminator="\n")
+        path = self.tables_dir / f"{self.notebook}__{name}.csv"
+        atomic.write_text(path, buf.getvalue())
+        self.published.append(path)
+        published.attrs["caption"] = caption
+        published.attrs["note"] = note
+        return published
+
+    def show(self, frame: pd.DataFrame) -> object:
+        """Return a display object: the table with its caption and suppression note."""
+        from IPython.display import HTML
+
+        caption = frame.attrs.get("caption", "")
+        note = frame.attrs.get("note", "")
+        html = frame.to_html(index=False, na_rep="", border=0, classes="srim-table")
+        return HTML(f"<p><b>{caption}</b></p>{html}<p><small>{note}</small></p>")
+
+
+def read_published(path: str | Path) -> pd.DataFrame:
+    """Return a table written by :meth:`Report.table` (its comment lines skipped)."""
+    text = Path(path).read_text(encoding="utf-8")
+    body = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("#"))
+    return pd.read_csv(io.StringIO(body), dtype=object, keep_default_na=False)
+
+
+def start(
+    notebook: str,
+    site: str = ALL_SITES,
+    data_dir: str | Path = "data/synthetic",
+    reports_dir: str | Path = "reports",
+    figures_dir: str | Path = "figures",
+    min_cell: int = 5,
+    tables: Sequence[str] | None = None,
+    optional: Sequence[str] = (),
+) -> Report:
+    """Load the study for one notebook run and return the :class:`Report` it publishes to.
+
+    ``tables`` are required (a plain error names any that are missing); ``optional`` tables
+    are loaded when the folder has them, and the notebook skips what needs them otherwise.
+    """
+    folder = resolve(data_dir)
+    if tables is not None:
+        present = set(tables_present(folder)) if folder.is_dir() else set()
+        tables = [*tables, *(t for t in optional if t in present and t not in tables)]
+    study = load_study(folder, tables=tables)
+    if site != ALL_SITES and site not in study.site_ids():
+        raise ValueError(
+            f"Unknown site {site!r}. The sites in {data_dir} are: "
+            f"{', '.join(study.site_ids())} (or 'all')."
+        )
+    if min_cell < 1:
+        raise ValueError("min_cell must be at least 1 (the default is 5)")
+    figures.use_house_style()
+    report = Report(
+        notebook=notebook,
+        site=site,
+        study=study,
+        reports_dir=resolve(reports_dir),
+        figures_dir=resolve(figures_dir),
+        min_cell=min_cell,
+    )
+    figures.reset_fragment(report.figures_dir, site, notebook)
+    return report
