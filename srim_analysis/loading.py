@@ -175,7 +175,13 @@ def _read_csv(path: Path, problems: list[Problem]) -> tuple[pd.DataFrame, int] |
             )
         )
         return None
-    frame = pd.read_csv(io.StringIO(body), dtype=str, keep_default_na=False, na_filter=False)
+    frame = pd.read_csv(
+        io.StringIO(body),
+        dtype=str,
+        keep_default_na=False,
+        na_filter=False,
+        skip_blank_lines=False,
+    )
     return frame, skipped
 
 
@@ -292,9 +298,37 @@ def _read_raw(folder: Path, spec: TableSpec, problems: list[Problem]) -> _RawTab
             )
     frame = frame.replace({"": pd.NA}).map(lambda v: v.strip() if isinstance(v, str) else v)
     frame = frame.replace({"": pd.NA})
-    frame.index = pd.RangeIndex(len(frame))
     rows = pd.Series(range(first_row, first_row + len(frame)), index=frame.index)
+    blank = frame.isna().all(axis=1)
+    if blank.any():
+        problems.append(
+            Problem(
+                file,
+                None,
+                None,
+                None,
+                f"{int(blank.sum())} blank row(s) "
+                "skipped (rows " + _ranges(rows[blank].tolist()) + ")",
+                "note",
+            )
+        )
+        frame, rows = frame[~blank], rows[~blank]
+    frame.index = pd.RangeIndex(len(frame))
+    rows.index = frame.index
     return _RawTable(spec.name, file, frame, rows, excel)
+
+
+def _ranges(numbers: list[int]) -> str:
+    """Return row numbers as compact ranges, e.g. '2-5, 9'."""
+    out: list[str] = []
+    for n in numbers:
+        if out and "-" not in out[-1].split(", ")[-1] and int(out[-1]) == n - 1:
+            out[-1] = f"{out[-1]}-{n}"
+        elif out and "-" in out[-1] and int(out[-1].split("-")[1]) == n - 1:
+            out[-1] = f"{out[-1].split('-')[0]}-{n}"
+        else:
+            out.append(str(n))
+    return ", ".join(out)
 
 
 # ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ helper and records it in the manifest.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -98,6 +98,31 @@ class Report:
         published.attrs["caption"] = caption
         published.attrs["note"] = note
         return published
+
+    def banner(self) -> object:
+        """Return a display object naming the site, the data and, if so, that it is synthetic."""
+        from IPython.display import HTML
+
+        kind = (
+            '<b style="color:#D55E00">SYNTHETIC DATA</b>: made up for testing and '
+            "training; not real people, places or cases."
+            if self.study.synthetic
+            else "<b>Real study data</b>: outputs are for the research team until checked."
+        )
+        return HTML(
+            f"<p>{kind}<br>Site: <b>{self.site_label}</b>. Data: {self.study.name} "
+            f"(fingerprint {self.study.fingerprint}). Small-cell threshold: {self.min_cell}.</p>"
+        )
+
+    def show_if(self, table: str, make: Callable[[], pd.DataFrame]) -> object:
+        """Return ``make()`` for display if the study has ``table``, else a note saying why not."""
+        from IPython.display import Markdown
+
+        if table not in self.study.tables:
+            return Markdown(
+                f"*This study folder has no `{table}` table, so this section is skipped.*"
+            )
+        return self.show(make())
 
     def show(self, frame: pd.DataFrame) -> object:
         """Return a display object: the table with its caption and suppression note."""

@@ -607,9 +607,9 @@ FATHER_OUTCOMES: tuple[str, ...] = (
 # ---------------------------------------------------------------------------
 
 _DTYPES: dict[str, object] = {
-    "id": str,
-    "text": str,
-    "category": str,
+    "id": None,
+    "text": None,
+    "category": None,
     "integer": "Int64",
     "number": "Float64",
     "binary": "Int64",

@@ -363,7 +363,7 @@ class StudyShape:
     interviews_per_site: int = 12
     focus_groups_per_site: int = 2
     documents_per_site: int = 7
-    segments_per_interview: int = 9
+    segments_per_interview: int = 18
     target_codings: int | None = None  # national scale: add sources until reached
 
 
@@ -452,7 +452,7 @@ def _dates(rng: np.random.Generator, n: int, start: str, end: str) -> pd.Series:
     days = rng.integers(0, (hi - lo).days + 1, n)
     d = lo + pd.to_timedelta(days, unit="D")
     # move weekend dates to the Monday after
-    d = d + pd.to_timedelta((7 - d.dayofweek) % 7 * (d.dayofweek >= 5), unit="D")
+    d = d + pd.to_timedelta((7 - d.day_of_week) % 7 * (d.day_of_week >= 5), unit="D")
     return pd.Series(d)
 
 

@@ -1,0 +1,134 @@
+"""The ``srim`` command: one entry point for every task a researcher runs from a terminal.
+
+srim run            run the notebooks for every site (the engine behind `make report`)
+srim validate DIR   check a study folder against the data contract
+srim template DIR   write a blank study folder (CSVs and an Excel workbook)
+srim synth          regenerate the shipped synthetic study
+srim import-qda F   convert a REFI-QDA, QualCoder or Taguette project into study tables
+srim dictionary     regenerate docs/data-dictionary.md from the schemas
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from srim_analysis import __version__
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from srim_analysis.loading import read_marker, validate_study
+
+    folder = Path(args.folder)
+    report, tables = validate_study(folder)
+    try:
+        kind = read_marker(folder)["kind"]
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"Study folder: {folder} ({kind} data)")
+    print(f"Tables found: {', '.join(f'{k} ({len(v):,} rows)' for k, v in tables.items())}")
+    frame = report.to_frame()
+    if len(frame):
+        with_rows = frame.fillna({"column": "", "value": ""})
+        print(with_rows.to_string(index=False, max_colwidth=70))
+    print(report.summary())
+    if args.csv:
+        frame.to_csv(args.csv, index=False)
+        print(f"Problems written to {args.csv}")
+    if args.rejected:
+        out = Path(args.rejected)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, rows in report.rejected.items():
+            rows.to_csv(out / f"{name}.rejected.csv", index=False)
+        print(f"Rejected rows written to {out}/")
+    return 0 if report.ok else 1
+
+
+def _template(args: argparse.Namespace) -> int:
+    from srim_analysis.template import write_template
+
+    written = write_template(args.folder, kind=args.kind)
+    print(f"Wrote a blank study folder in {args.folder}: {len(written)} files.")
+    return 0
+
+
+def _synth(args: argparse.Namespace) -> int:
+    from srim_analysis import paths, synthetic
+
+    out = Path(args.out) if args.out else paths.SYNTHETIC_DIR
+    folder = synthetic.write_study(out, seed=args.seed, scale=args.scale)
+    print(f"Wrote the synthetic study ({args.scale}, seed {args.seed}) to {folder}")
+    return 0
+
+
+def _dictionary(args: argparse.Namespace) -> int:
+    from srim_analysis import atomic, paths
+    from srim_analysis.schemas import data_dictionary_markdown
+
+    out = Path(args.out) if args.out else paths.DOCS_DIR / "data-dictionary.md"
+    atomic.write_text(out, data_dictionary_markdown())
+    print(f"Wrote {out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``srim`` command."""
+    parser = argparse.ArgumentParser(
+        prog="srim", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"srim-analysis {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check a study folder against the data contract")
+    p.add_argument("folder", help="study folder (CSV files or an Excel workbook)")
+    p.add_argument("--csv", help="also write the problems to this CSV file")
+    p.add_argument("--rejected", help="write the rejected rows of each table to this folder")
+    p.set_defaults(func=_validate)
+
+    p = sub.add_parser("template", help="write a blank study folder for a new site team")
+    p.add_argument("folder")
+    p.add_argument("--kind", choices=["real", "synthetic"], default="real")
+    p.set_defaults(func=_template)
+
+    p = sub.add_parser("synth", help="generate the synthetic study")
+    p.add_argument("--out", help="folder (default data/synthetic)")
+    p.add_argument("--seed", type=int, default=20240701)
+    p.add_argument("--scale", choices=["study", "national"], default="study")
+    p.set_defaults(func=_synth)
+
+    p = sub.add_parser("dictionary", help="regenerate docs/data-dictionary.md")
+    p.add_argument("--out")
+    p.set_defaults(func=_dictionary)
+
+    # these two have parsers of their own; the rest of the line is passed through
+    sub.add_parser("run", help="run the notebooks (see `srim run --help`)", add_help=False)
+    sub.add_parser(
+        "import-qda", help="import coded data (see `srim import-qda --help`)", add_help=False
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``srim`` command and return its exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "run":
+        from srim_analysis import runner
+
+        return runner.cli(argv[1:])
+    if argv and argv[0] == "import-qda":
+        from srim_analysis import qda_import
+
+        return qda_import.cli(argv[1:])
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    return int(args.func(args))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
