@@ -119,9 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return runner.cli(argv[1:])
     if argv and argv[0] == "import-qda":
-        from srim_analysis import qda_import
+        from srim_analysis.qda import cli as import_qda
 
-        return qda_import.cli(argv[1:])
+        return import_qda(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
