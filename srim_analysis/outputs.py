@@ -79,10 +79,19 @@ class Report:
         caption: str,
         count_columns: Sequence[str] | None = None,
         depends: Mapping[str, tuple[str, ...]] | None = None,
+        not_counts: Sequence[str] = (),
     ) -> pd.DataFrame:
-        """Suppress small cells, write the table as CSV, and return the published table."""
+        """Suppress small cells, write the table as CSV, and return the published table.
+
+        Count columns are found by name (``n``, ``n_*``, ``*_n``, ``count``, ``cases``,
+        ``participants``, ``respondents``, ``segments``) or given in ``count_columns``. Any
+        other column of whole numbers must be declared in ``not_counts`` (a grade, a year, a
+        feature level): an undeclared one is refused, so no count is published unsuppressed
+        by accident.
+        """
         from srim_analysis import disclosure
 
+        _refuse_undeclared_counts(frame, count_columns, not_counts)
         published = disclosure.publishable(
             frame, self.min_cell, count_columns=count_columns, depends=depends
         )
@@ -132,6 +141,30 @@ class Report:
         note = frame.attrs.get("note", "")
         html = frame.to_html(index=False, na_rep="", border=0, classes="srim-table")
         return HTML(f"<p><b>{caption}</b></p>{html}<p><small>{note}</small></p>")
+
+
+def _refuse_undeclared_counts(
+    frame: pd.DataFrame, count_columns: Sequence[str] | None, not_counts: Sequence[str]
+) -> None:
+    from srim_analysis import disclosure
+
+    counts = set(disclosure.count_columns_of(frame, count_columns))
+    undeclared = []
+    for col in frame.columns:
+        if col in counts or col in not_counts:
+            continue
+        s = frame[col]
+        if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
+            continue
+        values = s.dropna()
+        if len(values) and (values == values.round()).all():
+            undeclared.append(col)
+    if undeclared:
+        raise ValueError(
+            f"Columns {undeclared} hold whole numbers but are not named as counts. If they "
+            "are counts, name them n_* or pass count_columns=[...] so they are suppressed; "
+            "if not (a grade, a year, a level), pass not_counts=[...]."
+        )
 
 
 def read_published(path: str | Path) -> pd.DataFrame:

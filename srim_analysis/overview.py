@@ -99,7 +99,9 @@ def survey_by_site(study: Study) -> pd.DataFrame:
     table = pd.crosstab(
         resp["site_id"], resp["agency"].map(AGENCIES), margins=True, margins_name="Total"
     )
-    return table.rename_axis(index="site_id", columns=None).reset_index()
+    out = table.rename_axis(index="site_id", columns=None).reset_index()
+    out.attrs["count_columns"] = [c for c in out.columns if c != "site_id"]
+    return out
 
 
 def segments_by_source(study: Study, site: str = ALL) -> pd.DataFrame:
