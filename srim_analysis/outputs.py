@@ -80,18 +80,21 @@ class Report:
         count_columns: Sequence[str] | None = None,
         depends: Mapping[str, tuple[str, ...]] | None = None,
         not_counts: Sequence[str] = (),
+        decimals: int = 3,
     ) -> pd.DataFrame:
         """Suppress small cells, write the table as CSV, and return the published table.
 
         Count columns are found by name (``n``, ``n_*``, ``*_n``, ``count``, ``cases``,
         ``participants``, ``respondents``, ``segments``) or given in ``count_columns``. Any
-        other column of whole numbers must be declared in ``not_counts`` (a grade, a year, a
+        other integer column must be declared in ``not_counts`` (a grade, a year, a
         feature level): an undeclared one is refused, so no count is published unsuppressed
-        by accident.
+        by accident. Decimal numbers are rounded to ``decimals`` places.
         """
         from srim_analysis import disclosure
 
         _refuse_undeclared_counts(frame, count_columns, not_counts)
+        floats = frame.select_dtypes("floating").columns
+        frame = frame.assign(**{c: frame[c].round(decimals) for c in floats})
         published = disclosure.publishable(
             frame, self.min_cell, count_columns=count_columns, depends=depends
         )
@@ -122,6 +125,12 @@ class Report:
             f"<p>{kind}<br>Site: <b>{self.site_label}</b>. Data: {self.study.name} "
             f"(fingerprint {self.study.fingerprint}). Small-cell threshold: {self.min_cell}.</p>"
         )
+
+    def say(self, text: str) -> object:
+        """Return a sentence the library wrote, for display as Markdown."""
+        from IPython.display import Markdown
+
+        return Markdown(text)
 
     def show_if(self, table: str, make: Callable[[], pd.DataFrame]) -> object:
         """Return ``make()`` for display if the study has ``table``, else a note saying why not."""
@@ -154,14 +163,11 @@ def _refuse_undeclared_counts(
         if col in counts or col in not_counts:
             continue
         s = frame[col]
-        if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
-            continue
-        values = s.dropna()
-        if len(values) and (values == values.round()).all():
+        if pd.api.types.is_integer_dtype(s) and not pd.api.types.is_bool_dtype(s):
             undeclared.append(col)
     if undeclared:
         raise ValueError(
-            f"Columns {undeclared} hold whole numbers but are not named as counts. If they "
+            f"Columns {undeclared} hold integers but are not named as counts. If they "
             "are counts, name them n_* or pass count_columns=[...] so they are suppressed; "
             "if not (a grade, a year, a level), pass not_counts=[...]."
         )

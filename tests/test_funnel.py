@@ -1,0 +1,108 @@
+"""Funnel plots and dot-and-interval charts: exact binomial limits, positions, suppression."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import binom
+
+from srim_analysis import comparison, figures, funnel
+from srim_analysis.comparison import TOTAL
+
+
+@pytest.mark.parametrize("p0", [0.05, 0.3, 0.47, 0.9])
+@pytest.mark.parametrize("coverage", funnel.LEVELS)
+def test_limits_are_binomial_quantiles(p0, coverage):
+    n = np.array([1, 5, 17, 60, 250, 1000])
+    tail = (1 - coverage) / 2
+    low, high = funnel.funnel_limits(p0, n, coverage, interpolate=False)
+    assert low == pytest.approx(binom.ppf(tail, n, p0) / n)
+    assert high == pytest.approx(binom.ppf(1 - tail, n, p0) / n)
+    # Spiegelhalter's interpolation stays within one step below the quantile
+    ilow, ihigh = funnel.funnel_limits(p0, n, coverage)
+    for smooth, step in ((ilow, low), (ihigh, high)):
+        assert np.all(smooth <= step + 1e-12)
+        assert np.all(smooth >= np.clip(step - 1 / n, 0, 1) - 1e-12)
+
+
+def test_limits_narrow_with_n_and_widen_with_coverage():
+    n = np.array([20, 80, 320])
+    low95, high95 = funnel.funnel_limits(0.4, n, 0.95)
+    low998, high998 = funnel.funnel_limits(0.4, n, 0.998)
+    assert np.all(np.diff(high95 - low95) < 0)
+    assert np.all(low998 <= low95) and np.all(high998 >= high95)
+
+
+def test_limits_need_whole_numbers():
+    with pytest.raises(ValueError, match="whole-number"):
+        funnel.funnel_limits(0.4, [10.5])
+
+
+def _table(rows):
+    out = pd.DataFrame(rows, columns=["site", "n_yes", "n"])
+    total = pd.DataFrame([[TOTAL, out["n_yes"].sum(), out["n"].sum()]], columns=out.columns)
+    out = pd.concat([out, total], ignore_index=True)
+    out["source"], out["indicator"], out["label"] = "case_audit", "x", "X"
+    out["n_blank"] = 0
+    out["prop_yes"] = out["n_yes"] / out["n"]
+    out["ci_low"], out["ci_high"] = comparison.wilson_interval(out["n_yes"], out["n"])
+    return out
+
+
+def test_positions_against_exact_limits():
+    table = _table([("High", 90, 100), ("Middle", 200, 400), ("Low", 20, 100), ("Edge", 56, 100)])
+    pos = funnel.funnel_positions(table).set_index("site")
+    p0 = 366 / 700
+    assert pos.loc["High", "position"] == "above the 99.8% limit"
+    assert pos.loc["Low", "position"] == "below the 99.8% limit"
+    assert pos.loc["Middle", "position"] == "within the 95% limits"
+    _, hi95 = funnel.funnel_limits(p0, [100], 0.95)
+    _, hi998 = funnel.funnel_limits(p0, [100], 0.998)
+    edge = 0.56
+    expected = (
+        "above the 99.8% limit"
+        if edge > hi998[0]
+        else "above the 95% limit"
+        if edge > hi95[0]
+        else "within the 95% limits"
+    )
+    assert pos.loc["Edge", "position"] == expected
+    assert pos.loc[TOTAL, "position"] == ""
+    assert pos["all_sites"].iloc[0] == pytest.approx(round(p0, 3))
+
+
+def test_funnel_plot_highlights_the_focus_and_hides_small_sites():
+    table = _table([("Alpha", 40, 100), ("Beta", 30, 90), ("Tiny", 2, 3), ("Gamma", 55, 120)])
+    keep = comparison.kept(table, 5, "prop_yes", comparison.PROPORTION_DEPENDS)
+    shown = set(table.loc[keep & (table["site"] != TOTAL), "site"])
+    assert "Tiny" not in shown and "Gamma" in shown  # and Beta goes too (secondary)
+    fig = funnel.funnel_plot(table, "x", focus="Gamma", min_cell=5)
+    ax = fig.axes[0]
+    points = [ln for ln in ax.lines if len(ln.get_xdata()) == 1]
+    assert len(points) == len(shown)
+    assert sum(ln.get_color() == figures.HIGHLIGHT for ln in points) == 1
+    texts = [t.get_text() for t in ax.texts]
+    assert shown <= set(texts) and "Tiny" not in texts
+    assert any(t.startswith("Not shown") and "Tiny" in t for t in texts)
+    limit_lines = [ln for ln in ax.lines if len(ln.get_xdata()) > 1]
+    assert len(limit_lines) == 5  # four limits and the all-site line
+    assert all(np.isfinite(ln.get_ydata()).all() for ln in limit_lines)
+
+
+def test_interval_chart_sorts_sites_by_name_not_rank(study):
+    table = comparison.site_indicators(study)
+    fig = funnel.interval_chart(table, ["father_info_shared", "father_checked"], focus="Dunmere")
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == sorted(labels, key=str.casefold)
+    assert len(labels) == len(study.sites)
+    bold = [
+        t.get_text() for t in fig.axes[0].get_yticklabels() if t.get_color() == figures.HIGHLIGHT
+    ]
+    assert bold == ["Dunmere"]
+
+
+def test_synthetic_origin_sits_above_the_funnel(study):
+    table = comparison.site_indicators(study, indicators=["father_info_shared"])
+    pos = funnel.funnel_positions(table, "case_audit").set_index("site")
+    assert pos.loc["Ashcombe", "position"].startswith("above")
