@@ -121,8 +121,8 @@ PREFIX_BY_SITE = ("E06", "E08", "E10", "E06", "E10", "E08", "E06", "E09")
 # feature matrix for the eight shipped sites (rows follow SITE_NAMES)
 _FEATURES_8 = {
     #                          A  B  C  D  E  F  G  H
-    "front_door_mash": [1, 1, 1, 1, 1, 1, 0, 1],
-    "agencies_colocated": [8, 6, 6, 5, 4, 7, 2, 5],
+    "front_door_mash": [1, 1, 1, 1, 1, 1, 1, 1],
+    "agencies_colocated": [8, 6, 6, 5, 4, 7, 3, 5],
     "early_help_in_front_door": [1, 1, 1, 1, 1, 1, 0, 0],
     "family_hubs_programme": [1, 0, 1, 1, 0, 1, 0, 1],
     "hub_maturity": [2, 1, 1, 2, 0, 2, 0, 1],
