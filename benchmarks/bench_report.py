@@ -1,0 +1,234 @@
+"""How long the full report takes, against the floor of running empty notebooks.
+
+Run on demand (not part of the tests)::
+
+    .venv/bin/python benchmarks/bench_report.py                 # study and national scale
+    .venv/bin/python benchmarks/bench_report.py --skip-national # the study scale only
+    .venv/bin/python benchmarks/bench_report.py --jobs 2 --json results.json
+    .venv/bin/python benchmarks/bench_report.py --skip-study --notebook 00  # a quick look
+
+For each scale it generates the synthetic study in a temporary folder, runs every notebook
+in ``notebooks/`` for every site with ``srim run`` (``--force``, the default settings
+otherwise), and then measures the **floor**: the same number of runs of an empty notebook
+(one parameters cell, nothing else), with plain papermill, a new kernel per run, the same
+number of runs at once. It prints both times and their ratio; the goals are 1.5x at the
+study scale and 3x at the national scale (153 sites). It also prints the runner on empty
+notebooks (the runner's own cost per run) and the slowest runs.
+
+Works with whatever notebooks are in ``notebooks/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+GOALS = {"study": 1.5, "national": 3.0}
+
+
+def _empty_notebook(folder: Path, name: str = "00_empty", per_site: bool = True) -> Path:
+    """Write a notebook with one parameters cell and nothing else; return its path."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.metadata["srim"] = {"title": "Empty", "per_site": per_site, "description": "floor"}
+    cell = nbformat.v4.new_code_cell(
+        'site = "all"  # site\n'
+        'data_dir = "data/synthetic"  # data\n'
+        'reports_dir = "reports"  # reports\n'
+        'figures_dir = "figures"  # figures\n'
+        "min_cell = 5  # suppression\n"
+    )
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def _floor_worker_init() -> None:
+    import os
+
+    from srim_analysis import runner
+
+    runner._skip_slow_imports()  # the runner's workers do the same: a fair comparison
+    devnull = os.open(os.devnull, os.O_WRONLY)  # the kernels' start-up chatter
+    os.dup2(devnull, 2)
+
+
+def _floor_one(args: tuple[str, str, int]) -> float:
+    import papermill
+
+    notebook, out_dir, i = args
+    t0 = time.perf_counter()
+    papermill.execute_notebook(
+        notebook,
+        str(Path(out_dir) / f"run-{i}.ipynb"),
+        parameters={"site": f"S{i}", "reports_dir": out_dir, "figures_dir": out_dir},
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(Path(notebook).parent),
+    )
+    return time.perf_counter() - t0
+
+
+def floor(runs: int, jobs: int, work: Path) -> float:
+    """Return the seconds plain papermill takes for ``runs`` empty notebooks, ``jobs`` at once."""
+    import multiprocessing
+
+    notebook = _empty_notebook(work / "floor-notebooks")
+    out = work / "floor-out"
+    out.mkdir(parents=True, exist_ok=True)
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=multiprocessing.get_context(method),
+        initializer=_floor_worker_init,
+    ) as pool:
+        list(pool.map(_floor_one, [(str(notebook), str(out), i) for i in range(runs)]))
+    return time.perf_counter() - t0
+
+
+def report(
+    data: Path,
+    out: Path,
+    jobs: int,
+    notebooks_dir: Path | None = None,
+    notebooks: list[str] | None = None,
+) -> tuple[float, object]:
+    """Return (seconds, summary) of a forced ``srim run`` of ``data`` into ``out``."""
+    from srim_analysis import paths, runner
+    from srim_analysis.config import load_config
+
+    config = load_config().replace(
+        data=data,
+        out=out,
+        jobs=jobs,
+        notebooks_dir=notebooks_dir or paths.NOTEBOOKS_DIR,
+        notebooks=notebooks or [],
+    )
+    t0 = time.perf_counter()
+    summary = runner.run_report(config, force=True, progress=False, echo=None)
+    return time.perf_counter() - t0, summary
+
+
+def scale(
+    name: str, jobs: int, work: Path, overhead: bool, notebooks: list[str] | None = None
+) -> dict[str, object]:
+    """Benchmark one scale; print and return its figures."""
+    from srim_analysis import synthetic
+    from srim_analysis.config import Config
+
+    data = work / f"{name}-study"
+    t0 = time.perf_counter()
+    synthetic.write_study(data, scale=name)
+    print(f"\n== {name} scale: synthetic study written in {time.perf_counter() - t0:.1f} s")
+    seconds, summary = report(data, work / f"{name}-out", jobs, notebooks=notebooks)
+    runs = len(summary.results)  # type: ignore[attr-defined]
+    jobs_used = Config(jobs=jobs).job_count(runs)
+    failed = len(summary.failed)  # type: ignore[attr-defined]
+    print(f"full report: {runs} runs, {jobs_used} at a time: {seconds:.1f} s ({failed} failed)")
+    durations = sorted(
+        ((r.duration or 0.0, r.label) for r in summary.results),  # type: ignore[attr-defined]
+        reverse=True,
+    )
+    by_nb: dict[str, list[float]] = {}
+    for d, label in durations:
+        by_nb.setdefault(label.split("[")[0], []).append(d)
+    for nb, ds in sorted(by_nb.items()):
+        print(f"  {nb:<36} median {statistics.median(ds):5.1f} s, max {max(ds):5.1f} s")
+    floor_s = floor(runs, jobs_used, work / f"{name}-floor")
+    ratio = seconds / floor_s
+    goal = GOALS[name]
+    verdict = "within" if ratio <= goal else "OVER"
+    print(f"floor (papermill, empty notebook, new kernel per run): {floor_s:.1f} s")
+    print(f"ratio: {ratio:.2f}x the floor ({verdict} the {goal}x goal)")
+    result: dict[str, object] = {
+        "scale": name,
+        "runs": runs,
+        "jobs": jobs_used,
+        "failed": failed,
+        "report_s": round(seconds, 2),
+        "floor_s": round(floor_s, 2),
+        "ratio": round(ratio, 3),
+        "goal": goal,
+        "notebooks": notebooks or "all",
+    }
+    if overhead:
+        # the runner itself on empty notebooks: as many runs as the report made
+        sites = len({r.site for r in summary.results})  # type: ignore[attr-defined]
+        copies = max(1, math.ceil(runs / max(sites, 1)))
+        folder = work / f"{name}-empty-notebooks"
+        for i in range(copies):
+            _empty_notebook(folder, f"{i:02d}_empty")
+        empty_s, empty_summary = report(data, work / f"{name}-empty-out", jobs, folder)
+        n = len(empty_summary.results)  # type: ignore[attr-defined]
+        print(
+            f"runner on empty notebooks: {n} runs in {empty_s:.1f} s "
+            f"({empty_s / floor_s * runs / n:.2f}x the floor, per run)"
+        )
+        result["runner_empty_s"] = round(empty_s, 2)
+        result["runner_empty_runs"] = n
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print its figures; return 0."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--jobs", type=int, default=0, help="runs at once (0: one per core)")
+    parser.add_argument("--skip-national", action="store_true", help="the study scale only")
+    parser.add_argument("--no-overhead", action="store_true", help="skip the empty-runner run")
+    parser.add_argument("--json", help="also write the figures to this JSON file")
+    parser.add_argument(
+        "--notebook",
+        action="append",
+        default=[],
+        help="only this notebook (repeat for more); the default is every notebook",
+    )
+    parser.add_argument("--skip-study", action="store_true", help="the national scale only")
+    args = parser.parse_args(argv)
+
+    from srim_analysis import paths, runner
+
+    runner._skip_slow_imports()
+    notebooks = runner.discover_notebooks(paths.NOTEBOOKS_DIR)
+    if not notebooks:
+        print(f"No notebooks in {paths.NOTEBOOKS_DIR}: nothing to benchmark.")
+        return 0
+    chosen = runner.select_notebooks(notebooks, args.notebook)
+    print(f"notebooks: {', '.join(nb.name for nb in chosen)}")
+    results = []
+    with tempfile.TemporaryDirectory(prefix="srim-bench-") as tmp:
+        work = Path(tmp)
+        overhead = not args.no_overhead
+        if not args.skip_study:
+            results.append(scale("study", args.jobs, work, overhead, args.notebook))
+        if not args.skip_national:
+            results.append(scale("national", args.jobs, work, overhead, args.notebook))
+    print("\nsummary")
+    for r in results:
+        print(
+            f"  {r['scale']:<9} {r['runs']:>4} runs  report {r['report_s']:>8.1f} s  "
+            f"floor {r['floor_s']:>7.1f} s  {r['ratio']:.2f}x (goal {r['goal']}x)"
+        )
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
