@@ -1040,12 +1040,6 @@ def focus_change(report: Report, published: pd.DataFrame) -> Section:
     return Section(lead.strip(), [view], [], report)
 
 
-def _close(fig: Any) -> None:
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-
-
 # ---------------------------------------------------------------------------
 # Interactive explorer
 # ---------------------------------------------------------------------------

@@ -324,15 +324,14 @@ def publish_funnel_plots(
             min_cell=report.min_cell,
             title=report.title(f"Funnel plot: {label.lower()}"),
         )
-        report.figure(
+        saved = report.figure(
             fig,
             f"funnel-{ind.replace('_', '-')}",
             f"Funnel plot of audited cases where {label.lower()}: each site's proportion "
             "against its number of cases with this recorded, with 95% and 99.8% exact "
             f"binomial limits around the all-site value; {comparison.focus_phrase(report)}.",
         )
-        comparison._close(fig)
-        figs.append(fig)
+        figs.append(saved)
     if focus is None:
         note = (
             "Each point is a site. A site inside the dashed funnel (95% limits) is consistent "

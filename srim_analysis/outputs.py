@@ -32,6 +32,27 @@ def resolve(path: str | Path) -> Path:
     return p if p.is_absolute() else paths.ROOT / p
 
 
+@dataclass(frozen=True)
+class SavedFigure:
+    """A figure saved by :meth:`Report.figure`: its manifest record, shown as its SVG."""
+
+    record: figures.FigureRecord
+    figures_dir: Path
+
+    @property
+    def svg_path(self) -> Path:
+        """Return the path of the saved SVG."""
+        return self.figures_dir / self.record.svg
+
+    @property
+    def png_path(self) -> Path:
+        """Return the path of the saved PNG (300 dpi)."""
+        return self.figures_dir / self.record.png
+
+    def _repr_svg_(self) -> str:
+        return self.svg_path.read_text(encoding="utf-8")
+
+
 @dataclass
 class Report:
     """One notebook run for one site: the study and where its outputs go."""
@@ -58,9 +79,9 @@ class Report:
         """Return a figure title naming what it shows and the site."""
         return figures.site_title(text, self.site_label)
 
-    def figure(self, fig: Figure, figure_id: str, caption: str) -> figures.FigureRecord:
-        """Save a figure (PNG and SVG) with its caption and return its manifest record."""
-        return figures.save_figure(
+    def figure(self, fig: Figure, figure_id: str, caption: str) -> SavedFigure:
+        """Save a figure (PNG and SVG) with its caption; return it for display (closed)."""
+        record = figures.save_figure(
             fig,
             figure_id,
             caption,
@@ -69,8 +90,9 @@ class Report:
             data_fingerprint=self.study.fingerprint,
             figures_dir=self.figures_dir,
             synthetic=self.study.synthetic,
-            close=False,
+            close=True,
         )
+        return SavedFigure(record, self.figures_dir)
 
     def table(
         self,

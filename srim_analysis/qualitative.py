@@ -1348,16 +1348,10 @@ def material(report: Report) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _figure(report: Report, fig: Figure | None, figure_id: str, caption: str) -> object | None:
-    """Save a figure through the report; return the saved PNG for display and close the figure."""
+    """Save a figure through the report and return it for display (or None if no figure)."""
     if fig is None:
         return None
-    import matplotlib.pyplot as plt
-    from IPython.display import Image
-
-    record = report.figure(fig, figure_id, caption)
-    width_px = round(fig.get_figwidth() * 96)
-    plt.close(fig)
-    return Image(filename=str(report.figures_dir / record.png), width=width_px)
+    return report.figure(fig, figure_id, caption)
 
 
 def _publish(
