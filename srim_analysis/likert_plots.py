@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from srim_analysis import survey
+from srim_analysis.disclosure import DEFAULT_MIN_CELL
 from srim_analysis.figures import DIVERGING_5, FULL_WIDTH_IN, MUTED, new_figure
 
 if TYPE_CHECKING:
@@ -336,7 +337,7 @@ def plot_likert_items(
     item_order: Sequence[str] | None = None,
     *,
     ax: Axes | None = None,
-    min_cell: int = 10,
+    min_cell: int = DEFAULT_MIN_CELL,
     item_labels: ItemLabels = "wording",
     title: str | None = None,
     label_min_pct: float = 5.0,
@@ -373,7 +374,7 @@ def plot_likert_by_construct(
     *,
     item_order: Sequence[str] | None = None,
     construct_labels: Mapping[str, str] | None = None,
-    min_cell: int = 10,
+    min_cell: int = DEFAULT_MIN_CELL,
     item_labels: ItemLabels = "wording",
     title: str | None = None,
     label_min_pct: float = 5.0,
@@ -432,7 +433,7 @@ def plot_likert_by_group(
     group_order: Sequence[str] | None = None,
     group_labels: Mapping[str, str] | None = None,
     ax: Axes | None = None,
-    min_cell: int = 10,
+    min_cell: int = DEFAULT_MIN_CELL,
     title: str | None = None,
     label_min_pct: float = 5.0,
     wrap: int = 45,

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from srim_analysis.disclosure import DEFAULT_MIN_CELL
 from srim_analysis.schemas import AGENCIES, DONT_KNOW, NOT_APPLICABLE, ROLES, YEARS_IN_ROLE
 
 if TYPE_CHECKING:
@@ -798,7 +799,7 @@ def compare_groups(
     responses: pd.DataFrame,
     by: Sequence[str] = ("agency", "role", "site_id", "trained_2024"),
     constructs: Sequence[str] | None = None,
-    min_cell: int = 10,
+    min_cell: int = DEFAULT_MIN_CELL,
 ) -> pd.DataFrame:
     """Return one row per (construct, grouping): test, effect size, p and Holm-adjusted p.
 
