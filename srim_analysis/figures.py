@@ -134,17 +134,24 @@ def save_figure(
     if not caption.strip():
         raise ValueError(f"figure {figure_id!r} needs a caption")
     out_dir = Path(figures_dir) / site
+    # lay the figure out once and reuse its tight box for both formats
+    fig.draw_without_rendering()
+    bbox = fig.get_tightbbox(fig.canvas.get_renderer())
     if synthetic and not any(t.get_text() == SYNTHETIC_STAMP for t in fig.texts):
+        # under everything else the figure shows (labels may overflow its edge), at the right
+        height = fig.get_figheight()
         fig.text(
-            0.995,
-            0.005,
+            bbox.x1 / fig.get_figwidth(),
+            (bbox.y0 - 0.04) / height,
             SYNTHETIC_STAMP,
             ha="right",
-            va="bottom",
+            va="top",
             fontsize=8,
             color=MUTED,
             style="italic",
         )
+        bbox = fig.get_tightbbox(fig.canvas.get_renderer())
+    bbox = bbox.padded(0.05)
     paths = {}
     for ext in ("png", "svg"):
         buf = io.BytesIO()
