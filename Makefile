@@ -38,7 +38,7 @@ lint: $(DEV) ## Ruff lint and format check only
 	$(BIN)/ruff format --check .
 
 lab: $(STAMP) ## Open JupyterLab on the project (localhost only, with a token)
-	$(BIN)/jupyter lab --ip=127.0.0.1 --notebook-dir=. --ServerApp.open_browser=True
+	$(BIN)/jupyter lab --ip=127.0.0.1 --notebook-dir=. --ServerApp.open_browser=True $(if $(filter 0,$(shell id -u)),--allow-root)
 
 validate: $(STAMP) ## Check a study folder: make validate DATA=data/private/mysite
 	$(BIN)/srim validate $(or $(DATA),data/synthetic)

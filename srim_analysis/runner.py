@@ -2052,14 +2052,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--site",
-        action="append",
+        action="extend",
+        nargs="+",
         default=[],
         metavar="ID",
         help="a site to run (repeat, or separate with commas); 'all' for the whole-study run",
     )
     parser.add_argument(
         "--notebook",
-        action="append",
+        action="extend",
+        nargs="+",
         default=[],
         metavar="NAME",
         help="a notebook to run, e.g. 03 or 03_awareness_confidence (repeat for more)",

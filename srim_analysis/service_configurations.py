@@ -165,6 +165,16 @@ def qca_data(
     return data
 
 
+def truth_table_view(tt: qca.TruthTable) -> pd.DataFrame:
+    """Return the truth table for publication: one row per configuration, sites named.
+
+    The number of sites in a row is a count of local authorities, not of people, so it is
+    published as ``sites_in_row`` and not suppressed.
+    """
+    view = tt.table.reset_index().rename(columns={"n": "sites_in_row"})
+    return view
+
+
 def calibration_table(rates: pd.DataFrame, data: pd.DataFrame, outcome_name: str) -> pd.DataFrame:
     """Return each site's raw proportion beside its calibrated membership."""
     table = rates[["site", "n_yes", "n_cases", "prop"]].copy()

@@ -77,3 +77,35 @@ def run_notebook(tmp_path_factory):
         return done[key]
 
     return run
+
+
+#: The sites a test report covers: the whole study, an adopter and the smallest site.
+REPORT_SITES = ("all", "S02", "S08")
+
+
+@pytest.fixture(scope="session")
+def synthetic_report(tmp_path_factory) -> Path:
+    """Run `srim run` once per session (every notebook; all sites, S02, S08) into a tmp root.
+
+    Notebook tests read the tables, figures and executed notebooks this run writes, so the
+    suite pays for each notebook run once.
+    """
+    from srim_analysis import runner
+
+    out = tmp_path_factory.mktemp("report")
+    status = runner.cli(["--out", str(out), "--jobs", "2", "--force", "--site", *REPORT_SITES])
+    assert status == 0, f"srim run failed (exit {status}); see {out}/reports"
+    return out
+
+
+@pytest.fixture(scope="session")
+def report_tables(synthetic_report):
+    """Return a function reading one table the test report published."""
+    from srim_analysis.outputs import read_published
+
+    def read(site: str, notebook: str, name: str):
+        return read_published(
+            synthetic_report / "reports" / site / "tables" / f"{notebook}__{name}.csv"
+        )
+
+    return read

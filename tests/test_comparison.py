@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import re
 from pathlib import Path
 
@@ -303,69 +302,36 @@ def test_site_explorer_updates_when_the_dropdown_changes(study):
 # ---------------------------------------------------------------------------
 
 
-def _run_notebook(tmp_path, shipped_dir, monkeypatch, **parameters):
-    import papermill as pm
-
-    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
-    monkeypatch.setenv("PYTHONPATH", path)
-    out = tmp_path / f"run-{parameters['site']}.ipynb"
-    pm.execute_notebook(
-        str(NOTEBOOK),
-        str(out),
-        parameters={
-            "data_dir": str(shipped_dir),
-            "reports_dir": str(tmp_path / "reports"),
-            "figures_dir": str(tmp_path / "figures"),
-            **parameters,
-        },
-        kernel_name="python3",
-        cwd=str(NOTEBOOK.parent),
-        progress_bar=False,
-    )
-    return out
-
-
-def _published(tmp_path, site, name):
-    from srim_analysis.outputs import read_published
-
-    return read_published(
-        tmp_path / "reports" / site / "tables" / f"01_cross_site_comparison__{name}.csv"
-    )
+def _published(report_tables, site, name):
+    return report_tables(site, "01_cross_site_comparison", name)
 
 
 @pytest.mark.notebooks
-def test_notebook_runs_for_all_sites(tmp_path, shipped_dir, monkeypatch, study):
-    _run_notebook(tmp_path, shipped_dir, monkeypatch, site="all")
-    change = _published(tmp_path, "all", "before-after")
+def test_notebook_runs_for_all_sites(synthetic_report, report_tables, study):
+    change = _published(report_tables, "all", "before-after")
     shared = change[change["indicator"] == "father_info_shared"]
     pooled = shared[(shared["site"] == TOTAL) & (shared["role"] == "adopter")].iloc[0]
     assert float(pooled["diff_low"]) > 0 and float(pooled["diff"]) > 0.15
-    sites = _published(tmp_path, "all", "site-indicators")
+    sites = _published(report_tables, "all", "site-indicators")
     expected = comparison.site_indicators(study)
     row = sites[(sites["site"] == TOTAL) & (sites["indicator"] == "father_info_shared")]
     want = expected[(expected["site"] == TOTAL) & (expected["indicator"] == "father_info_shared")]
     assert int(row.iloc[0]["n"]) == int(want.iloc[0]["n"])
-    assert float(row.iloc[0]["prop_yes"]) == pytest.approx(want.iloc[0]["prop_yes"])
+    assert float(row.iloc[0]["prop_yes"]) == pytest.approx(want.iloc[0]["prop_yes"], abs=1e-3)
     assert "c" in set(sites["n_yes"])  # small cells are suppressed in what is written
-    blueprint = _published(tmp_path, "all", "blueprint")
+    blueprint = _published(report_tables, "all", "blueprint")
     assert set(blueprint["status"]) <= {"present", "partial", "absent"}
     assert set(blueprint["role"]) == {"origin", "adopter"}
-    figures = tmp_path / "figures" / "all"
+    figures = synthetic_report / "figures" / "all"
     for fid in ("funnel-father-info-shared", "before-after", "blueprint-matrix"):
         assert (figures / f"01_cross_site_comparison__{fid}.png").exists()
 
 
 @pytest.mark.notebooks
-def test_notebook_runs_for_an_adopter_site(tmp_path, shipped_dir, monkeypatch):
+def test_notebook_runs_for_an_adopter_site(synthetic_report, report_tables):
     import nbformat
 
-    out = _run_notebook(
-        tmp_path,
-        shipped_dir,
-        monkeypatch,
-        site="S02",
-        indicators=["father_checked", "father_info_shared"],
-    )
+    out = synthetic_report / "reports" / "S02" / "01_cross_site_comparison.ipynb"
     nb = nbformat.read(out, as_version=4)
     text = "\n".join(
         str(o.get("data", {}).get("text/markdown", ""))
@@ -375,13 +341,13 @@ def test_notebook_runs_for_an_adopter_site(tmp_path, shipped_dir, monkeypatch):
     )
     assert "Focus site: Brackwater" in text
     assert "Change at Brackwater since it adopted" in text
-    change = _published(tmp_path, "S02", "before-after")
+    change = _published(report_tables, "S02", "before-after")
     mine = change[(change["site"] == "Brackwater") & (change["indicator"] == "father_info_shared")]
     assert float(mine.iloc[0]["diff"]) > 0
-    quotes = _published(tmp_path, "S02", "quotes")
+    quotes = _published(report_tables, "S02", "quotes")
     joined = " ".join(quotes["quote"]) + " ".join(quotes["attribution"])
     assert not re.search(r"\bP\d{4}\b", joined)  # no participant ids
     assert not re.search(r"0161 496 0\d{3}", joined)  # no phone numbers
     assert (
-        tmp_path / "figures" / "S02" / "01_cross_site_comparison__funnel-father-checked.png"
+        synthetic_report / "figures" / "S02" / "01_cross_site_comparison__funnel-father-checked.png"
     ).exists()

@@ -7,7 +7,6 @@ import pytest
 
 from srim_analysis import qca
 from srim_analysis import service_configurations as sc
-from srim_analysis.outputs import read_published
 
 CONDITIONS = [
     "early_help_in_front_door",
@@ -84,17 +83,29 @@ def test_explorer_updates_when_conditions_change(study):
 
 
 @pytest.mark.notebooks
-def test_notebook_finds_the_planted_configuration(run_notebook):
-    out = run_notebook("02_service_configuration_typology")
-    tables = out["reports"] / "all" / "tables"
-    solutions = read_published(tables / "02_service_configuration_typology__solutions.csv")
+def test_notebook_finds_the_planted_configuration(synthetic_report, report_tables):
+    def table(name):
+        return report_tables("all", "02_service_configuration_typology", name)
+
+    solutions = table("solutions")
     pars = solutions[solutions["solution"] == "parsimonious"]
     assert pars["expression"].tolist() == ["EH*FL"]
     assert float(pars["inclS"].iloc[0]) >= 0.8
-    tt = read_published(tables / "02_service_configuration_typology__truth_table.csv")
+    tt = table("truth_table")
     assert len(tt) == 7 and set(tt["OUT"]) == {"0", "1"}
-    calib = read_published(tables / "02_service_configuration_typology__calibration.csv")
-    small = calib["n_yes"].isin([str(i) for i in range(1, 5)])
-    assert not small.any()  # suppressed, not published
-    figs = {p.name for p in (out["figures"] / "all").glob("*.png")}
-    assert "02_service_configuration_typology__xy-parsimonious.png" in figs
+    assert tt["sites_in_row"].astype(int).sum() == 8
+    calib = table("calibration")
+    assert not calib["n_yes"].isin([str(i) for i in range(1, 5)]).any()  # suppressed
+    negated = table("solutions_negated")
+    assert (negated["solution"] == "parsimonious").sum() >= 1
+    figs = {p.name for p in (synthetic_report / "figures" / "all").glob("02_*.png")}
+    assert {
+        f"02_service_configuration_typology__{f}.png"
+        for f in (
+            "xy-parsimonious",
+            "xy-negated",
+            "feature-heatmap",
+            "typology-dendrogram",
+            "calibration",
+        )
+    } <= figs
