@@ -646,6 +646,15 @@ def check_output_safety(config: Config, study: StudyInfo) -> None:
             assert_safe_output_dir(folder, data_is_real=True)
         except Exception as exc:  # UnsafeOutputError, or anything that says no
             raise RunError(f"Refusing to write outputs from real data: {exc}") from exc
+    from srim_analysis.disclosure import load_key
+
+    try:
+        load_key(required=True)
+    except Exception as exc:  # MissingKeyError, UnsafeKeyError
+        raise RunError(
+            f"Refusing to run on real data without a pseudonymisation key: {exc} "
+            "(see docs/disclosure-control.md)."
+        ) from exc
 
 
 class _RunLock:

@@ -75,3 +75,17 @@ def test_redacted_quotes_carry_no_planted_identifiers(synthetic_report):
         assert "0161 496" not in text, path.name
         assert "@example.org.uk" not in text, path.name
         assert not any(n in text for n in names), path.name
+
+
+def test_study_overview_counts_what_the_study_holds(report_tables, study):
+    """Notebook 00: the totals it publishes are the study's own counts."""
+    volume = report_tables("all", "00_study_overview", "data_volume").set_index("site_id")
+    assert int(volume.loc["Total", "n_cases"]) == len(study.case_audit)
+    assert int(volume.loc["Total", "n_observations"]) == len(study.observations)
+    people = report_tables("all", "00_study_overview", "participants_by_agency")
+    assert int(people.set_index("agency").loc["Total", "n_total"]) == len(study.participants)
+    inventory = report_tables("S08", "00_study_overview", "inventory").set_index("table")
+    assert set(inventory["held"]) == {"yes"}
+    assert inventory.loc["case_audit", "n"] == str(
+        int((study.case_audit["site_id"] == "S08").sum())
+    )

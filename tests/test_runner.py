@@ -287,6 +287,24 @@ def test_real_data_go_through_the_output_safety_check(project, study_dir, tmp_pa
     runner.check_output_safety(project, runner.read_study(study_dir))
 
 
+def test_real_data_need_a_pseudonymisation_key(project, study_dir, tmp_path, monkeypatch):
+    real = tmp_path / "real"
+    shutil.copytree(study_dir, real)
+    (real / "study.toml").write_text('kind = "real"\nname = "test"\n')
+    from srim_analysis import disclosure
+
+    monkeypatch.setattr(disclosure, "assert_safe_output_dir", lambda out_dir, data_is_real: None)
+    monkeypatch.delenv("SRIM_PSEUDONYM_KEY", raising=False)
+    monkeypatch.delenv("SRIM_PSEUDONYM_KEY_FILE", raising=False)
+    with pytest.raises(RunError, match="without a pseudonymisation key"):
+        runner.check_output_safety(project.replace(data=real), runner.read_study(real))
+    key = tmp_path / "outside" / "srim.key"
+    key.parent.mkdir()
+    key.write_bytes(b"k" * 32)
+    monkeypatch.setenv("SRIM_PSEUDONYM_KEY_FILE", str(key))
+    runner.check_output_safety(project.replace(data=real), runner.read_study(real))
+
+
 def test_two_runs_never_write_into_the_same_folder_at_once(project):
     lock = runner._RunLock(project.reports_dir / runner.LOCK_FILE)
     with lock, pytest.raises(RunError, match="Another `srim run` is writing to"):
