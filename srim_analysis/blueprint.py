@@ -33,17 +33,16 @@ disclosure module finds them (``segments``, ``n_sources``).
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from srim_analysis import comparison, figures
 from srim_analysis.comparison import TOTAL, Section
+from srim_analysis.disclosure import study_identifiers
 from srim_analysis.schemas import AGENCIES, METHODS, ROLES
 
 if TYPE_CHECKING:
@@ -337,32 +336,6 @@ def component_lessons(
     ).sort_values(["_s", "_c", "_k", "_n", "lesson_id"], kind="stable")
     cols = ["site", "component_id", "component", "kind", "lesson_id", "lesson", "segments"]
     return out[cols].reset_index(drop=True)
-
-
-def study_identifiers(folder: str | Path) -> Identifiers | None:
-    """Return the identifier list ``<folder>/identifiers.csv`` for redaction, or None if absent.
-
-    Leading comment lines (``# SYNTHETIC DATA ...``) are skipped.
-    """
-    from srim_analysis import disclosure
-
-    path = Path(folder) / "identifiers.csv"
-    if not path.is_file():
-        return None
-    try:
-        return disclosure.load_identifiers(path)
-    except ValueError:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-        body = [ln for ln in lines if not ln.lstrip().startswith("#")]
-        reader = csv.DictReader(body)
-        fields = {(f or "").strip().casefold(): f for f in reader.fieldnames or []}
-        if "identifier" not in fields:
-            raise
-        kind = fields.get("kind")
-        return disclosure.Identifiers.from_pairs(
-            (row[fields["identifier"]] or "", (row.get(kind) or "NAME") if kind else "NAME")
-            for row in reader
-        )
 
 
 def _hash_key(seed: int, segment_id: str) -> str:

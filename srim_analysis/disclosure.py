@@ -30,6 +30,7 @@ thumb, which can be fooled (e.g. by hidden zeros, or a hidden cell bridging two 
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import hmac
 import json
@@ -1459,6 +1460,23 @@ def load_identifiers(path: str | Path) -> Identifiers:
         return Identifiers.from_pairs(pairs)
     lines = [ln.strip() for ln in text.splitlines()]
     return Identifiers.from_strings(ln for ln in lines if ln and not ln.startswith("#"))
+
+
+def study_identifiers(folder: str | Path) -> Identifiers | None:
+    """Return the identifier list ``<folder>/identifiers.csv``, or None if the folder has none.
+
+    The list is read once per version of the file; its compiled patterns are reused.
+    """
+    path = Path(folder) / "identifiers.csv"
+    if not path.is_file():
+        return None
+    stat = path.stat()
+    return _cached_identifiers(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_identifiers(path: str, mtime_ns: int, size: int) -> Identifiers:
+    return load_identifiers(path)
 
 
 def _as_identifiers(identifiers: Identifiers | Iterable[str] | None) -> Identifiers:

@@ -21,19 +21,18 @@ suppressed) and return what the notebook displays, so the notebook itself holds 
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import textwrap
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from srim_analysis import figures
+from srim_analysis.disclosure import study_identifiers
 from srim_analysis.schemas import AGENCIES, CODE_BRANCHES, METHODS, ROLES
 
 if TYPE_CHECKING:
@@ -1099,35 +1098,6 @@ def _present(value: object) -> str | None:
 
 def _quote_hash(seed: int, code_id: str, segment_id: str) -> str:
     return hashlib.sha256(f"{seed}|{code_id}|{segment_id}".encode()).hexdigest()
-
-
-def study_identifiers(folder: str | Path) -> Identifiers | None:
-    """Return the identifiers listed in ``<folder>/identifiers.csv``, or None if there is none.
-
-    Lines starting with ``#`` (such as the synthetic-data banner) are skipped. The list is
-    read once per file version (its compiled patterns are reused by every later call).
-    """
-    path = Path(folder) / "identifiers.csv"
-    if not path.is_file():
-        return None
-    stat = path.stat()
-    return _load_identifiers(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
-
-
-@functools.lru_cache(maxsize=4)
-def _load_identifiers(path: str, mtime_ns: int, size: int) -> Identifiers:
-    from srim_analysis import atomic, disclosure
-
-    try:
-        return disclosure.load_identifiers(path)
-    except ValueError:
-        lines = Path(path).read_text(encoding="utf-8-sig").splitlines(keepends=True)
-        body = "".join(line for line in lines if not line.lstrip().startswith("#"))
-        import tempfile
-
-        with tempfile.TemporaryDirectory() as tmp:
-            clean = atomic.write_text(Path(tmp) / "identifiers.csv", body)
-            return disclosure.load_identifiers(clean)
 
 
 def choose_quotes(
