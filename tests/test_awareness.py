@@ -192,7 +192,7 @@ def _launched(request, tmp_path_factory):
     the background while the library tests run; :func:`runs` waits for them.
     """
     wanted = any(
-        item.module is request.module and item.get_closest_marker("notebooks")
+        getattr(item, "module", None) is request.module and item.get_closest_marker("notebooks")
         for item in request.session.items
     )
     if not wanted:
