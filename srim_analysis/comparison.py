@@ -681,6 +681,32 @@ def before_after(
     return _rounded(out[_CHANGE_COLUMNS])
 
 
+def finish_panel(
+    ax: Any,
+    labels: Sequence[str],
+    sites: Sequence[str],
+    focus: str | None,
+    inner: bool,
+    indicator: str,
+    xlabel: str,
+) -> None:
+    """Label one panel of a small-multiple proportion chart, the focus site in bold colour."""
+    from srim_analysis import figures
+
+    ax.set_yticks(range(len(labels)), labels)
+    for tick, site in zip(ax.get_yticklabels(), sites, strict=True):
+        if site == focus:
+            tick.set_color(figures.HIGHLIGHT)
+            tick.set_fontweight("bold")
+    if inner:
+        ax.tick_params(labelleft=False)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xticks([0, 0.5, 1], ["0", "0.5", "1"])
+    ax.set_title(_wrap(INDICATOR_LABELS.get(indicator, indicator)), fontsize=9, loc="left")
+    ax.set_xlabel(xlabel)
+
+
 def before_after_chart(
     change: pd.DataFrame,
     indicators: Sequence[str] | None = None,
@@ -741,18 +767,15 @@ def before_after_chart(
             labels.append(name)
             if not all(shown):
                 ax.text(0.02, y, "c", color=figures.MUTED, va="center", fontsize=8)
-        ax.set_yticks(range(len(keys)), labels)
-        for tick, (site, _role) in zip(ax.get_yticklabels(), keys, strict=True):
-            if site == focus:
-                tick.set_color(figures.HIGHLIGHT)
-                tick.set_fontweight("bold")
-        if k % ncols:
-            ax.tick_params(labelleft=False)
-        ax.invert_yaxis()
-        ax.set_xlim(0, 1)
-        ax.set_xticks([0, 0.5, 1], ["0", "0.5", "1"])
-        ax.set_title(_wrap(INDICATOR_LABELS.get(ind, ind)), fontsize=9, loc="left")
-        ax.set_xlabel("Proportion of cases")
+        finish_panel(
+            ax,
+            labels,
+            [site for site, _role in keys],
+            focus,
+            k % ncols != 0,
+            ind,
+            "Proportion of cases",
+        )
     for ax in axes[len(indicators) :]:
         ax.set_visible(False)
     fig.suptitle(

@@ -267,18 +267,7 @@ def interval_chart(
             colour = figures.HIGHLIGHT if sid == focus else figures.PALETTE[0]
             ax.plot([r["ci_low"], r["ci_high"]], [y, y], color=colour, lw=1.4)
             ax.plot(r["prop_yes"], y, "o", color=colour, ms=6 if sid == focus else 4.5)
-        ax.set_yticks(range(len(order)), order)
-        for tick, sid in zip(ax.get_yticklabels(), order, strict=True):
-            if sid == focus:
-                tick.set_color(figures.HIGHLIGHT)
-                tick.set_fontweight("bold")
-        if k % ncols:
-            ax.tick_params(labelleft=False)
-        ax.invert_yaxis()
-        ax.set_xlim(0, 1)
-        ax.set_xticks([0, 0.5, 1], ["0", "0.5", "1"])
-        ax.set_title(_wrap(INDICATOR_LABELS.get(ind, ind)), fontsize=9, loc="left")
-        ax.set_xlabel("Proportion")
+        comparison.finish_panel(ax, order, order, focus, k % ncols != 0, ind, "Proportion")
     for ax in axes[len(indicators) :]:
         ax.set_visible(False)
     fig.suptitle(
