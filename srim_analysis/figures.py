@@ -136,11 +136,12 @@ def save_figure(
     out_dir = Path(figures_dir) / site
     # lay the figure out once and reuse its tight box for both formats
     fig.draw_without_rendering()
-    bbox = fig.get_tightbbox(fig.canvas.get_renderer())
+    renderer = fig.canvas.get_renderer()
+    bbox = fig.get_tightbbox(renderer)
     if synthetic and not any(t.get_text() == SYNTHETIC_STAMP for t in fig.texts):
         # under everything else the figure shows (labels may overflow its edge), at the right
         height = fig.get_figheight()
-        fig.text(
+        stamp = fig.text(
             bbox.x1 / fig.get_figwidth(),
             (bbox.y0 - 0.04) / height,
             SYNTHETIC_STAMP,
@@ -150,21 +151,32 @@ def save_figure(
             color=MUTED,
             style="italic",
         )
-        bbox = fig.get_tightbbox(fig.canvas.get_renderer())
-    bbox = bbox.padded(0.05)
+        from matplotlib.transforms import Bbox
+
+        box = stamp.get_window_extent(renderer).transformed(fig.dpi_scale_trans.inverted())
+        bbox = Bbox.union([bbox, box])
+    bbox = bbox.padded(0.1)  # savefig.pad_inches
+    # freeze the layout just computed: with no layout engine and an explicit box, savefig
+    # renders each format once (no second layout pass, no dry-run render at 300 dpi)
+    engine = fig.get_layout_engine()
+    fig.set_layout_engine(None)
     paths = {}
-    for ext in ("png", "svg"):
-        buf = io.BytesIO()
-        fig.savefig(
-            buf,
-            format=ext,
-            dpi=300,
-            bbox_inches="tight",
-            metadata={"Date": None} if ext == "svg" else {"Software": None},
-        )
-        target = out_dir / f"{notebook}__{figure_id}.{ext}"
-        atomic.write_bytes(target, buf.getvalue())
-        paths[ext] = target
+    try:
+        for ext in ("png", "svg"):
+            buf = io.BytesIO()
+            fig.savefig(
+                buf,
+                format=ext,
+                dpi=300,
+                bbox_inches=bbox,
+                metadata={"Date": None} if ext == "svg" else {"Software": None},
+            )
+            target = out_dir / f"{notebook}__{figure_id}.{ext}"
+            atomic.write_bytes(target, buf.getvalue())
+            paths[ext] = target
+    finally:
+        if engine is not None and not close:
+            fig.set_layout_engine(engine)
     record = FigureRecord(
         figure_id=figure_id,
         caption=caption,
