@@ -42,6 +42,7 @@ import pandas as pd
 
 from srim_analysis import survey
 from srim_analysis.disclosure import DEFAULT_MIN_CELL, SUPPRESSION_MARK
+from srim_analysis.outputs import Section
 from srim_analysis.schemas import AGENCIES, ROLES
 
 if TYPE_CHECKING:
@@ -161,33 +162,6 @@ QUOTES_PER_BARRIER = 2
 # ---------------------------------------------------------------------------
 # What a section shows
 # ---------------------------------------------------------------------------
-
-
-class Section:
-    """What one notebook section displays, in order: Markdown text, tables and figures."""
-
-    def __init__(self, items: Iterable[object] = ()) -> None:
-        self.items: list[object] = list(items)
-        self.tables: dict[str, pd.DataFrame] = {}
-
-    def add(self, item: object) -> Section:
-        """Add an item (Markdown text or a display object) and return self."""
-        if item is not None:
-            self.items.append(item)
-        return self
-
-    def text(self) -> str:
-        """Return the Markdown text of the section (for tests and logs)."""
-        return "\n\n".join(i for i in self.items if isinstance(i, str))
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import Markdown, display
-
-        for item in self.items:
-            display(Markdown(item) if isinstance(item, str) else item)
-
-    def __repr__(self) -> str:
-        return self.text() or f"<{len(self.items)} item(s)>"
 
 
 def _publish(

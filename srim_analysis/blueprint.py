@@ -41,8 +41,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from srim_analysis import comparison, figures
-from srim_analysis.comparison import TOTAL, Section
+from srim_analysis.comparison import TOTAL
 from srim_analysis.disclosure import study_identifiers
+from srim_analysis.outputs import Section
 from srim_analysis.schemas import AGENCIES, METHODS, ROLES
 
 if TYPE_CHECKING:
@@ -553,15 +554,19 @@ def focus_column(
     name = comparison.focus_name(report)
     if name is None:
         return Section(
-            '*No focus site was chosen (`site = "all"`): the full blueprint, lessons and '
-            "quotes are above.*"
+            [
+                '*No focus site was chosen (`site = "all"`): the full blueprint, lessons and '
+                "quotes are above.*"
+            ]
         )
     if name not in set(matrix["site"]):
         role = report.study.tables["sites"].set_index("site_id").at[report.site, "role"]
         return Section(
-            f"*{name} is a {role} site: it did not adopt the initiative, so it has no column "
-            "in the transfer blueprint. The blueprint above shows the origin and the "
-            "adopters.*"
+            [
+                f"*{name} is a {role} site: it did not adopt the initiative, so it has no column "
+                "in the transfer blueprint. The blueprint above shows the origin and the "
+                "adopters.*"
+            ]
         )
     mine = matrix[matrix["site"] == name]
     rows = []
@@ -591,4 +596,4 @@ def focus_column(
         f"**{name}**: {int(counts.get('present', 0))} of {len(mine)} components present, "
         f"{int(counts.get('partial', 0))} partial, {int(counts.get('absent', 0))} absent."
     )
-    return Section(note, [view], [], report)
+    return Section([note, report.show(view)])

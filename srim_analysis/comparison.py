@@ -41,12 +41,12 @@ import html
 import io
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from srim_analysis.outputs import Section
 from srim_analysis.schemas import AGENCIES, DOCUMENTS, SITE_ROLES
 
 if TYPE_CHECKING:
@@ -572,7 +572,7 @@ def split_note(study: Study, origin_site: str | None = None) -> str:
 
 def split_section(report: Report, origin_site: str | None = None) -> Section:
     """Return the sentence saying where each site is split into before and after (a Section)."""
-    return Section(split_note(report.study, origin_site))
+    return Section([split_note(report.study, origin_site)])
 
 
 _CHANGE_COLUMNS = [
@@ -840,29 +840,6 @@ def kept(
 # ---------------------------------------------------------------------------
 
 
-@dataclass
-class Section:
-    """What one notebook section shows: a sentence, then tables, then figures."""
-
-    note: str = ""
-    tables: list[pd.DataFrame] = field(default_factory=list)
-    figures: list[Any] = field(default_factory=list)
-    report: Report | None = None
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import Markdown, display
-
-        if self.note:
-            display(Markdown(self.note))
-        for table in self.tables:
-            display(self.report.show(table) if self.report is not None else table)
-        for fig in self.figures:
-            display(fig)
-
-    def __str__(self) -> str:
-        return self.note
-
-
 def rows_of(published: pd.DataFrame, sites: Sequence[str], caption: str) -> pd.DataFrame:
     """Return the rows of an already-published table for the named sites (for display only).
 
@@ -952,8 +929,10 @@ def survey_section(report: Report, by_agency: bool = False) -> Section:
     """Return the survey scores section: the published table, or a note if there is no survey."""
     if "survey_responses" not in report.study.tables:
         return Section(
-            "*This study folder has no `survey_responses` table, so survey confidence and "
-            "awareness are not shown.*"
+            [
+                "*This study folder has no `survey_responses` table, so survey confidence and "
+                "awareness are not shown.*"
+            ]
         )
     scores = survey_scores(report.study, by_agency=by_agency)
     name = "survey-scores-by-agency" if by_agency else "survey-scores"
@@ -964,7 +943,7 @@ def survey_section(report: Report, by_agency: bool = False) -> Section:
         + ", with 95% t intervals; don't know, not applicable and blank answers left out"
     )
     published = report.table(scores, name, caption, depends=MEAN_DEPENDS)
-    return Section(tables=[published], report=report)
+    return Section([report.show(published)])
 
 
 def focus_profile(
@@ -984,8 +963,10 @@ def focus_profile(
     name = focus_name(report)
     if name is None:
         return Section(
-            '*No focus site was chosen (`site = "all"`), so there is no single-site '
-            "profile: the full comparison is above and below.*"
+            [
+                '*No focus site was chosen (`site = "all"`), so there is no single-site '
+                "profile: the full comparison is above and below.*"
+            ]
         )
     view = rows_of(
         published,
@@ -1012,7 +993,9 @@ def focus_profile(
             "Every indicator lies within the 95% funnel limits: on these data the site does "
             "not differ from the all-site value by more than chance would explain."
         )
-    return Section(" ".join(parts), [view], [], report)
+    section = Section([" ".join(parts), report.show(view)])
+    section.tables["focus-profile"] = view
+    return section
 
 
 def focus_change(report: Report, published: pd.DataFrame) -> Section:
@@ -1022,19 +1005,25 @@ def focus_change(report: Report, published: pd.DataFrame) -> Section:
     """
     name = focus_name(report)
     if name is None:
-        return Section("*No focus site was chosen: the table and chart above show every adopter.*")
+        return Section(
+            ["*No focus site was chosen: the table and chart above show every adopter.*"]
+        )
     role = _role_of(report)
     if role == "comparison":
         return Section(
-            f"*{name} is a comparison site: it did not adopt the initiative, so it has no "
-            "before/after change. The pooled comparison sites (All comparison sites) show how "
-            "practice moved elsewhere over the same period.*"
+            [
+                f"*{name} is a comparison site: it did not adopt the initiative, so it has no "
+                "before/after change. The pooled comparison sites (All comparison sites) show how "
+                "practice moved elsewhere over the same period.*"
+            ]
         )
     rows = published[(published["site"] == name) & (published["role"] == role)]
     if rows.empty:
         return Section(
-            f"*{name} has no audited cases on both sides of its split date, so no change can "
-            "be estimated.*"
+            [
+                f"*{name} has no audited cases on both sides of its split date, so no change can "
+                "be estimated.*"
+            ]
         )
     view = rows_of(
         published[published["role"] == role],
@@ -1060,7 +1049,9 @@ def focus_change(report: Report, published: pd.DataFrame) -> Section:
         lead += "Clear falls (interval below zero): " + "; ".join(down) + ". "
     if not up and not down:
         lead += "No change is clear of chance (every published interval includes zero)."
-    return Section(lead.strip(), [view], [], report)
+    section = Section([lead.strip(), report.show(view)])
+    section.tables["focus-change"] = view
+    return section
 
 
 # ---------------------------------------------------------------------------

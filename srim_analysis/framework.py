@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from srim_analysis import atomic, paths
+from srim_analysis.outputs import Section
 from srim_analysis.schemas import AGENCIES, CODE_BRANCHES, METHODS, ROLES
 
 if TYPE_CHECKING:
     from srim_analysis.outputs import Report
-    from srim_analysis.qualitative import Shown
 
 CASE_TYPES: tuple[str, ...] = ("participant", "site")
 CASE_ATTRIBUTES: tuple[str, ...] = ("site_id", "site", "agency", "role", "method")
@@ -509,13 +509,13 @@ def read_framework_workbook(path: str | Path) -> pd.DataFrame:
 # ---------------------------------------------------------------------------
 
 
-def show_framework(report: Report, themes: Sequence[str], cases: str = "participant") -> Shown:
+def show_framework(report: Report, themes: Sequence[str], cases: str = "participant") -> Section:
     """Write the Framework workbook for the themes, publish a preview by site; return both."""
     from srim_analysis import qualitative
 
     coded, people = qualitative.material(report)
     book = report.study.codebook
-    shown = qualitative.Shown()
+    shown = Section()
     tidy = framework_matrix(coded, book, people, cases=cases, branches=list(themes))
     path = report.tables_dir / f"{report.notebook}__framework_matrix.xlsx"
     write_framework_workbook(

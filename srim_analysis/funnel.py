@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from srim_analysis import comparison, figures
-from srim_analysis.comparison import INDICATOR_LABELS, PROPORTION_DEPENDS, TOTAL, Section
+from srim_analysis.comparison import INDICATOR_LABELS, PROPORTION_DEPENDS, TOTAL
+from srim_analysis.outputs import Section
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -345,4 +346,4 @@ def publish_funnel_plots(
                 + ("; " + "; ".join(outside) if outside else "")
                 + "."
             )
-    return Section(note, [published], figs, report)
+    return Section([note, report.show(published), *figs])

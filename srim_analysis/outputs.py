@@ -10,7 +10,7 @@ helper and records it in the manifest.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,6 +51,34 @@ class SavedFigure:
 
     def _repr_svg_(self) -> str:
         return self.svg_path.read_text(encoding="utf-8")
+
+
+class Section:
+    """What one notebook section displays, in order: Markdown text, tables and figures."""
+
+    def __init__(self, items: Iterable[object] = ()) -> None:
+        self.items: list[object] = [i for i in items if i is not None]
+        #: Tables the section published, by name (for tests and later cells).
+        self.tables: dict[str, pd.DataFrame] = {}
+
+    def add(self, item: object) -> Section:
+        """Add an item (Markdown text or a display object; None is ignored) and return self."""
+        if item is not None:
+            self.items.append(item)
+        return self
+
+    def text(self) -> str:
+        """Return the Markdown text of the section (for tests and logs)."""
+        return "\n\n".join(i for i in self.items if isinstance(i, str))
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import Markdown, display
+
+        for item in self.items:
+            display(Markdown(item) if isinstance(item, str) else item)
+
+    def __repr__(self) -> str:
+        return self.text() or f"<{len(self.items)} item(s)>"
 
 
 @dataclass

@@ -33,6 +33,7 @@ import pandas as pd
 
 from srim_analysis import figures
 from srim_analysis.disclosure import study_identifiers
+from srim_analysis.outputs import Section
 from srim_analysis.schemas import AGENCIES, CODE_BRANCHES, METHODS, ROLES
 
 if TYPE_CHECKING:
@@ -1276,31 +1277,6 @@ def quote_browser(
 # ---------------------------------------------------------------------------
 
 
-class Shown:
-    """What a notebook section displays, in order: text (Markdown), tables and figures."""
-
-    def __init__(self, items: Iterable[object] = ()) -> None:
-        self.items: list[object] = list(items)
-
-    def add(self, item: object) -> Shown:
-        """Add an item (Markdown text, display object or PNG figure) and return self."""
-        self.items.append(item)
-        return self
-
-    def text(self) -> str:
-        """Return the Markdown text items joined (for tests and logs)."""
-        return "\n\n".join(i for i in self.items if isinstance(i, str))
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import Markdown, display
-
-        for item in self.items:
-            display(Markdown(item) if isinstance(item, str) else item)
-
-    def __repr__(self) -> str:
-        return self.text() or f"<{len(self.items)} item(s)>"
-
-
 def material(report: Report) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return the report's site's codings (:func:`coded_frame`) and participants."""
     study = report.study
@@ -1370,11 +1346,11 @@ def _too_few(report: Report, people: pd.DataFrame) -> str | None:
     )
 
 
-def show_sources(report: Report, by: str = "agency") -> Shown:
+def show_sources(report: Report, by: str = "agency") -> Section:
     """Publish and return the sources behind the views: by method, and participants by group."""
     _check_by(by)
     coded, people = material(report)
-    shown = Shown()
+    shown = Section()
     table = sources_by_method(coded, people)
     shown.add(
         report.show(
@@ -1407,18 +1383,18 @@ def show_sources(report: Report, by: str = "agency") -> Shown:
     return shown
 
 
-def show_awareness(report: Report, by: str = "agency") -> Shown:
+def show_awareness(report: Report, by: str = "agency") -> Section:
     """Publish and return awareness of the 2024 advice by group (participants), table and chart."""
     _check_by(by)
     coded, people = material(report)
     note = _too_few(report, people)
     if note:
-        return Shown([note])
+        return Section([note])
     table = awareness_table(coded, people, by)
-    shown = Shown()
+    shown = Section()
     total = int(table["n_coded"].sum()) if len(table) else 0
     if total < report.min_cell:
-        return Shown(
+        return Section(
             [
                 f"Awareness of the advice was coded for fewer than {report.min_cell} participants "
                 f"in {report.site_label}, so it is not reported."
@@ -1471,18 +1447,18 @@ def show_awareness(report: Report, by: str = "agency") -> Shown:
 
 def show_reception(
     report: Report, branch: str = "golden_rules", by: str = "agency", per_code: int = 2
-) -> Shown:
+) -> Section:
     """Publish and return how a branch's codes were received: stance overall, by group, quotes."""
     _check_by(by)
     coded, people = material(report)
     note = _too_few(report, people)
     if note:
-        return Shown([note])
+        return Section([note])
     name = CODE_BRANCHES.get(branch, branch)
-    shown = Shown()
+    shown = Section()
     overall = stance_table(coded, by=None, branches=[branch])
     if not len(overall):
-        return Shown(
+        return Section(
             [
                 f"No interview or focus-group segment in {report.site_label} was coded "
                 f"under “{name}”."
@@ -1523,21 +1499,7 @@ def show_reception(
         count_columns=[c for c in by_group.columns if c.startswith("n_")],
         depends=STANCE_DEPENDS,
     )
-    quotes = choose_quotes(
-        coded,
-        branches=[branch],
-        per_code=per_code,
-        identifiers=study_identifiers(report.study.folder),
-    )
-    if len(quotes):
-        _publish(
-            report,
-            _quotes_for_table(quotes),
-            f"quotes_{branch}",
-            f"Illustrative quotes: {name[:1].lower() + name[1:]} (redacted, pseudonymous) — "
-            f"{report.site_label}",
-            count_columns=[],
-        )
+    quotes = _publish_quotes(report, coded, branch, name, per_code)
     fig = stance_grid_figure(
         by_group,
         report.title(f"{_SHORT.get(branch, name)}: stance by {GROUPINGS[by].lower()}"),
@@ -1568,16 +1530,16 @@ def show_reception(
 
 def show_most_criticised(
     report: Report, by: str = "agency", branches: Sequence[str] = STANCE_BRANCHES
-) -> Shown:
+) -> Section:
     """Publish and return which rule or meaning is most criticised, and by which groups."""
     _check_by(by)
     coded, people = material(report)
     note = _too_few(report, people)
     if note:
-        return Shown([note])
+        return Section([note])
     stance = stance_table(coded, by=by, branches=list(branches))
     if not len(stance):
-        return Shown([f"No segment in {report.site_label} carries a stance on these codes."])
+        return Section([f"No segment in {report.site_label} carries a stance on these codes."])
     found = most_criticised(stance)
     codes = _publish(
         report,
@@ -1608,7 +1570,7 @@ def show_most_criticised(
         )
     else:
         sentence = found.sentence(report.min_cell, report.site_label, hidden=hidden_groups)
-    return Shown([sentence, report.show(codes), report.show(groups)])
+    return Section([sentence, report.show(codes), report.show(groups)])
 
 
 _PLURAL = {"agency": "agencies", "role": "roles", "site_id": "sites", "method": "methods"}
@@ -1616,22 +1578,22 @@ _PLURAL = {"agency": "agencies", "role": "roles", "site_id": "sites", "method": 
 
 def show_frequencies(
     report: Report, branches: Sequence[str] | str, by: str = "agency", name: str | None = None
-) -> Shown:
+) -> Section:
     """Publish and return a heatmap and table of participants raising each code, by group."""
     _check_by(by)
     branches = [branches] if isinstance(branches, str) else list(branches)
     coded, people = material(report)
     note = _too_few(report, people)
     if note:
-        return Shown([note])
+        return Section([note])
     freq = code_frequencies(coded, by=by, branches=branches)
     slug = "_".join(branches) if len(branches) <= 2 else "themes"
     title_name = name or ", ".join(CODE_BRANCHES.get(b, b) for b in branches)
     if not len(freq):
-        return Shown([f"Nothing in {report.site_label} was coded under {title_name}."])
+        return Section([f"Nothing in {report.site_label} was coded under {title_name}."])
     talk = freq[freq[by] != UNATTRIBUTED_KEY]
     matrix = frequency_matrix(talk, "n_participants")
-    shown = Shown()
+    shown = Section()
     fig = heatmap_figure(
         matrix,
         report.title(f"Participants raising each code by {GROUPINGS[by].lower()}"),
@@ -1663,18 +1625,18 @@ def show_frequencies(
     return shown
 
 
-def show_branch(report: Report, branch: str, by: str = "agency", per_code: int = 2) -> Shown:
+def show_branch(report: Report, branch: str, by: str = "agency", per_code: int = 2) -> Section:
     """Publish and return a branch's codes ranked by participants, a chart and quotes."""
     _check_by(by)
     coded, people = material(report)
     note = _too_few(report, people)
     if note:
-        return Shown([note])
+        return Section([note])
     name = CODE_BRANCHES.get(branch, branch)
     summary = branch_summary(coded, people, branch)
     if not len(summary):
-        return Shown([f"Nothing in {report.site_label} was coded under “{name}”."])
-    shown = Shown()
+        return Section([f"Nothing in {report.site_label} was coded under “{name}”."])
+    shown = Section()
     top = summary.iloc[0]
     if top["n_participants"] >= report.min_cell:
         shown.add(
@@ -1705,6 +1667,18 @@ def show_branch(report: Report, branch: str, by: str = "agency", per_code: int =
             )
         )
     )
+    quotes = _publish_quotes(report, coded, branch, name, per_code)
+    if len(quotes):
+        from IPython.display import HTML
+
+        shown.add(HTML(quotes_html(quotes)))
+    return shown
+
+
+def _publish_quotes(
+    report: Report, coded: pd.DataFrame, branch: str, name: str, per_code: int
+) -> pd.DataFrame:
+    """Publish the illustrative quotes of one branch (when there are any); return them."""
     quotes = choose_quotes(
         coded,
         branches=[branch],
@@ -1720,10 +1694,7 @@ def show_branch(report: Report, branch: str, by: str = "agency", per_code: int =
             f"{report.site_label}",
             count_columns=[],
         )
-        from IPython.display import HTML
-
-        shown.add(HTML(quotes_html(quotes)))
-    return shown
+    return quotes
 
 
 _SHORT = {
@@ -1742,16 +1713,18 @@ def show_cooccurrence(
     rows: str,
     columns: str,
     within: str = "source",
-) -> Shown:
+) -> Section:
     """Publish and return a heatmap of how often codes of two branches occur together."""
     coded, people = material(report)
     note = _too_few(report, people)
     if note:
-        return Shown([note])
+        return Section([note])
     row_codes = _sorted_codes(coded[coded["branch"] == rows]) if len(coded) else []
     col_codes = _sorted_codes(coded[coded["branch"] == columns]) if len(coded) else []
     if not row_codes or not col_codes:
-        return Shown([f"Not enough coded material in {report.site_label} to relate these themes."])
+        return Section(
+            [f"Not enough coded material in {report.site_label} to relate these themes."]
+        )
     matrix = cooccurrence(coded, within, row_codes, col_codes)
     label = coded.drop_duplicates("code_id").set_index("code_id")["code_label"]
     shown_matrix = matrix.rename(index=label, columns=label)
@@ -1767,7 +1740,7 @@ def show_cooccurrence(
         report.min_cell,
         count_label=unit.split(" (")[0].capitalize(),
     )
-    shown = Shown()
+    shown = Section()
     image = _figure(
         report,
         fig,

@@ -188,4 +188,4 @@ def test_focus_column_for_a_comparison_site_says_why(tmp_path, shipped_dir, stud
     )
     matrix = blueprint.blueprint_matrix(study)
     section = blueprint.focus_column(report, matrix, pd.DataFrame(), pd.DataFrame())
-    assert "comparison site" in section.note and "no column" in section.note
+    assert "comparison site" in section.text() and "no column" in section.text()

@@ -263,7 +263,7 @@ def test_sections_say_when_they_do_not_apply(tmp_path, shipped_dir):
     assert "comparison site" in note and "no before/after change" in note
     assert "did not adopt" in comparison.describe_run(comparison_site, "S01").data
     assert "not as the origin" in comparison.describe_run(comparison_site, "S02").data
-    assert "no `survey_responses` table" in comparison.survey_section(everyone).note
+    assert "no `survey_responses` table" in comparison.survey_section(everyone).text()
 
 
 def test_focus_change_for_an_adopter_uses_the_published_rows(tmp_path, shipped_dir):
@@ -271,8 +271,8 @@ def test_focus_change_for_an_adopter_uses_the_published_rows(tmp_path, shipped_d
     change = comparison.before_after(report.study)
     published = report.table(change, "before-after", "x", depends=comparison.CHANGE_DEPENDS)
     section = comparison.focus_change(report, published)
-    assert "Information about him shared" in section.note
-    assert set(section.tables[0]["site"]) == {"Brackwater", TOTAL}
+    assert "Information about him shared" in section.text()
+    assert set(section.tables["focus-change"]["site"]) == {"Brackwater", TOTAL}
 
 
 def test_focus_profile_names_the_indicators_outside_the_funnel(tmp_path, shipped_dir):
@@ -280,8 +280,8 @@ def test_focus_profile_names_the_indicators_outside_the_funnel(tmp_path, shipped
     table = comparison.site_indicators(report.study)
     published = report.table(table, "site-indicators", "x", depends=comparison.PROPORTION_DEPENDS)
     section = comparison.focus_profile(report, table, published)
-    assert "Information about him shared (above the 99.8% limit)" in section.note
-    assert set(section.tables[0]["site"]) == {"Ashcombe", TOTAL}
+    assert "Information about him shared (above the 99.8% limit)" in section.text()
+    assert set(section.tables["focus-profile"]["site"]) == {"Ashcombe", TOTAL}
 
 
 def test_site_explorer_updates_when_the_dropdown_changes(study):
