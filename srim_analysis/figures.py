@@ -170,6 +170,8 @@ def save_figure(
                 dpi=300,
                 bbox_inches=bbox,
                 metadata={"Date": None} if ext == "svg" else {"Software": None},
+                # zlib level 3: a third faster than the default 6, files about 15% larger
+                **({"pil_kwargs": {"compress_level": 3}} if ext == "png" else {}),
             )
             target = out_dir / f"{notebook}__{figure_id}.{ext}"
             atomic.write_bytes(target, buf.getvalue())

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "diverging_colours",
     "draw_diverging",
+    "fit_labels_when_drawn",
     "fit_percentage_labels",
     "level_counts",
     "plot_likert_by_construct",
@@ -237,22 +238,52 @@ def draw_diverging(
     return containers
 
 
-def fit_percentage_labels(fig: Figure, padding_px: float = 4.0) -> int:
-    """Hide percentage labels wider than their bar segment (after layout); return how many."""
-    fig.draw_without_rendering()
-    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+def fit_percentage_labels(fig: Figure, padding_px: float = 4.0, renderer: object = None) -> int:
+    """Show the percentage labels that fit their bar segment, hide the rest; return how many hid.
+
+    Needs the figure laid out: without a ``renderer`` it draws the figure (without
+    rendering) first. Charts made here call it while they are drawn (see
+    :func:`fit_labels_when_drawn`), so saving or showing a chart needs no extra pass.
+    """
+    if renderer is None:
+        fig.draw_without_rendering()
+        renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     hidden = 0
     for ax in fig.axes:
         for text, patch in _LABELS.get(ax, []):
-            if not text.get_visible():
-                continue
-            if (
+            fits = (
                 text.get_window_extent(renderer).width + padding_px
-                > patch.get_window_extent(renderer).width
-            ):
-                text.set_visible(False)
-                hidden += 1
+                <= patch.get_window_extent(renderer).width
+            )
+            text.set_visible(fits)
+            hidden += not fits
     return hidden
+
+
+def fit_labels_when_drawn(fig: Figure, padding_pt: float = 3.0) -> None:
+    """Make ``fig`` fit its percentage labels each time it is drawn, after its layout.
+
+    An invisible artist drawn before everything else (lowest z-order) calls
+    :func:`fit_percentage_labels` with the renderer of that draw: the layout is final by
+    then, at whatever size and resolution the figure is being saved or shown.
+    """
+    from matplotlib.artist import Artist
+
+    class _LabelFitter(Artist):
+        def draw(self, renderer: object) -> None:
+            points = renderer.points_to_pixels(padding_pt)  # type: ignore[attr-defined]
+            fit_percentage_labels(fig, points, renderer)
+
+    if any(isinstance(a, Artist) and a.get_gid() == _FITTER_GID for a in fig.artists):
+        return
+    fitter = _LabelFitter()
+    fitter.set_gid(_FITTER_GID)
+    fitter.set_zorder(-1e9)
+    fitter.set_in_layout(False)
+    fig.add_artist(fitter)
+
+
+_FITTER_GID = "likert-label-fitter"
 
 
 def _row_label(text: str, n: int, n_dk_na: int, wrap: int) -> str:
@@ -363,7 +394,7 @@ def plot_likert_items(
         ax.set_title(title, pad=24)
     if suppressed:
         _footnote(fig, ax, _suppressed_note(suppressed, min_cell))
-    fit_percentage_labels(fig)  # type: ignore[arg-type]
+    fit_labels_when_drawn(fig)  # type: ignore[arg-type]
     return fig  # type: ignore[return-value]
 
 
@@ -420,7 +451,7 @@ def plot_likert_by_construct(
         ax.set_xlim(-limit, limit)
     if suppressed:
         _footnote(fig, axes[-1], _suppressed_note(suppressed, min_cell))
-    fit_percentage_labels(fig)
+    fit_labels_when_drawn(fig)
     return fig
 
 
@@ -468,5 +499,5 @@ def plot_likert_by_group(
     ax.set_title(title or f"{item_id}: {wording}", pad=24, fontsize=10)
     if suppressed:
         _footnote(fig, ax, _suppressed_note(suppressed, min_cell))
-    fit_percentage_labels(fig)  # type: ignore[arg-type]
+    fit_labels_when_drawn(fig)  # type: ignore[arg-type]
     return fig  # type: ignore[return-value]

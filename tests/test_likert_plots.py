@@ -140,6 +140,7 @@ def test_legend_lists_every_level_even_unanswered(data):
 def test_percentage_labels_only_where_they_fit(data):
     responses, items = data
     fig = lp.plot_likert_items(responses, items, ["B1"], min_cell=10)
+    fig.draw_without_rendering()  # labels are fitted when the chart is drawn
     labels = visible_pct_labels(fig.axes[0])
     # B1: 2, 2, 4, 24, 2 of 34 -> 6%, 6%, 12%, 71%, 6%
     assert "71%" in labels
@@ -215,3 +216,27 @@ def test_mixed_scales_in_one_chart_raise(data):
         lp.plot_likert_items(responses, both, ["A1", "E1"])
     fig = lp.plot_likert_by_construct(responses, both, ["aw", "c"], min_cell=1)
     assert [len(ax.containers) for ax in fig.axes] == [5, 2]
+
+
+def test_saved_chart_has_its_labels_fitted_without_an_extra_pass(data, tmp_path):
+    from srim_analysis import figures
+
+    responses, items = data
+    fig = lp.plot_likert_items(responses, items, ["B1"], min_cell=10)
+    assert "6%" in visible_pct_labels(fig.axes[0])  # nothing decided before the draw
+    figures.save_figure(
+        fig,
+        "b1",
+        "Statement B1",
+        notebook="nb",
+        site="S",
+        data_fingerprint="x",
+        figures_dir=tmp_path,
+        synthetic=False,
+        close=False,
+    )
+    labels = visible_pct_labels(fig.axes[0])
+    assert "71%" in labels and "6%" not in labels
+    svg = (tmp_path / "S" / "nb__b1.svg").read_text(encoding="utf-8")
+    assert ">71%<" in svg and ">6%<" not in svg
+    assert len([a for a in fig.artists if a.get_gid() == "likert-label-fitter"]) == 1
