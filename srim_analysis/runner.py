@@ -1495,6 +1495,22 @@ class _Run:
 
     # -- records ------------------------------------------------------------------------
 
+    @staticmethod
+    def _stamp_run(spec: RunSpec, outcome: _Outcome) -> dict[str, Any]:
+        """Return what a run's stamp says of the run itself (ok or failed alike)."""
+        return {
+            "notebook": spec.notebook.name,
+            "site": spec.site,
+            "title": spec.notebook.title,
+            "description": spec.notebook.description,
+            "per_site": spec.notebook.per_site,
+            "key": spec.key,
+            "started": outcome.started,
+            "finished": datetime.now().astimezone().isoformat(),
+            "duration_s": round(outcome.duration, 3),
+            "parameters": dict(spec.parameters),
+        }
+
     def _stamp_common(self) -> dict[str, Any]:
         return {
             "run_id": self.run_id,
@@ -1602,16 +1618,7 @@ class _Run:
             for stale in (p["failed_ipynb"], p["failed_html"], failed_stamp):
                 stale.unlink(missing_ok=True)
             stamp = {
-                "notebook": spec.notebook.name,
-                "site": spec.site,
-                "title": spec.notebook.title,
-                "description": spec.notebook.description,
-                "per_site": spec.notebook.per_site,
-                "key": spec.key,
-                "started": outcome.started,
-                "finished": datetime.now().astimezone().isoformat(),
-                "duration_s": round(outcome.duration, 3),
-                "parameters": dict(spec.parameters),
+                **self._stamp_run(spec, outcome),
                 "notebook_sha256": spec.notebook.sha256,
                 "outputs": {
                     "executed": _rel(p["executed"], out),
@@ -1659,18 +1666,9 @@ class _Run:
                     elif slot != "log":
                         dst.unlink(missing_ok=True)  # an older failure's file would mislead
             stamp = {
-                "notebook": name,
-                "site": spec.site,
-                "title": spec.notebook.title,
-                "description": spec.notebook.description,
-                "per_site": spec.notebook.per_site,
-                "key": spec.key,
-                "started": outcome.started,
-                "finished": datetime.now().astimezone().isoformat(),
-                "duration_s": round(outcome.duration, 3),
+                **self._stamp_run(spec, outcome),
                 "error": outcome.error,
                 "error_cell": outcome.error_cell,
-                "parameters": dict(spec.parameters),
                 "outputs": {k: _rel(v, out) if v else None for k, v in kept.items()},
                 **self._stamp_common(),
             }
