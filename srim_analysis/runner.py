@@ -1942,6 +1942,13 @@ def run_report(
             f"({', '.join(nb.name for nb in selected)}); add --site all."
         )
     check_output_safety(config, study)
+    for folder in (config.reports_dir, config.figures_dir):
+        existing = next(p for p in (folder, *folder.parents) if p.exists())
+        if not existing.is_dir():
+            raise RunError(
+                f"The output folder {folder} cannot be made: {existing} is a file, not a "
+                "folder. Choose another output folder (--out)."
+            )
 
     say("srim run: resolved configuration")
     say(config.describe())

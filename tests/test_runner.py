@@ -216,6 +216,15 @@ def test_unknown_site_lists_the_valid_ones(project):
         run(project.replace(sites=["S01", "nope"]))
 
 
+def test_an_output_folder_that_is_a_file_is_refused(project, tmp_path):
+    clash = tmp_path / "out-file"
+    clash.write_text("not a folder")
+    config = project.replace(out=clash)
+    with pytest.raises(RunError, match=r"out-file is a file, not a folder"):
+        run(config)
+    assert clash.read_text() == "not a folder"
+
+
 def test_a_notebook_without_the_standard_parameters_is_refused(project):
     bad = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell('site = "all"  # the site')
