@@ -530,8 +530,9 @@ def _sites(study: Study) -> pd.DataFrame:
 
 
 def _origin(study: Study, origin_site: str | None) -> str | None:
+    """Return the origin site's id: ``origin_site``, or (None or "") the origin in sites.csv."""
     sites = _sites(study)
-    if origin_site is None:
+    if not origin_site:
         origins = sites.index[sites["role"] == "origin"]
         return str(origins[0]) if len(origins) else None
     if origin_site not in sites.index:
@@ -874,6 +875,7 @@ def describe_run(report: Report, origin_site: str | None = None) -> Any:
     """Return a Markdown paragraph: the focus site, its role, and which sections apply to it."""
     from IPython.display import Markdown
 
+    _origin(report.study, origin_site)  # an unknown origin site stops the run here
     sites = _sites(report.study)
     counts = sites["role"].value_counts()
     role_text = ", ".join(
@@ -912,16 +914,13 @@ def describe_run(report: Report, origin_site: str | None = None) -> Any:
             f"All {len(sites)} sites ({role_text}) are shown for comparison, the focus site "
             "highlighted."
         )
-    if origin_site is not None:
-        if origin_site not in sites.index:
-            lines.append(f'*Note: `origin_site = "{origin_site}"` is not a site in this study.*')
-        elif sites.at[origin_site, "role"] != "origin":
-            lines.append(
-                f'*Note: `origin_site = "{origin_site}"` '
-                f"({sites.at[origin_site, 'display_name']}) is recorded as a "
-                f"{sites.at[origin_site, 'role']} site in sites.csv, not as the origin; it is "
-                "treated as the origin here.*"
-            )
+    if origin_site and sites.at[origin_site, "role"] != "origin":
+        lines.append(
+            f'*Note: `origin_site = "{origin_site}"` '
+            f"({sites.at[origin_site, 'display_name']}) is recorded as a "
+            f"{sites.at[origin_site, 'role']} site in sites.csv, not as the origin; it is "
+            "treated as the origin here.*"
+        )
     return Markdown("\n\n".join(lines))
 
 

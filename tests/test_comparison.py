@@ -351,3 +351,14 @@ def test_notebook_runs_for_an_adopter_site(synthetic_report, report_tables):
     assert (
         synthetic_report / "figures" / "S02" / "01_cross_site_comparison__funnel-father-checked.png"
     ).exists()
+
+
+def test_origin_defaults_to_the_site_recorded_as_origin(tmp_path, shipped_dir):
+    report = _report(tmp_path, shipped_dir, "S02")
+    assert comparison._origin(report.study, "") == "S01"  # role "origin" in sites.csv
+    assert comparison._origin(report.study, None) == "S01"
+    assert comparison.before_after(report.study, origin_site="").equals(
+        comparison.before_after(report.study, origin_site="S01")
+    )
+    with pytest.raises(ValueError, match="origin_site 'S001' is not a site in this study"):
+        comparison.describe_run(report, origin_site="S001")
