@@ -15,7 +15,9 @@ first half of the observed rows positive. Two regimes are timed:
 For each table the script reports the prime implicants, the proven minimum number of terms,
 the time to that minimum with its first models (``max_models=2``), the time (wall clock and
 CPU) to enumerate the minimal models (up to ``--max-models`` within ``--time-limit`` seconds)
-and how many it listed (``all`` when the listing is complete), and sympy's ``SOPform`` on
+and how many it listed (``all`` when the listing is complete, otherwise ``of >=N`` with the
+number known to exist: exact when the search finished but the listing hit ``--max-models``,
+a lower bound when it was stopped), and sympy's ``SOPform`` on
 the same table: its time (in a child process, killed after ``--sopform-timeout`` seconds)
 and number of terms. SOPform returns one model chosen heuristically, which need not be
 minimal. Timings include building the model strings, not the truth table.
@@ -104,7 +106,7 @@ def bench_one(k: int, n_obs: int, seed: int, args: argparse.Namespace) -> dict[s
         "PIs": len(sol.prime_implicants),
         "min terms": f"{sol.minimum_terms}" + ("" if sol.optimal else "?"),
         "minimum + 1st (s)": f"{t_first:.3f}" + ("" if first.optimal else "*"),
-        "models": f"{len(sol.models)}" + (" (all)" if sol.complete else "+"),
+        "models": f"{len(sol.models)}" + (" (all)" if sol.complete else f" of >={sol.n_models}"),
         "enumerate (s)": f"{t_all:.3f}",
         "cpu (s)": f"{cpu_all:.3f}",
         "SOPform (s)": f"{t_sop:.3f}" if t_sop is not None else f">{args.sopform_timeout:g}",
@@ -153,7 +155,7 @@ def main(argv: list[str] | None = None) -> None:
         print_table(rows)
     print(
         "\n'?' minimum not proven within the time limit; '*' stopped by the time limit; "
-        "'+' more minimal models exist than were listed."
+        "'of >=N' at least N minimal models exist (not all listed)."
     )
 
 

@@ -18,6 +18,7 @@ from sympy import And, Not, Or, Symbol, symbols
 from sympy.logic import SOPform
 
 from srim_analysis import qca
+from srim_analysis.qca import _covers as covers
 
 N_TABLES = 200
 N_SOPFORM = 60
@@ -203,3 +204,97 @@ def test_intermediate_invariants_on_random_tables() -> None:
             rows = {r for r in range(1 << k) if member[r] == 1}
             assert on <= rows and not rows & off, seed
             assert rows <= on | easy, seed  # only easy counterfactuals are used
+
+
+def random_chart(rng: random.Random) -> tuple[list[int], int]:
+    """Columns over 1-3 independent blocks of rows, with duplicates and lone-candidate rows."""
+    cols: list[int] = []
+    n = 0
+    for _ in range(rng.randint(1, 3)):
+        size = rng.randint(1, 5)
+        block = [1 << (n + i) for i in range(size)]
+        for _ in range(rng.randint(1, 5)):
+            cols.append(sum(b for b in block if rng.random() < 0.5) or block[0])
+        for b in block:  # every row coverable; some rows only by one column
+            if not any(c & b for c in cols):
+                cols.append(b)
+        n += size
+    if cols and rng.random() < 0.5:
+        cols.append(rng.choice(cols))  # interchangeable duplicate
+    rng.shuffle(cols)
+    return cols, n
+
+
+def brute_force_covers(cols: list[int], n: int) -> list[tuple[int, ...]]:
+    full = (1 << n) - 1
+    for size in range(len(cols) + 1):
+        found = [
+            combo
+            for combo in itertools.combinations(range(len(cols)), size)
+            if sum_or(cols[j] for j in combo) & full == full
+        ]
+        if found:
+            return found
+    raise AssertionError("no cover")
+
+
+def sum_or(values: Iterable[int]) -> int:
+    out = 0
+    for v in values:
+        out |= v
+    return out
+
+
+def test_minimum_covers_match_brute_force_on_random_charts() -> None:
+    rng = random.Random(5)
+    several = forced = 0
+    for _ in range(400):
+        cols, n = random_chart(rng)
+        expected = brute_force_covers(cols, n)
+        res = qca.minimum_covers(cols, n)
+        assert res.solutions == expected, (cols, n)
+        assert res.size == len(expected[0]) and res.n_solutions == len(expected)
+        assert res.complete and res.optimal
+        several += (
+            len(covers._components(list(set(cols)), list(range(len(set(cols)))), 2**n - 1)) > 1
+        )
+        forced += any(sum(1 for c in cols if c >> r & 1) == 1 for r in range(n))
+        # a listing cap keeps the exact count when the search itself finished
+        if len(expected) > 2:
+            capped = qca.minimum_covers(cols, n, max_solutions=2)
+            assert len(capped.solutions) == 2 and not capped.complete
+            assert set(capped.solutions) <= set(expected)
+            assert capped.n_solutions == len(expected) or not capped.exhaustive
+    assert several > 100 and forced > 100  # the generator exercises both reductions
+
+
+def test_components_multiply_and_match_the_undecomposed_search() -> None:
+    rng = random.Random(11)
+    for _ in range(100):
+        # two copies of a random block on disjoint rows: covers are the product of the block's
+        cols, n = random_chart(rng)
+        block = qca.minimum_covers(cols, n)
+        both = qca.minimum_covers(cols + [c << n for c in cols], 2 * n)
+        m = len(cols)
+        assert both.size == 2 * block.size
+        assert both.n_solutions == block.n_solutions**2
+        assert both.solutions == sorted(
+            a + tuple(j + m for j in b)
+            for a, b in itertools.product(block.solutions, block.solutions)
+        )
+        # the component solver run on the whole chart (no reductions, no split) agrees
+        masks = list(dict.fromkeys(c for c in cols))
+        weight = [cols.count(c) for c in masks]
+        part = covers._solve_component(
+            masks, weight, list(range(len(masks))), 2**n - 1, n, None, None
+        )
+        assert part.size == block.size and part.count == block.n_solutions
+        assert part.exhaustive and part.optimal
+
+
+def test_exact_count_beyond_the_listing_cap() -> None:
+    # 7 independent rows, each with 3 interchangeable columns: 3**7 minimum covers of size 7
+    cols = [1 << r for r in range(7) for _ in range(3)]
+    res = qca.minimum_covers(cols, 7, max_solutions=100)
+    assert res.size == 7 and res.exhaustive and res.n_solutions == 3**7
+    assert len(res.solutions) == 100 and not res.complete

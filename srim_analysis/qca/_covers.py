@@ -6,29 +6,37 @@ every row and enumerates *every* column set of that size that does:
 
 1. columns with identical coverage are merged into classes (each class solution expands into
    the product of its members, so ties between interchangeable implicants cost nothing);
-2. rows whose candidate set contains another row's are dropped (covering the smaller set
-   covers them too; this does not change the set of covers);
-3. the search runs over the classes that no other class contains; every minimum cover maps
-   onto such a cover (replace each class by one containing it: still a cover, same size), so
-   all minimum covers are recovered by trying, for each chosen class, itself or any class it
-   contains, keeping the combinations that still cover every row;
-4. the linear relaxation (scipy's HiGHS) gives a lower bound ``z`` and dual row prices ``y``;
+2. two reductions that keep every cover, with candidates always counted over all classes,
+   are repeated until neither applies: rows whose candidate set contains another row's are
+   dropped (covering the smaller set covers them too), and a row with a single candidate
+   class forces it into every cover (it is taken and the rows it covers removed);
+3. the remaining rows split into connected components (rows linked by a class covering
+   both); each is solved on its own: the minimum is the sum of the components' minima and
+   the minimum covers are the forced classes times the product of the components' covers,
+   so their number is exact whenever every component was searched to the end, even when
+   the listing is capped;
+4. within a component the search runs over the classes that no other class contains; every
+   minimum cover maps onto such a cover (replace each class by one containing it: still a
+   cover, same size), so all minimum covers are recovered by trying, for each chosen class,
+   itself or any class it contains, keeping the combinations that still cover every row;
+5. the linear relaxation (scipy's HiGHS) gives a lower bound ``z`` and dual row prices ``y``;
    any cover ``S`` then satisfies ``|S| >= z + sum of reduced costs of S``, so with a target
    size ``K`` the reduced costs of the chosen columns may not exceed ``K - z`` (columns above
    that are never used), and ``sum(y)`` over the uncovered rows bounds what is still needed;
-5. a depth-first search branches on the uncovered row with the fewest candidate classes,
+6. a depth-first search branches on the uncovered row with the fewest candidate classes,
    excluding each class from the later sibling branches (so every set is found once), takes
    forced choices for rows left with one candidate, and prunes with the bounds above, the
    combinatorial bound ``sum over uncovered rows of 1 / max |class ∩ uncovered|`` and a dual
    ascent (row prices raised while every still-available column has slack);
-6. the target ``K`` starts at the lower bound and grows by one until covers exist: the first
-   size with covers is the minimum, and that pass has listed all of them. Large charts get
-   ``K`` from the covering integer programme (HiGHS ``milp``, proven optimal) instead, and a
-   single enumeration pass.
+7. the target ``K`` starts at the lower bound and grows by one until covers exist: the first
+   size with covers is the minimum, and that pass has listed all of them. Large components
+   get ``K`` from the covering integer programme (HiGHS ``milp``, proven optimal) instead,
+   and a single enumeration pass.
 
 A time limit can stop the search: the result then says whether the minimum was proven
-(``optimal``) and whether every cover was listed (``complete``); without any cover of the
-proven size it returns the best cover known, flagged ``optimal=False``.
+(``optimal``) and whether every cover was listed (``complete``); a component stopped before
+any cover of its target size turned up contributes the best cover known (integer programme
+or greedy), and the result is flagged ``optimal=False``.
 """
 
 from __future__ import annotations
@@ -71,9 +79,10 @@ class CoverResult:
 
     size: int
     solutions: list[tuple[int, ...]]
-    #: Exact number of minimum covers when ``exhaustive``, otherwise a lower bound.
+    #: Exact number of minimum covers when ``exhaustive`` (even if the listing was capped at
+    #: ``max_solutions``), otherwise a lower bound.
     n_solutions: int
-    #: The search finished (``n_solutions`` is exact).
+    #: Every component's search finished (``n_solutions`` is exact).
     exhaustive: bool
     #: ``size`` is proven minimal (False only when the time limit stopped the search early).
     optimal: bool = True
@@ -298,57 +307,35 @@ class _Chart:
         node(self.req, start_forb, 0.0)
 
 
-def minimum_covers(
-    columns: Sequence[int],
+@dataclass
+class _Part:
+    """Minimum covers of one independent component, as tuples of class indices."""
+
+    size: int
+    keys: list[tuple[int, ...]]
+    count: int
+    exhaustive: bool
+    optimal: bool
+
+
+def _solve_component(
+    masks: list[int],
+    weight: list[int],
+    cand: list[int],
+    req: int,
     n_rows: int,
-    *,
-    max_solutions: int | None = None,
-    time_limit: float | None = None,
-) -> CoverResult:
-    """Return every minimum-size set of columns covering all ``n_rows`` rows.
-
-    ``columns[j]`` is the bit set of rows covered by column ``j``. Solutions are tuples of
-    column indices in increasing order, listed in lexicographic order. Enumeration stops once
-    more than ``max_solutions`` covers are known or ``time_limit`` seconds have passed; the
-    result then says so (``exhaustive``/``complete``) and ``n_solutions`` is a lower bound.
-
-    >>> minimum_covers([0b011, 0b110, 0b100, 0b001], 3).solutions
-    [(0, 1), (0, 2), (1, 3)]
-    """
-    deadline = None if time_limit is None else time.perf_counter() + time_limit
-    full = (1 << n_rows) - 1
-    classes: dict[int, list[int]] = {}
-    for j, c in enumerate(columns):
-        c &= full
-        if c:
-            classes.setdefault(c, []).append(j)
-    masks = list(classes)
-    members = [classes[m] for m in masks]
-    union = 0
-    for m in masks:
-        union |= m
-    if union != full:
-        missing = [r for r in range(n_rows) if not (union >> r) & 1]
-        raise ValueError(f"rows {missing} are not covered by any column")
-    if n_rows == 0:
-        return CoverResult(0, [()], 1, True)
-    # drop rows whose candidate set contains another row's (covered whenever that one is)
-    rowc = [0] * n_rows
-    for i, m in enumerate(masks):
-        for r in bits(m):
-            rowc[r] |= 1 << i
-    kept: list[int] = []
-    for r in sorted(range(n_rows), key=lambda r: rowc[r].bit_count()):
-        if not any(rowc[k] & rowc[r] == rowc[k] for k in kept):
-            kept.append(r)
-    req = sum(1 << r for r in kept)
-    # column dominance: search over the classes no other class contains (on the kept rows),
-    # then widen each cover by swapping in the classes each chosen one contains
-    red = [m & req for m in masks]
-    by_size = sorted(range(len(masks)), key=lambda c: -red[c].bit_count())
+    cap: int | None,
+    deadline: float | None,
+) -> _Part:
+    """Return every minimum cover of ``req`` by the classes ``cand`` (steps 3-6)."""
+    # column dominance: search over the classes no other class contains, then widen each
+    # cover by swapping in the classes each chosen one contains
+    red = {c: masks[c] & req for c in cand}
+    by_size = sorted(cand, key=lambda c: -red[c].bit_count())
     top: list[int] = []
     for c in by_size:
-        if not any(red[c] & red[t] == red[c] for t in top):
+        rc = red[c]
+        if not any(rc & red[t] == rc for t in top):
             top.append(c)
     top.sort()
     inside = {t: [t] + [c for c in by_size if c != t and red[c] & red[t] == red[c]] for t in top}
@@ -358,14 +345,13 @@ def minimum_covers(
 
     class_solutions: set[tuple[int, ...]] = set()
     count = [0]
-    cap = max_solutions
 
     def record(sol: Sequence[int]) -> None:
         key = tuple(sorted(sol))
         if key in class_solutions:
             return
         class_solutions.add(key)
-        count[0] += math.prod(len(members[c]) for c in key)
+        count[0] += math.prod(weight[c] for c in key)
         if cap is not None and count[0] > cap:
             raise _Stop
 
@@ -420,18 +406,121 @@ def minimum_covers(
         best = incumbent if incumbent is not None else chart.greedy()
         key = tuple(sorted(top[i] for i in best))
         class_solutions.add(key)
-        count[0] = math.prod(len(members[c]) for c in key)
-        size = len(key)
-    else:
-        size = len(next(iter(class_solutions)))
+        count[0] = math.prod(weight[c] for c in key)
+    size = len(next(iter(class_solutions)))
+    return _Part(size, sorted(class_solutions), count[0], exhaustive, optimal)
+
+
+def _components(masks: list[int], cand: list[int], req: int) -> list[tuple[int, list[int]]]:
+    """Split the rows ``req`` into groups no class links: ``(rows, classes)`` per group."""
+    groups: list[tuple[int, list[int]]] = []
+    left = [c for c in cand if masks[c] & req]
+    rest = req
+    while rest:
+        rows = rest & -rest
+        members: list[int] = []
+        while True:
+            grown = rows
+            others = []
+            for c in left:
+                if masks[c] & grown:
+                    members.append(c)
+                    grown |= masks[c] & req
+                else:
+                    others.append(c)
+            left = others
+            if grown == rows:
+                break
+            rows = grown
+        groups.append((rows, members))
+        rest &= ~rows
+    return groups
+
+
+def minimum_covers(
+    columns: Sequence[int],
+    n_rows: int,
+    *,
+    max_solutions: int | None = None,
+    time_limit: float | None = None,
+) -> CoverResult:
+    """Return every minimum-size set of columns covering all ``n_rows`` rows.
+
+    ``columns[j]`` is the bit set of rows covered by column ``j``. Solutions are tuples of
+    column indices in increasing order, sorted. Enumeration stops once more than
+    ``max_solutions`` covers are known or ``time_limit`` seconds have passed; the result then
+    says so (``complete`` is False). ``n_solutions`` is exact when ``exhaustive`` (the listing
+    may still be capped at ``max_solutions``), otherwise a lower bound.
+
+    >>> minimum_covers([0b011, 0b110, 0b100, 0b001], 3).solutions
+    [(0, 1), (0, 2), (1, 3)]
+    """
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    full = (1 << n_rows) - 1
+    classes: dict[int, list[int]] = {}
+    for j, c in enumerate(columns):
+        c &= full
+        if c:
+            classes.setdefault(c, []).append(j)
+    masks = list(classes)
+    members = [classes[m] for m in masks]
+    weight = [len(m) for m in members]
+    union = 0
+    for m in masks:
+        union |= m
+    if union != full:
+        missing = [r for r in range(n_rows) if not (union >> r) & 1]
+        raise ValueError(f"rows {missing} are not covered by any column")
+    if n_rows == 0:
+        return CoverResult(0, [()], 1, True)
+
+    # reductions that keep every cover (candidates always counted over all classes): rows
+    # whose candidate set contains another row's are dropped, and a row left with a single
+    # candidate forces that class into every cover; repeat until neither applies
+    req = full
+    forced: list[int] = []
+    cand = list(range(len(masks)))
+    while True:
+        cand = [c for c in cand if masks[c] & req]
+        rowc: dict[int, int] = {}
+        for c in cand:
+            for r in bits(masks[c] & req):
+                rowc[r] = rowc.get(r, 0) | (1 << c)
+        kept: list[int] = []
+        for r in sorted(rowc, key=lambda r: rowc[r].bit_count()):
+            rc = rowc[r]
+            if not any(rowc[k] & rc == rowc[k] for k in kept):
+                kept.append(r)
+        req = sum(1 << r for r in kept)
+        single = {rowc[r] for r in kept if rowc[r].bit_count() == 1}
+        if not single:
+            break
+        for c1 in single:
+            c = c1.bit_length() - 1
+            forced.append(c)
+            req &= ~masks[c]
+    forced.sort()
+
+    # the rest splits into independent components: the minimum is the sum of theirs and the
+    # minimum covers are the products of theirs
+    parts = [
+        _solve_component(masks, weight, comp, rows, n_rows, max_solutions, deadline)
+        for rows, comp in _components(masks, cand, req)
+    ]
+    size = len(forced) + sum(p.size for p in parts)
+    n_solutions = math.prod(weight[c] for c in forced) * math.prod(p.count for p in parts)
+    exhaustive = all(p.exhaustive for p in parts)
+    optimal = all(p.optimal for p in parts)
 
     solutions: list[tuple[int, ...]] = []
-    for key in sorted(class_solutions):
-        for combo in itertools.product(*(members[c] for c in key)):
-            solutions.append(tuple(sorted(combo)))
+    cap = max_solutions
+    for combo in itertools.product(*(p.keys for p in parts)):
+        key = sorted(forced + [c for k in combo for c in k])
+        for pick in itertools.product(*(members[c] for c in key)):
+            solutions.append(tuple(sorted(pick)))
             if cap is not None and len(solutions) >= cap:
                 break
         if cap is not None and len(solutions) >= cap:
             break
     solutions.sort()
-    return CoverResult(size, solutions, count[0], exhaustive, optimal)
+    return CoverResult(size, solutions, n_solutions, exhaustive, optimal)
