@@ -1006,10 +1006,79 @@ def publishable(
       every row where a count is hidden; ``depends={"pct_shared": ("n_shared", "n_cases")}``
       restricts a column to the listed counts (and can name any other column).
 
+    The result is remembered for the rest of the process (a run that publishes the same
+    whole-study table for every site works its suppression out once); warnings are repeated.
+
     >>> t = pd.DataFrame({"site": ["A", "B", "C"], "n_cases": [3, 9, 20], "pct_x": [1.0, 2.0, 3.0]})
     >>> publishable(t).to_dict("list")
     {'site': ['A', 'B', 'C'], 'n_cases': ['c', 'c', 20], 'pct_x': ['c', 'c', 3.0]}
     """
+    key = _publishable_key(df, min_cell, count_columns, depends, assume_column_total)
+    hit = _PUBLISHED.get(key) if key is not None else None
+    if hit is None:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = _publishable(df, min_cell, count_columns, depends, assume_column_total)
+        hit = (out, [(w.message, w.category) for w in caught])
+        if key is not None:
+            if len(_PUBLISHED) >= _PUBLISHED_MAX:
+                _PUBLISHED.pop(next(iter(_PUBLISHED)))
+            _PUBLISHED[key] = hit
+    out, said = hit
+    for message, category in said:
+        warnings.warn(message, category, stacklevel=2)
+    result = out.copy()
+    result.attrs = dict(out.attrs)
+    return result
+
+
+#: Tables made safe in this process, by content (see :func:`publishable`).
+_PUBLISHED: dict[str, tuple[pd.DataFrame, list[tuple[Warning | str, type[Warning]]]]] = {}
+_PUBLISHED_MAX = 256
+
+
+def _publishable_key(
+    df: pd.DataFrame,
+    min_cell: int,
+    count_columns: Iterable[str] | None,
+    depends: Mapping[str, Sequence[str]] | None,
+    assume_column_total: bool,
+) -> str | None:
+    """Return a digest of everything :func:`publishable` reads, or None if it cannot hash."""
+    try:
+        cells = pd.util.hash_pandas_object(df, index=True).to_numpy().tobytes()
+    except (TypeError, ValueError):
+        return None
+    digest = hashlib.sha256(cells)
+    for i in range(df.shape[1]):  # in object columns 1 and "1" hash alike: add the types
+        column = df.iloc[:, i]
+        if pd.api.types.is_object_dtype(column):
+            kinds = column.map(lambda v: type(v).__name__)
+            digest.update(pd.util.hash_pandas_object(kinds, index=False).to_numpy().tobytes())
+    meta = (
+        [str(c) for c in df.columns],
+        [str(t) for t in df.dtypes],
+        [str(n) for n in df.index.names],
+        repr(sorted((str(k), repr(v)) for k, v in df.attrs.items())),
+        repr(min_cell),
+        None if count_columns is None else [str(c) for c in count_columns],
+        None
+        if depends is None
+        else sorted((str(k), [str(v) for v in vs]) for k, vs in depends.items()),
+        assume_column_total,
+    )
+    digest.update(repr(meta).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _publishable(
+    df: pd.DataFrame,
+    min_cell: int,
+    count_columns: Iterable[str] | None,
+    depends: Mapping[str, Sequence[str]] | None,
+    assume_column_total: bool,
+) -> pd.DataFrame:
+    """Work out :func:`publishable` (uncached)."""
     min_cell = _check_min_cell(min_cell)
     counts = count_columns_of(df, count_columns)
     deps = _dependent_map(df, counts, depends)
@@ -1530,7 +1599,8 @@ _DATE_TEXT_RE = re.compile(
 )
 _DOB_RE = re.compile(
     r"(?<![\w])(?:d\.?\s?o\.?\s?b(?![\w])\.?|(?:born|date\s+of\s+birth|birth\s?date|birthday)(?![\w]))"
-    r"[\s:,\-]*(?:[^\s.;!?]+\s+){0,4}?"
+    # up to four words between, which may hold a dot (an email) but not end a sentence
+    r"[\s:,\-]*(?:[^\s;!?]*[^\s.;!?]\s+){0,4}?"
     rf"(?P<p>{_MONTHS}\.?,?\s+{_YEAR4}|[0-9]{{1,2}}[/.\-]{_YEAR4}"
     rf"|[0-9]{{1,2}}{_ORD}(?:\s+of)?\s+{_MONTHS}|{_MONTHS}\s+[0-9]{{1,2}}{_ORD}"
     rf"|{_YEAR4}|'[0-9]{{2}})(?![\w])",
