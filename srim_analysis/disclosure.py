@@ -295,11 +295,18 @@ class _Structure:
                     end1[c] = li
         return sign, end0, end1
 
-    def free(self, hidden: np.ndarray, only: np.ndarray | None = None) -> np.ndarray:
+    def free(
+        self,
+        hidden: np.ndarray,
+        only: np.ndarray | None = None,
+        witness: dict[int, frozenset[int]] | None = None,
+    ) -> np.ndarray:
         """Return True for hidden cells whose value cannot be worked out exactly.
 
         ``only`` (a boolean mask) limits which hidden cells are examined; the others are
-        reported False.
+        reported False. ``witness``, when given, receives for each free cell found by the
+        graph test the hidden cells of the cycle that frees it (it stays free while they
+        stay hidden); the linear-programming route records nothing.
         """
         out = np.zeros(self.n, dtype=bool)
         idx = np.flatnonzero(hidden)
@@ -320,28 +327,42 @@ class _Structure:
                 if down[k]:
                     adj[b[k]].append((a[k], k))
 
-            def reaches(src: int, dst: int, skip: int) -> bool:
-                seen, stack = {src}, [src]
+            cells = idx.tolist()
+
+            def path(src: int, dst: int, skip: int) -> frozenset[int] | None:
+                """Return the cells of a path src -> dst not using cell ``skip``, or None."""
+                came: dict[int, tuple[int, int]] = {src: (-1, -1)}
+                stack = [src]
                 while stack:
                     node = stack.pop()
                     for nxt, owner in adj[node]:
-                        if owner == skip or nxt in seen:
+                        if owner == skip or nxt in came:
                             continue
+                        came[nxt] = (node, owner)
                         if nxt == dst:
-                            return True
-                        seen.add(nxt)
+                            used = set()
+                            while nxt != src:
+                                nxt, owner = came[nxt]
+                                used.add(cells[owner])
+                            return frozenset(used)
                         stack.append(nxt)
-                return False
+                return None
 
-            for k, c in enumerate(idx.tolist()):
+            for k, c in enumerate(cells):
                 if only is not None and not only[c]:
                     continue
                 # a move of this cell must be balanced by a cycle of moves of other cells
-                out[c] = (
-                    a[k] == b[k]  # a cell in no line
-                    or (up[k] and reaches(b[k], a[k], k))
-                    or (down[k] and reaches(a[k], b[k], k))
+                if a[k] == b[k]:  # a cell in no line
+                    out[c] = True
+                    if witness is not None:
+                        witness[c] = frozenset({c})
+                    continue
+                cycle = (path(b[k], a[k], k) if up[k] else None) or (
+                    path(a[k], b[k], k) if down[k] else None
                 )
+                out[c] = cycle is not None
+                if witness is not None and cycle is not None:
+                    witness[c] = cycle | {c}
             return out
         col = {c: i for i, c in enumerate(idx.tolist())}
         rows, rhs = [], []
@@ -406,9 +427,13 @@ class _Structure:
                     changed = True
 
         protect = primary & ~unprotectable
+        # hiding more cells only adds cycles: a protected cell once free stays free here
+        known_free = np.zeros(self.n, dtype=bool)
         while True:
             line_rule()
-            need = np.flatnonzero(protect & ~self.free(hidden, only=protect))
+            check = protect & ~known_free
+            known_free |= self.free(hidden, only=check)
+            need = np.flatnonzero(protect & ~known_free)
             if need.size == 0:
                 break
             e = int(need[0])
@@ -427,10 +452,21 @@ class _Structure:
             np.flatnonzero(hidden & ~primary).tolist(),
             key=lambda c: (not total[c], -values[c], -c),
         )
+        # each protected cell keeps a witness cycle; showing c can only unprotect the cells
+        # whose cycle runs through c, so only those are checked again
+        witness: dict[int, frozenset[int]] = {}
+        self.free(hidden, only=protect, witness=witness)
         for c in order:
             hidden[c] = False
-            if (protect & ~self.free(hidden, only=protect)).any():
+            check = np.zeros(self.n, dtype=bool)
+            for p in np.flatnonzero(protect).tolist():
+                if p not in witness or c in witness[p]:
+                    check[p] = True
+            found: dict[int, frozenset[int]] = {}
+            if (check & ~self.free(hidden, only=check, witness=found)).any():
                 hidden[c] = True
+            else:
+                witness.update(found)
         # A hidden non-small cell that the totals pin down anyway protects nothing: show it.
         hidden &= primary | self.free(hidden)
         return hidden, primary, unprotectable
@@ -932,6 +968,16 @@ def _total_lines(
         frozenset(k for k, c in enumerate(labels) if _is_total_label(vals[k][r])) for r in range(n)
     ]
     is_total = [bool(t) for t in tset]
+    # rows by (their totals, one more label, their values on the others): the members of a
+    # total over that label (one pass, not a scan of the table per total row)
+    width = len(labels)
+    index: dict[tuple[object, ...], list[int]] = {}
+    for r in range(n):
+        for k in range(width):
+            if k in tset[r]:
+                continue
+            rest = tuple(vals[m][r] for m in range(width) if m != k and m not in tset[r])
+            index.setdefault((tset[r], k, rest), []).append(r)
     seen: dict[tuple[object, ...], int] = {}
     lines: list[_TotalRow] = []
     for t in range(n):
@@ -944,14 +990,9 @@ def _total_lines(
                 "carry each total once"
             )
         seen[ident] = t
-        for k in tset[t]:
-            want = tset[t] - {k}
-            members = tuple(
-                r
-                for r in range(n)
-                if tset[r] == want
-                and all(vals[m][r] == vals[m][t] for m in range(len(labels)) if m not in tset[t])
-            )
+        rest = tuple(vals[m][t] for m in range(width) if m not in tset[t])
+        for k in sorted(tset[t]):
+            members = tuple(index.get((tset[t] - {k}, k, rest), ()))
             if members:
                 lines.append(_TotalRow(t, members, labels[k]))
     return lines, is_total
