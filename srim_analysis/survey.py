@@ -1193,6 +1193,53 @@ def _brant(
     return pd.DataFrame(rows).set_index("term"), by_cut
 
 
+def ordered_logit(endog: pd.Series, exog: pd.DataFrame) -> Any:
+    """Return statsmodels' ``OrderedModel`` (logit) with an analytic score and Hessian.
+
+    statsmodels differentiates the ordered logit numerically: each gradient costs one
+    log-likelihood per parameter and the Hessian one per pair, so a model with a factor of
+    many levels (150 sites) takes minutes. Here the score is exact (derived below for
+    statsmodels' parameters: coefficients, first cut, log-increments of the later cuts) and
+    the Hessian is the central-difference Jacobian of that score. Fits agree with
+    ``OrderedModel`` to numerical precision (tested).
+    """
+    from scipy.special import expit
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+    from statsmodels.tools.numdiff import approx_fprime
+
+    class _OrderedLogit(OrderedModel):  # type: ignore[misc]
+        def score_obs(self, params: Any) -> np.ndarray:
+            params = np.asarray(params, dtype=float)
+            low, upp = self._bounds(params)
+            f_low, f_upp = expit(low), expit(upp)
+            prob = f_upp - f_low + 1e-20  # as in loglikeobs
+            d_low, d_upp = f_low * (1 - f_low), f_upp * (1 - f_upp)  # 0 at infinite bounds
+            exog = np.asarray(self.exog, dtype=float)
+            g_beta = (-(d_upp - d_low) / prob)[:, None] * exog
+            # cut m is the upper bound of answer m and the lower bound of answer m + 1
+            y = np.asarray(self.endog, dtype=int)
+            n_cut = self.k_levels - 1
+            rows = np.arange(len(y))
+            g_cut = np.zeros((len(y), n_cut))
+            upper = y < n_cut
+            g_cut[rows[upper], y[upper]] += d_upp[upper] / prob[upper]
+            lower = y > 0
+            g_cut[rows[lower], y[lower] - 1] -= d_low[lower] / prob[lower]
+            # cut_m = a_0 + sum_{i=1..m} exp(a_i): d cut_m / d a_i = 1 (i = 0), exp(a_i) (i <= m)
+            tail = g_cut[:, ::-1].cumsum(axis=1)[:, ::-1]
+            scale = np.r_[1.0, np.exp(params[exog.shape[1] + 1 :])]
+            return np.column_stack([g_beta, tail * scale])
+
+        def score(self, params: Any) -> np.ndarray:
+            return self.score_obs(params).sum(axis=0)
+
+        def hessian(self, params: Any) -> np.ndarray:
+            h = approx_fprime(np.asarray(params, dtype=float), self.score, centered=True)
+            return (h + h.T) / 2
+
+    return _OrderedLogit(endog, exog, distr="logit")
+
+
 def fit_confidence_model(
     responses: pd.DataFrame,
     items: pd.DataFrame,
@@ -1224,7 +1271,6 @@ def fit_confidence_model(
     ``result.proportional_odds_by_cut``).
     """
     from scipy import stats
-    from statsmodels.miscmodels.ordinal_model import OrderedModel
 
     data, info, _ = _select(responses, items, [outcome])
     it = info[outcome]
@@ -1254,7 +1300,7 @@ def fit_confidence_model(
     endog = pd.Series(
         pd.Categorical.from_codes(y, categories=levels, ordered=True), index=design.index
     )
-    model = OrderedModel(endog, design, distr="logit")
+    model = ordered_logit(endog, design)
     fit = model.fit(method="bfgs", disp=False, maxiter=5000)
     if not fit.mle_retvals.get("converged", True):
         notes.append("The model fit did not fully converge: treat the estimates with caution.")

@@ -733,3 +733,30 @@ def test_ols_summary_states_lower_scores_with_positive_interval(planted):
         f"scored {abs(row['estimate']):.2f} points lower on the confidence scale "
         f"(95% CI {-row['ci_high']:.2f} to {-row['ci_low']:.2f} lower)"
     ) in text
+
+
+def test_ordered_logit_with_exact_score_matches_statsmodels():
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+    rng = np.random.default_rng(7)
+    n = 600
+    x = pd.DataFrame(
+        {
+            "a": rng.normal(size=n),
+            "b": rng.integers(0, 2, n).astype(float),
+            "g2": (rng.random(n) < 0.3).astype(float),
+        }
+    )
+    latent = 0.8 * x["a"] - 0.5 * x["b"] + 0.4 * x["g2"] + rng.logistic(size=n)
+    y = pd.cut(latent, [-np.inf, -1.5, 0.0, 1.0, 2.5, np.inf], labels=list("12345"))
+    endog = pd.Series(pd.Categorical(y, ordered=True), index=x.index)
+    ours = survey.ordered_logit(endog, x)
+    theirs = OrderedModel(endog, x, distr="logit")
+    start = np.r_[0.3, -0.2, 0.1, -1.0, 0.2, -0.1, 0.3]
+    # the exact score agrees with statsmodels' numerical derivative of the log-likelihood
+    assert ours.score(start) == pytest.approx(theirs.score(start), rel=1e-5, abs=1e-6)
+    fit_ours = ours.fit(method="bfgs", disp=False, maxiter=5000)
+    fit_theirs = theirs.fit(method="bfgs", disp=False, maxiter=5000)
+    assert fit_ours.params.to_numpy() == pytest.approx(fit_theirs.params.to_numpy(), abs=1e-4)
+    assert fit_ours.bse.to_numpy() == pytest.approx(fit_theirs.bse.to_numpy(), rel=1e-3)
+    assert fit_ours.params["a"] == pytest.approx(0.8, abs=0.15)  # the planted slope
