@@ -755,6 +755,11 @@ def test_ordered_logit_with_exact_score_matches_statsmodels():
     start = np.r_[0.3, -0.2, 0.1, -1.0, 0.2, -0.1, 0.3]
     # the exact score agrees with statsmodels' numerical derivative of the log-likelihood
     assert ours.score(start) == pytest.approx(theirs.score(start), rel=1e-5, abs=1e-6)
+    # and the exact Hessian agrees with the numerical derivative of the exact score
+    from statsmodels.tools.numdiff import approx_fprime
+
+    numeric = approx_fprime(start, ours.score, centered=True)
+    assert ours.hessian(start) == pytest.approx(numeric, rel=1e-5, abs=1e-4)
     fit_ours = ours.fit(method="bfgs", disp=False, maxiter=5000)
     fit_theirs = theirs.fit(method="bfgs", disp=False, maxiter=5000)
     assert fit_ours.params.to_numpy() == pytest.approx(fit_theirs.params.to_numpy(), abs=1e-4)
