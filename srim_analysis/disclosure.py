@@ -1794,10 +1794,48 @@ def _cluster(spans: list[tuple[int, int, str]]) -> tuple[int, int, str]:
     return min(s[0] for s in spans), max(s[1] for s in spans), best[2]
 
 
+def _dates_of_birth_around_marks(
+    folded: str, spans: list[tuple[int, int, str]]
+) -> list[tuple[int, int, str]]:
+    """Return the date-of-birth spans found with every other finding read as one word.
+
+    On the redacted text "born in the 14 Acacia Road 2015" reads "born in the [ADDRESS]
+    2015", close enough to 'born' for the year to count; reading it that way already on
+    the first pass keeps redaction idempotent.
+    """
+    collapsed: list[str] = []
+    plain: list[tuple[int, int, int]] = []  # (start in collapsed, start in folded, length)
+    at = last = 0
+    for start, end, kind in _resolve(spans):
+        plain.append((at, last, start - last))
+        collapsed.append(folded[last:start])
+        mark = f"[{kind}]"
+        collapsed.append(mark)
+        at += start - last + len(mark)
+        last = end
+    plain.append((at, last, len(folded) - last))
+    collapsed.append(folded[last:])
+    found = []
+    for m in _DOB_RE.finditer("".join(collapsed)):
+        a, b = m.start("p"), m.end("p")
+        for c0, f0, n in plain:
+            if c0 <= a and b <= c0 + n:
+                found.append((f0 + a - c0, f0 + b - c0, "DATE"))
+                break
+    return found
+
+
 def _redact(text: str, ids: Identifiers) -> Redaction:
     folded = _fold(text)
     spans = _detect(folded)
     spans += ids._find(folded)
+    known = set(spans)
+    while True:  # to a fixpoint, as repeated redaction would reach
+        extra = [s for s in _dates_of_birth_around_marks(folded, spans) if s not in known]
+        if not extra:
+            break
+        spans += extra
+        known.update(extra)
     pieces: list[str] = []
     found: list[Finding] = []
     last = 0

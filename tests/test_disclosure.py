@@ -865,3 +865,8 @@ def test_a_birth_year_after_an_email_is_found_in_one_pass():
     assert once.text == "born in [EMAIL] [DATE]"
     assert d.redact(once.text, []).text == once.text
     assert d.redact("born in Leeds. In 2015 he moved", []).text.endswith("In 2015 he moved")
+    # other findings read as one word, to a fixpoint, as a second pass would read them
+    assert d.redact("born in the 14 Acacia Road 2015", []).text.endswith("[ADDRESS] [DATE]")
+    twice = d.redact("born in AB 12 34 56 C 2015 2015", [])
+    assert twice.text == "born in [NI_NUMBER] [DATE] [DATE]"
+    assert [f.original for f in twice.found] == ["AB 12 34 56 C", "2015", "2015"]
