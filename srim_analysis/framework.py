@@ -126,10 +126,10 @@ def parse_cell(text: str | None) -> tuple[str, int, str] | None:
 def _normalise(tidy: pd.DataFrame) -> pd.DataFrame:
     """Return the tidy matrix with its canonical columns and types (text as str, counts int)."""
     out = pd.DataFrame(
-        {c: [("" if pd.isna(v) else str(v)) for v in tidy[c]] for c in _TEXT_COLUMNS},
+        {c: [("" if pd.isna(v) else str(v)) for v in tidy[c].tolist()] for c in _TEXT_COLUMNS},
         index=range(len(tidy)),
     )
-    out["n_segments"] = pd.array([int(v) for v in tidy["n_segments"]], dtype="int64")
+    out["n_segments"] = pd.array([int(v) for v in tidy["n_segments"].tolist()], dtype="int64")
     return out[list(TIDY_COLUMNS)]
 
 
