@@ -44,7 +44,7 @@ from srim_analysis import comparison, figures
 from srim_analysis.comparison import TOTAL
 from srim_analysis.disclosure import study_identifiers
 from srim_analysis.outputs import Section
-from srim_analysis.schemas import AGENCIES, METHODS, ROLES
+from srim_analysis.schemas import METHODS
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -344,19 +344,15 @@ def _hash_key(seed: int, segment_id: str) -> str:
 
 
 def _attribution(row: pd.Series, people: pd.DataFrame | None, site: str) -> str:
-    method = str(row["method"])
-    how = METHODS.get(method, method).lower()
+    """Return the quote's attribution as every quote in the report has it (role, agency, site)."""
+    from srim_analysis import qualitative
+
+    speaker: dict[str, object] = {"method": str(row["method"]), "site_name": site}
     pid = row.get("participant_id")
     if people is not None and isinstance(pid, str) and pid in people.index:
-        person = people.loc[pid]
-        role = ROLES.get(str(person["role"]), str(person["role"]))
-        agency = AGENCIES.get(str(person["agency"]), str(person["agency"]))
-        return f"{role}, {agency}, {site} ({how})"
-    if method == "observation":
-        return f"Observation notes, {site}"
-    if method == "document":
-        return f"Local document, {site}"
-    return f"{METHODS.get(method, method)} participant, {site}"
+        speaker["role"] = people.at[pid, "role"]
+        speaker["agency"] = people.at[pid, "agency"]
+    return qualitative.attribution(speaker)
 
 
 def illustrative_quotes(
