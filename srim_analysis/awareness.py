@@ -1705,6 +1705,7 @@ def top_barrier_quotes(
         codes=codes,
         per_code=per_barrier,
         identifiers=qualitative.study_identifiers(study.folder),
+        min_group=min_cell,
     )
     raised = dict(zip(totals["code"], totals["n_participants"], strict=True))
     rows = []

@@ -343,8 +343,11 @@ def _hash_key(seed: int, segment_id: str) -> str:
     return hashlib.sha256(f"{seed}:{segment_id}".encode()).hexdigest()
 
 
-def _attribution(row: pd.Series, people: pd.DataFrame | None, site: str) -> str:
-    """Return the quote's attribution as every quote in the report has it (role, agency, site)."""
+def _attribution(row: pd.Series, people: pd.DataFrame | None, site: str, min_group: int = 1) -> str:
+    """Return the quote's attribution as every quote in the report has it (role, agency, site).
+
+    ``people`` is indexed by participant id, with ``site_name``, ``role`` and ``agency``.
+    """
     from srim_analysis import qualitative
 
     speaker: dict[str, object] = {"method": str(row["method"]), "site_name": site}
@@ -352,6 +355,8 @@ def _attribution(row: pd.Series, people: pd.DataFrame | None, site: str) -> str:
     if people is not None and isinstance(pid, str) and pid in people.index:
         speaker["role"] = people.at[pid, "role"]
         speaker["agency"] = people.at[pid, "agency"]
+        who = people.rename_axis("participant_id").reset_index()
+        speaker = qualitative.coarsened_speaker(speaker, who, min_group)
     return qualitative.attribution(speaker)
 
 
@@ -361,12 +366,15 @@ def illustrative_quotes(
     seed: int = DEFAULT_SEED,
     roles: Sequence[str] = DEFAULT_ROLES,
     branch: str = COMPONENT_BRANCH,
+    min_group: int = 1,
 ) -> pd.DataFrame:
     """Return one redacted, pseudonymously attributed quote per site and component.
 
     Columns: ``site, component_id, component, quote, attribution, redacted`` (yes when
     anything was removed). The quote is chosen reproducibly: by kind of source
     (:data:`QUOTE_PREFERENCE`), then by a SHA-256 hash of ``seed`` and the segment id.
+    An agency or role shared by fewer than ``min_group`` participants of the site is left
+    out of the attribution (notebooks pass ``min_cell``).
     """
     from srim_analysis import disclosure
 
@@ -374,7 +382,15 @@ def illustrative_quotes(
     sites = _sites(study, roles)
     names = dict(zip(sites["site_id"], sites["site"], strict=True))
     people = study.tables.get("participants")
-    people = people.set_index("participant_id") if people is not None else None
+    if people is not None:
+        all_names = dict(
+            zip(
+                study.tables["sites"]["site_id"], study.tables["sites"]["display_name"], strict=True
+            )
+        )
+        people = people.assign(
+            site_name=people["site_id"].map(all_names).fillna(people["site_id"])
+        ).set_index("participant_id")
     seg = study.tables["coded_segments"]
     seg = seg[seg["code_id"].isin(components["code_id"]) & seg["site_id"].isin(sites["site_id"])]
     seg = seg.drop_duplicates(["segment_id", "code_id"])
@@ -394,7 +410,7 @@ def illustrative_quotes(
                 "site": site,
                 "component_id": row["code_id"],
                 "quote": red.text,
-                "attribution": _attribution(row, people, site),
+                "attribution": _attribution(row, people, site, min_group),
                 "redacted": "yes" if red.found else "no",
             }
         )

@@ -1089,6 +1089,46 @@ def attribution(row: Mapping[str, Any], with_site: bool = True) -> str:
     return ", ".join([*parts, *([site] if site else [])]) + (f" ({how})" if how else "")
 
 
+def coarsened_speaker(
+    speaker: Mapping[str, Any], people: pd.DataFrame, min_group: int, with_site: bool = True
+) -> dict[str, Any]:
+    """Return ``speaker`` without the agency, then the role, that fewer than ``min_group`` share.
+
+    ``people`` has one row per participant (``participant_id``, ``role``, ``agency`` and,
+    with ``with_site``, ``site_name``). A quote attributed to "Practitioner, Midwifery,
+    Brackwater" where Brackwater has two midwives would point at one of two people: the
+    agency is dropped when fewer than ``min_group`` participants share the site, role and
+    agency, and the role too when fewer share the site and role.
+
+    >>> people = pd.DataFrame({"participant_id": list("abcdef"), "site_name": ["X"] * 6,
+    ...     "role": ["practitioner"] * 5 + ["manager"], "agency": ["police"] * 2 + ["health"] * 4})
+    >>> attribution(coarsened_speaker({"role": "practitioner", "agency": "police",
+    ...     "site_name": "X", "method": "interview"}, people, 5))
+    'Practitioner, X (interview)'
+    >>> attribution(coarsened_speaker({"role": "manager", "agency": "health",
+    ...     "site_name": "X", "method": "interview"}, people, 5))
+    'Participant, X (interview)'
+    """
+    out = dict(speaker)
+    if min_group <= 1 or _present(out.get("role")) is None:
+        return out
+    place = ["site_name"] if with_site else []
+    who = people.drop_duplicates("participant_id")
+
+    def shared(keys: list[str]) -> int:
+        match = pd.Series(True, index=who.index)
+        for k in keys:
+            match &= who[k].astype(str) == str(out.get(k))
+        return int(match.sum())
+
+    if _present(out.get("agency")) is not None and shared([*place, "role", "agency"]) < min_group:
+        out["agency"] = None
+    if shared([*place, "role"]) < min_group:
+        out["role"] = None
+        out["agency"] = None
+    return out
+
+
 def _present(value: object) -> str | None:
     """Return ``value`` as text, or None when it is missing (None, NaN, NA or blank)."""
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
@@ -1111,6 +1151,7 @@ def choose_quotes(
     methods: Sequence[str] = TALK_METHODS,
     length: tuple[int, int] = QUOTE_LENGTH,
     with_site: bool = True,
+    min_group: int = 1,
 ) -> pd.DataFrame:
     """Return up to ``per_code`` illustrative quotes per code: reproducible, redacted, attributed.
 
@@ -1120,7 +1161,9 @@ def choose_quotes(
     the same one twice; identical texts are not repeated. Where the segments carry stances
     the quotes take them in turn, most common first. Every quote is redacted with
     :func:`srim_analysis.disclosure.redact` (names on the identifier list, emails, phone
-    numbers, postcodes, addresses, dates) and attributed by role, agency, site and method.
+    numbers, postcodes, addresses, dates) and attributed by role, agency, site and method;
+    an agency or role shared by fewer than ``min_group`` of the speakers in ``coded`` is
+    left out of the attribution (:func:`coarsened_speaker`; notebooks pass ``min_cell``).
     """
     from srim_analysis import disclosure
 
@@ -1144,6 +1187,7 @@ def choose_quotes(
     if not len(rows) or per_code < 1:
         return pd.DataFrame(columns=cols)
     stance_of = {str(k): str(v) for k, v in segment_stances(coded).items()}
+    speakers_all = coded.dropna(subset=["participant_id"])
     lo, hi = length
     chosen: list[dict[str, object]] = []
     for code in _sorted_codes(rows):
@@ -1193,7 +1237,12 @@ def choose_quotes(
                                 "quote_no": len(picked) + 1,
                                 "stance": STANCES.get(str(row["_stance"]), ""),
                                 "quote": red.text,
-                                "attribution": attribution(row.to_dict(), with_site=with_site),
+                                "attribution": attribution(
+                                    coarsened_speaker(
+                                        row.to_dict(), speakers_all, min_group, with_site
+                                    ),
+                                    with_site=with_site,
+                                ),
                                 "method": METHODS.get(str(row["method"]), str(row["method"])),
                                 "redactions": len(red.found),
                                 "segment_id": str(row["segment_id"]),
@@ -1257,6 +1306,7 @@ def quote_browser(
             per_code=per_code,
             seed=seed,
             identifiers=study_identifiers(source.study.folder),
+            min_group=source.min_cell,
         )
     branch_order = list(themes) if themes is not None else list(dict.fromkeys(quotes["branch"]))
     options = [(CODE_BRANCHES.get(b, b), b) for b in branch_order if (quotes["branch"] == b).any()]
@@ -1684,6 +1734,7 @@ def _publish_quotes(
         branches=[branch],
         per_code=per_code,
         identifiers=study_identifiers(report.study.folder),
+        min_group=report.min_cell,
     )
     if len(quotes):
         _publish(

@@ -152,6 +152,12 @@ def test_quotes_are_redacted_attributed_pseudonymously_and_reproducible():
     pd.testing.assert_frame_equal(quotes, again)
     origin = quotes[quotes["site"] == "Origin Town"].iloc[0]
     assert origin["attribution"] == "Observation notes, Origin Town"
+    # the only police manager at Adopter City is not singled out when groups must be 2+
+    safe = blueprint.illustrative_quotes(
+        _study(), identifiers=["Sarah Okafor"], seed=7, min_group=2
+    )
+    row = safe[(safe["site"] == "Adopter City") & (safe["component_id"] == "TC-1")].iloc[0]
+    assert row["attribution"] == "Participant, Adopter City (interview)"
 
 
 def test_study_identifiers_reads_the_generated_list(shipped_dir, tmp_path):

@@ -356,7 +356,7 @@ def test_quotes_on_the_synthetic_study_carry_no_identifiers(loaded, coded):
 
 
 def test_attribution_never_contains_participant_ids(loaded, coded):
-    quotes = qualitative.choose_quotes(coded, per_code=3)
+    quotes = qualitative.choose_quotes(coded, per_code=3)  # min_group 1: full attribution
     ids = set(loaded.participants["participant_id"]) | set(coded["source_id"])
     ids |= set(coded["segment_id"])
     for text in quotes["attribution"]:
@@ -500,3 +500,29 @@ def test_notebook_04_runs_and_publishes_the_expected_tables(synthetic_report, st
     else:
         assert "stance-golden-rules" in manifest  # 8 participants: pooled views can be shown
         assert "so the chart by group is not drawn" in text
+
+
+def test_attribution_leaves_out_what_too_few_share(loaded, coded):
+    full = qualitative.choose_quotes(coded, per_code=3)
+    safe = qualitative.choose_quotes(coded, per_code=3, min_group=5)
+    assert list(full["segment_id"]) == list(safe["segment_id"])  # same quotes, coarser words
+    speakers = coded.dropna(subset=["participant_id"]).drop_duplicates("participant_id")
+    by_segment = coded.drop_duplicates("segment_id").set_index("segment_id")
+    coarsened = 0
+    for q in safe.itertuples():
+        row = by_segment.loc[q.segment_id]
+        if qualitative._present(row["participant_id"]) is None:
+            continue
+        same = speakers[
+            (speakers["site_name"] == row["site_name"])
+            & (speakers["role"] == row["role"])
+            & (speakers["agency"] == row["agency"])
+        ]
+        agency = qualitative.AGENCIES.get(row["agency"], "")
+        if len(same) < 5:
+            assert agency not in q.attribution, q.attribution
+            coarsened += 1
+        else:
+            assert agency in q.attribution, q.attribution
+    assert coarsened > 0  # the synthetic sites have small teams: the rule is exercised
+    assert (safe["attribution"] != full["attribution"]).sum() == coarsened
