@@ -346,7 +346,8 @@ def _hash_key(seed: int, segment_id: str) -> str:
 def _attribution(row: pd.Series, people: pd.DataFrame | None, site: str, min_group: int = 1) -> str:
     """Return the quote's attribution as every quote in the report has it (role, agency, site).
 
-    ``people`` is indexed by participant id, with ``site_name``, ``role`` and ``agency``.
+    ``people`` has one row per participant, indexed by id, with ``site_name``, ``role`` and
+    ``agency``.
     """
     from srim_analysis import qualitative
 
@@ -355,8 +356,7 @@ def _attribution(row: pd.Series, people: pd.DataFrame | None, site: str, min_gro
     if people is not None and isinstance(pid, str) and pid in people.index:
         speaker["role"] = people.at[pid, "role"]
         speaker["agency"] = people.at[pid, "agency"]
-        who = people.rename_axis("participant_id").reset_index()
-        speaker = qualitative.coarsened_speaker(speaker, who, min_group)
+        speaker = qualitative.coarsened_speaker(speaker, people, min_group)
     return qualitative.attribution(speaker)
 
 
@@ -390,7 +390,7 @@ def illustrative_quotes(
         )
         people = people.assign(
             site_name=people["site_id"].map(all_names).fillna(people["site_id"])
-        ).set_index("participant_id")
+        ).set_index("participant_id", drop=False)
     seg = study.tables["coded_segments"]
     seg = seg[seg["code_id"].isin(components["code_id"]) & seg["site_id"].isin(sites["site_id"])]
     seg = seg.drop_duplicates(["segment_id", "code_id"])

@@ -291,6 +291,25 @@ def participants_by_group(people: pd.DataFrame, by: str = "agency") -> pd.DataFr
 # ---------------------------------------------------------------------------
 
 
+def _per_code_and_group(
+    frame: pd.DataFrame, dropna: bool = True, **more: tuple[str, str]
+) -> pd.DataFrame:
+    """Return one row per code and group key: labels, participants and segments (and ``more``)."""
+    return (
+        frame.groupby(["code_id", "_key"], sort=False, dropna=dropna)
+        .agg(
+            group=("group", "first"),
+            code_label=("code_label", "first"),
+            branch=("branch", "first"),
+            code_order=("code_order", "first"),
+            n_participants=("participant_id", "nunique"),
+            n_segments=("segment_id", "nunique"),
+            **more,
+        )
+        .reset_index()
+    )
+
+
 def code_frequencies(
     coded: pd.DataFrame,
     by: str | None = "agency",
@@ -317,19 +336,7 @@ def code_frequencies(
     counts = ["n_participants", "n_segments", "n_sources"]
     if not len(frame):
         return pd.DataFrame(columns=[*cols, *counts])
-    agg = (
-        frame.groupby(["code_id", "_key"], sort=False, dropna=False)
-        .agg(
-            group=("group", "first"),
-            code_label=("code_label", "first"),
-            branch=("branch", "first"),
-            code_order=("code_order", "first"),
-            n_participants=("participant_id", "nunique"),
-            n_segments=("segment_id", "nunique"),
-            n_sources=("source_id", "nunique"),
-        )
-        .reset_index()
-    )
+    agg = _per_code_and_group(frame, dropna=False, n_sources=("source_id", "nunique"))
     rank = _group_rank(by, agg["_key"])
     agg["_rank"] = agg["_key"].map(rank)
     agg = agg.sort_values(["code_order", "code_id", "_rank"]).reset_index(drop=True)
@@ -543,18 +550,7 @@ def stance_table(
         out = pd.DataFrame(columns=[*ids, *counts, *pcts])
         out.attrs["by"] = by
         return out
-    base = (
-        frame.groupby(["code_id", "_key"], sort=False)
-        .agg(
-            group=("group", "first"),
-            code_label=("code_label", "first"),
-            branch=("branch", "first"),
-            code_order=("code_order", "first"),
-            n_participants=("participant_id", "nunique"),
-            n_segments=("segment_id", "nunique"),
-        )
-        .reset_index()
-    )
+    base = _per_code_and_group(frame)
     tally = frame.groupby(["code_id", "_key", "stance"]).size().unstack("stance", fill_value=0)
     for code, col in [*_STANCE_COLUMN.items(), (NO_STANCE, NO_STANCE)]:
         series = tally[code] if code in tally else pd.Series(0, index=tally.index)
@@ -1113,7 +1109,7 @@ def coarsened_speaker(
     if min_group <= 1 or _present(out.get("role")) is None:
         return out
     place = ["site_name"] if with_site else []
-    who = people.drop_duplicates("participant_id")
+    who = people
 
     def shared(keys: list[str]) -> int:
         match = pd.Series(True, index=who.index)
@@ -1187,7 +1183,7 @@ def choose_quotes(
     if not len(rows) or per_code < 1:
         return pd.DataFrame(columns=cols)
     stance_of = {str(k): str(v) for k, v in segment_stances(coded).items()}
-    speakers_all = coded.dropna(subset=["participant_id"])
+    speakers_all = coded.dropna(subset=["participant_id"]).drop_duplicates("participant_id")
     lo, hi = length
     chosen: list[dict[str, object]] = []
     for code in _sorted_codes(rows):

@@ -110,6 +110,17 @@ class _Chart:
         self.y = [0.0] * n_rows
         self.d = [0.0] * len(masks)
 
+    def _incidence(self) -> tuple[list[int], list[int], list[int]]:
+        """Return the rows to cover and the (row position, class) pairs of the chart."""
+        rows = list(bits(self.req))
+        pos = {r: i for i, r in enumerate(rows)}
+        ri, ci = [], []
+        for c, m in enumerate(self.masks):
+            for r in bits(m & self.req):
+                ri.append(pos[r])
+                ci.append(c)
+        return rows, ri, ci
+
     def relax(self) -> bool:
         """Solve the linear relaxation; keep its bound and duals. Return False on failure."""
         try:
@@ -118,13 +129,7 @@ class _Chart:
             from scipy.sparse import coo_matrix
         except ImportError:  # pragma: no cover - scipy is a dependency
             return False
-        rows = list(bits(self.req))
-        pos = {r: i for i, r in enumerate(rows)}
-        ri, ci = [], []
-        for c, m in enumerate(self.masks):
-            for r in bits(m & self.req):
-                ri.append(pos[r])
-                ci.append(c)
+        rows, ri, ci = self._incidence()
         a = coo_matrix((-np.ones(len(ri)), (ri, ci)), shape=(len(rows), len(self.masks)))
         res = linprog(
             np.ones(len(self.masks)),
@@ -158,13 +163,7 @@ class _Chart:
             from scipy.sparse import coo_matrix
         except ImportError:  # pragma: no cover - scipy is a dependency
             return None
-        rows = list(bits(self.req))
-        pos = {r: i for i, r in enumerate(rows)}
-        ri, ci = [], []
-        for c, m in enumerate(self.masks):
-            for r in bits(m & self.req):
-                ri.append(pos[r])
-                ci.append(c)
+        rows, ri, ci = self._incidence()
         ncol = len(self.masks)
         a = coo_matrix((np.ones(len(ri)), (ri, ci)), shape=(len(rows), ncol)).tocsr()
         options: dict[str, object] = {"mip_rel_gap": 0.0, "disp": False}
