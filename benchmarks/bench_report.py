@@ -13,7 +13,10 @@ otherwise), and then measures the **floor**: the same number of runs of an empty
 (one parameters cell, nothing else), with plain papermill, a new kernel per run, the same
 number of runs at once. It prints both times and their ratio; the goals are 1.5x at the
 study scale and 3x at the national scale (153 sites). It also prints the runner on empty
-notebooks (the runner's own cost per run) and the slowest runs.
+notebooks (the runner's own cost per run), the median and slowest run per notebook, and
+where a run's time goes: each notebook run in the benchmark's own process (once to warm
+up, once timed) with the library's figure helper timed, from which it estimates what the
+report's figures alone cost against everything the goal allows.
 
 Works with whatever notebooks are in ``notebooks/``.
 """
@@ -126,8 +129,109 @@ def report(
     return time.perf_counter() - t0, summary
 
 
+def _run_in_process(nb: object, params: dict[str, object]) -> tuple[float, int, float]:
+    """Run a notebook's code cells in this process; return (seconds, figures, figure seconds)."""
+    import contextlib
+    import io
+
+    import nbformat
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from srim_analysis import figures
+
+    shell = InteractiveShell.instance()
+    shell.reset(new_session=False)
+    saved = figures.save_figure
+    spent = [0.0, 0]
+
+    def timed(*args: object, **kwargs: object) -> object:
+        t = time.perf_counter()
+        try:
+            return saved(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            spent[0] += time.perf_counter() - t
+            spent[1] += 1
+
+    notebook = nbformat.read(nb.path, as_version=4)  # type: ignore[attr-defined]
+    injected = "\n".join(f"{k} = {v!r}" for k, v in params.items())
+    figures.save_figure = timed  # type: ignore[assignment]
+    t0 = time.perf_counter()
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            for cell in notebook.cells:
+                if cell.cell_type != "code":
+                    continue
+                source = cell.source
+                if "parameters" in cell.metadata.get("tags", []):
+                    source += "\n" + injected
+                result = shell.run_cell(source, store_history=False)
+                if not result.success:
+                    raise RuntimeError(f"{nb.name}: a cell failed: {result.error_in_exec!r}")  # type: ignore[attr-defined]
+    finally:
+        figures.save_figure = saved
+    return time.perf_counter() - t0, spent[1], spent[0]
+
+
+def where_time_goes(data: Path, out: Path, notebooks: list[str] | None) -> dict[str, object]:
+    """Time each notebook's figure saving in this process (second of two runs); print it.
+
+    Each notebook runs for one adopting site (per-site notebooks) or once (cross-site ones)
+    in this process, as a warm kernel would run it: once to warm up, once timed, with the
+    library's figure helper timed. Returns the seconds per figure over all of them.
+    """
+    import matplotlib
+
+    from srim_analysis import paths, runner
+
+    matplotlib.use("Agg")
+    study = runner.read_study(data)
+    ids = list(study.sites)
+    site = ids[1] if len(ids) > 1 else ids[0]
+    chosen = runner.select_notebooks(
+        runner.discover_notebooks(paths.NOTEBOOKS_DIR), notebooks or []
+    )
+    total_s = total_fig_s = 0.0
+    total_figs = 0
+    print("where a run's time goes (in this process, second run; figures = the figure helper):")
+    for nb in chosen:
+        params = {
+            "site": site if nb.per_site else "all",
+            "data_dir": str(data),
+            "reports_dir": str(out / "reports"),
+            "figures_dir": str(out / "figures"),
+        }
+        params = {k: v for k, v in params.items() if k in nb.parameters}
+        _run_in_process(nb, params)
+        seconds, n_figs, fig_s = _run_in_process(nb, params)
+        total_s, total_figs, total_fig_s = (
+            total_s + seconds,
+            total_figs + n_figs,
+            total_fig_s + fig_s,
+        )
+        print(
+            f"  {nb.name:<36} {params.get('site', '-'):<5} {seconds:5.1f} s, "
+            f"{n_figs:2d} figures saved in {fig_s:5.1f} s ({fig_s / seconds:.0%})"
+        )
+    per_figure = total_fig_s / total_figs if total_figs else 0.0
+    share = total_fig_s / max(total_s, 1e-9)
+    print(
+        f"  all: {total_s:.1f} s, figures {total_fig_s:.1f} s ({share:.0%}); "
+        f"{per_figure:.2f} s per figure (PNG 300 dpi + SVG)"
+    )
+    return {
+        "breakdown_s": round(total_s, 2),
+        "figure_s": round(total_fig_s, 2),
+        "per_figure_s": round(per_figure, 3),
+    }
+
+
 def scale(
-    name: str, jobs: int, work: Path, overhead: bool, notebooks: list[str] | None = None
+    name: str,
+    jobs: int,
+    work: Path,
+    overhead: bool,
+    notebooks: list[str] | None = None,
+    breakdown: bool = True,
 ) -> dict[str, object]:
     """Benchmark one scale; print and return its figures."""
     from srim_analysis import synthetic
@@ -168,6 +272,21 @@ def scale(
         "goal": goal,
         "notebooks": notebooks or "all",
     }
+    if breakdown:
+        result.update(where_time_goes(data, work / f"{name}-inproc", notebooks))
+        with open(work / f"{name}-out" / "figures" / "manifest.csv", encoding="utf-8") as fh:
+            n_figures = sum(1 for _ in fh) - 1
+        figure_job_s = float(result["per_figure_s"]) * n_figures  # type: ignore[arg-type]
+        budget = goal * floor_s * jobs_used
+        print(
+            f"the report's {n_figures} figures alone: about {figure_job_s:.0f} job-seconds "
+            f"({n_figures} x {result['per_figure_s']} s); the {goal}x goal allows "
+            f"{budget:.0f} job-seconds ({goal} x {floor_s:.1f} s x {jobs_used} jobs) for "
+            f"everything: {figure_job_s / budget:.1f}x that budget"
+        )
+        result["figures"] = n_figures
+        result["figure_job_s"] = round(figure_job_s, 1)
+        result["goal_job_s"] = round(budget, 1)
     if overhead:
         # the runner itself on empty notebooks: as many runs as the report made
         sites = len({r.site for r in summary.results})  # type: ignore[attr-defined]
@@ -192,6 +311,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=0, help="runs at once (0: one per core)")
     parser.add_argument("--skip-national", action="store_true", help="the study scale only")
     parser.add_argument("--no-overhead", action="store_true", help="skip the empty-runner run")
+    parser.add_argument(
+        "--no-breakdown", action="store_true", help="skip timing the figure helper in-process"
+    )
     parser.add_argument("--json", help="also write the figures to this JSON file")
     parser.add_argument(
         "--notebook",
@@ -216,9 +338,13 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         overhead = not args.no_overhead
         if not args.skip_study:
-            results.append(scale("study", args.jobs, work, overhead, args.notebook))
+            results.append(
+                scale("study", args.jobs, work, overhead, args.notebook, not args.no_breakdown)
+            )
         if not args.skip_national:
-            results.append(scale("national", args.jobs, work, overhead, args.notebook))
+            results.append(
+                scale("national", args.jobs, work, overhead, args.notebook, not args.no_breakdown)
+            )
     print("\nsummary")
     for r in results:
         print(
