@@ -139,6 +139,7 @@ def _run_in_process(nb: object, params: dict[str, object]) -> tuple[float, int, 
 
     from srim_analysis import figures
 
+    main_module = sys.modules["__main__"]  # the shell replaces it; worker processes need it
     shell = InteractiveShell.instance()
     shell.reset(new_session=False)
     saved = figures.save_figure
@@ -169,6 +170,7 @@ def _run_in_process(nb: object, params: dict[str, object]) -> tuple[float, int, 
                     raise RuntimeError(f"{nb.name}: a cell failed: {result.error_in_exec!r}")  # type: ignore[attr-defined]
     finally:
         figures.save_figure = saved
+        sys.modules["__main__"] = main_module
     return time.perf_counter() - t0, spent[1], spent[0]
 
 
