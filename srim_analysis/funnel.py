@@ -104,20 +104,22 @@ def funnel_limits(
     return out[0], out[1]
 
 
-def _position(p: float, n: float, p0: float) -> str:
-    if not n or pd.isna(p):
-        return "nothing recorded"
-    (lo95,), (hi95,) = funnel_limits(p0, [n], LEVELS[0])
-    (lo998,), (hi998,) = funnel_limits(p0, [n], LEVELS[1])
-    if p > hi998:
-        return POSITIONS[4]
-    if p > hi95:
-        return POSITIONS[3]
-    if p < lo998:
-        return POSITIONS[0]
-    if p < lo95:
-        return POSITIONS[1]
-    return POSITIONS[2]
+def _positions(p: Any, n: Any, p0: float) -> list[str]:
+    """Return each proportion's position against exact limits at its own denominator."""
+    p = np.asarray(p, dtype=float)
+    n = np.asarray(n, dtype=float)
+    out = np.full(len(p), "nothing recorded", dtype=object)
+    ok = (n > 0) & ~np.isnan(p)
+    if ok.any():
+        q, m = p[ok], n[ok]
+        lo95, hi95 = funnel_limits(p0, m, LEVELS[0])
+        lo998, hi998 = funnel_limits(p0, m, LEVELS[1])
+        out[ok] = np.select(
+            [q > hi998, q > hi95, q < lo998, q < lo95],
+            [POSITIONS[4], POSITIONS[3], POSITIONS[0], POSITIONS[1]],
+            default=POSITIONS[2],
+        )
+    return [str(x) for x in out]
 
 
 def _pooled(rows: pd.DataFrame) -> float:
@@ -140,10 +142,10 @@ def funnel_positions(table: pd.DataFrame, source: str | None = None) -> pd.DataF
         sites = group[group["site"] != TOTAL]
         p0 = _pooled(sites)
         rows.loc[group.index, "all_sites"] = round(p0, comparison.DECIMALS)
-        rows.loc[sites.index, "position"] = [
-            _position(x / n if n else float("nan"), n, p0)
-            for x, n in zip(sites["n_yes"], sites["n"], strict=True)
-        ]
+        n = sites["n"].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p = np.where(n > 0, sites["n_yes"].to_numpy(dtype=float) / n, np.nan)
+        rows.loc[sites.index, "position"] = _positions(p, n, p0)
     return rows.reset_index(drop=True)
 
 
@@ -192,19 +194,25 @@ def funnel_plot(
     ax.axhline(p0, color="black", lw=0.9, label=f"All-site value ({p0:.2f})")
     shown = rows[keep.to_numpy()]
     many = len(shown) > 20
-    for r in shown.itertuples():
+    is_focus = (shown["site"] == focus).to_numpy()
+    # one artist for all the other sites' points, one for the focus (drawn above them)
+    for picked, style in (
+        (~is_focus, {"ms": 5.5, "color": figures.PALETTE[0], "markeredgecolor": "white"}),
+        (is_focus, {"ms": 8, "color": figures.HIGHLIGHT, "markeredgecolor": "black"}),
+    ):
+        if picked.any():
+            part = shown[picked]
+            ax.plot(
+                part["n"].to_numpy(dtype=float),
+                part["prop_yes"].to_numpy(dtype=float),
+                "o",
+                zorder=4 if style["color"] == figures.HIGHLIGHT else 3,
+                **style,
+            )
+    positions = _positions(shown["prop_yes"], shown["n"], p0)
+    for r, position in zip(shown.itertuples(), positions, strict=True):
         is_focus = r.site == focus
         colour = figures.HIGHLIGHT if is_focus else figures.PALETTE[0]
-        ax.plot(
-            r.n,
-            r.prop_yes,
-            "o",
-            ms=8 if is_focus else 5.5,
-            color=colour,
-            markeredgecolor="white" if not is_focus else "black",
-            zorder=4 if is_focus else 3,
-        )
-        position = _position(r.prop_yes, r.n, p0)
         if many and not is_focus and position == POSITIONS[2]:
             continue
         ax.annotate(
@@ -260,14 +268,29 @@ def interval_chart(
         rows = rows.assign(_keep=keep_all.loc[rows.index]).set_index("site").reindex(order)
         p0 = _pooled(rows.dropna(subset=["n"]))
         ax.axvline(p0, color="black", lw=0.9, ls="--")
-        for y, sid in enumerate(order):
-            r = rows.loc[sid]
-            if pd.isna(r["_keep"]) or not bool(r["_keep"]):
-                ax.text(0.02, y, "c", color=figures.MUTED, va="center", fontsize=8)
+        shown = rows["_keep"].fillna(False).astype(bool).to_numpy()
+        ys = np.arange(len(order), dtype=float)
+        for y in ys[~shown]:
+            ax.text(0.02, y, "c", color=figures.MUTED, va="center", fontsize=8)
+        focused = np.asarray([sid == focus for sid in order])
+        # one artist per kind (intervals, dots) for the other sites and one for the focus
+        for picked, colour, ms in (
+            (shown & ~focused, figures.PALETTE[0], 4.5),
+            (shown & focused, figures.HIGHLIGHT, 6),
+        ):
+            if not picked.any():
                 continue
-            colour = figures.HIGHLIGHT if sid == focus else figures.PALETTE[0]
-            ax.plot([r["ci_low"], r["ci_high"]], [y, y], color=colour, lw=1.4)
-            ax.plot(r["prop_yes"], y, "o", color=colour, ms=6 if sid == focus else 4.5)
+            part = rows[picked]
+            ax.hlines(
+                ys[picked],
+                part["ci_low"].to_numpy(dtype=float),
+                part["ci_high"].to_numpy(dtype=float),
+                color=colour,
+                lw=1.4,
+                capstyle="projecting",
+                zorder=2,
+            )
+            ax.plot(part["prop_yes"].to_numpy(dtype=float), ys[picked], "o", color=colour, ms=ms)
         comparison.finish_panel(ax, order, order, focus, k % ncols != 0, ind, "Proportion")
     for ax in axes[len(indicators) :]:
         ax.set_visible(False)

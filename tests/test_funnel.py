@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.colors import to_rgb
 from scipy.stats import binom
 
 from srim_analysis import comparison, figures, funnel
@@ -72,6 +73,33 @@ def test_positions_against_exact_limits():
     assert pos["all_sites"].iloc[0] == pytest.approx(round(p0, 3))
 
 
+def test_positions_of_many_sites_follow_the_limits_one_by_one():
+    rng = np.random.default_rng(7)
+    n = rng.integers(0, 400, size=300)
+    p = np.where(n > 0, rng.binomial(np.maximum(n, 1), 0.4) / np.maximum(n, 1), np.nan)
+    p0 = 0.4
+    got = funnel._positions(p, n, p0)
+    for pi, ni, g in zip(p, n, got, strict=True):
+        if ni == 0:
+            assert g == "nothing recorded"
+            continue
+        (lo95,), (hi95,) = funnel.funnel_limits(p0, [ni], 0.95)
+        (lo998,), (hi998,) = funnel.funnel_limits(p0, [ni], 0.998)
+        want = (
+            funnel.POSITIONS[4]
+            if pi > hi998
+            else funnel.POSITIONS[3]
+            if pi > hi95
+            else funnel.POSITIONS[0]
+            if pi < lo998
+            else funnel.POSITIONS[1]
+            if pi < lo95
+            else funnel.POSITIONS[2]
+        )
+        assert g == want
+    assert len(set(got)) >= 4  # the sample reaches beyond the 95% limits on both sides
+
+
 def test_funnel_plot_highlights_the_focus_and_hides_small_sites():
     table = _table([("Alpha", 40, 100), ("Beta", 30, 90), ("Tiny", 2, 3), ("Gamma", 55, 120)])
     keep = comparison.kept(table, 5, "prop_yes", comparison.PROPORTION_DEPENDS)
@@ -79,13 +107,16 @@ def test_funnel_plot_highlights_the_focus_and_hides_small_sites():
     assert "Tiny" not in shown and "Gamma" in shown  # and Beta goes too (secondary)
     fig = funnel.funnel_plot(table, "x", focus="Gamma", min_cell=5)
     ax = fig.axes[0]
-    points = [ln for ln in ax.lines if len(ln.get_xdata()) == 1]
-    assert len(points) == len(shown)
-    assert sum(ln.get_color() == figures.HIGHLIGHT for ln in points) == 1
+    points = [ln for ln in ax.lines if ln.get_marker() == "o"]
+    drawn = sorted(x for ln in points for x in ln.get_xdata())
+    assert drawn == sorted(table.loc[table["site"].isin(shown), "n"])
+    focus = [ln for ln in points if ln.get_color() == figures.HIGHLIGHT]
+    assert len(focus) == 1 and list(focus[0].get_xdata()) == [120]
+    assert focus[0].get_zorder() > max(ln.get_zorder() for ln in points if ln not in focus)
     texts = [t.get_text() for t in ax.texts]
     assert shown <= set(texts) and "Tiny" not in texts
     assert any(t.startswith("Not shown") and "Tiny" in t for t in texts)
-    limit_lines = [ln for ln in ax.lines if len(ln.get_xdata()) > 1]
+    limit_lines = [ln for ln in ax.lines if ln.get_marker() in ("None", "", None)]
     assert len(limit_lines) == 5  # four limits and the all-site line
     assert all(np.isfinite(ln.get_ydata()).all() for ln in limit_lines)
 
@@ -100,6 +131,12 @@ def test_interval_chart_sorts_sites_by_name_not_rank(study):
         t.get_text() for t in fig.axes[0].get_yticklabels() if t.get_color() == figures.HIGHLIGHT
     ]
     assert bold == ["Dunmere"]
+    ax = fig.axes[0]
+    segments = [seg for c in ax.collections for seg in c.get_segments()]
+    hidden = [t for t in ax.texts if t.get_text() == "c"]
+    assert len(segments) + len(hidden) == len(study.sites)  # one interval per shown site
+    focus = [c for c in ax.collections if tuple(c.get_color()[0][:3]) == to_rgb(figures.HIGHLIGHT)]
+    assert len(focus) == 1 and len(focus[0].get_segments()) == 1
 
 
 def test_synthetic_origin_sits_above_the_funnel(study):
