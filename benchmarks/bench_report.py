@@ -194,6 +194,7 @@ def where_time_goes(data: Path, out: Path, notebooks: list[str] | None) -> dict[
     )
     total_s = total_fig_s = 0.0
     total_figs = 0
+    rest: dict[str, float] = {}
     print("where a run's time goes (in this process, second run; figures = the figure helper):")
     for nb in chosen:
         params = {
@@ -205,6 +206,7 @@ def where_time_goes(data: Path, out: Path, notebooks: list[str] | None) -> dict[
         params = {k: v for k, v in params.items() if k in nb.parameters}
         _run_in_process(nb, params)
         seconds, n_figs, fig_s = _run_in_process(nb, params)
+        rest[nb.name] = seconds - fig_s
         total_s, total_figs, total_fig_s = (
             total_s + seconds,
             total_figs + n_figs,
@@ -224,6 +226,7 @@ def where_time_goes(data: Path, out: Path, notebooks: list[str] | None) -> dict[
         "breakdown_s": round(total_s, 2),
         "figure_s": round(total_fig_s, 2),
         "per_figure_s": round(per_figure, 3),
+        "rest_per_run_s": {k: round(v, 2) for k, v in rest.items()},
     }
 
 
@@ -286,6 +289,17 @@ def scale(
             f"{budget:.0f} job-seconds ({goal} x {floor_s:.1f} s x {jobs_used} jobs) for "
             f"everything: {figure_job_s / budget:.1f}x that budget"
         )
+        rest = result["rest_per_run_s"]
+        rest_job_s = sum(
+            rest.get(r.label.split("[")[0].strip(), 0.0)  # type: ignore[union-attr]
+            for r in summary.results  # type: ignore[attr-defined]
+        )
+        print(
+            f"everything else the notebooks do (each run as long as its notebook's run above, "
+            f"less its figures): about {rest_job_s:.0f} job-seconds, "
+            f"{rest_job_s / budget:.1f}x that budget"
+        )
+        result["rest_job_s"] = round(rest_job_s, 1)
         result["figures"] = n_figures
         result["figure_job_s"] = round(figure_job_s, 1)
         result["goal_job_s"] = round(budget, 1)
