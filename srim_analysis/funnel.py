@@ -197,18 +197,12 @@ def funnel_plot(
     is_focus = (shown["site"] == focus).to_numpy()
     # one artist for all the other sites' points, one for the focus (drawn above them)
     for picked, style in (
-        (~is_focus, {"ms": 5.5, "color": figures.PALETTE[0], "markeredgecolor": "white"}),
-        (is_focus, {"ms": 8, "color": figures.HIGHLIGHT, "markeredgecolor": "black"}),
+        (~is_focus, {"ms": 5.5, "color": figures.PALETTE[0], "mec": "white", "zorder": 3}),
+        (is_focus, {"ms": 8, "color": figures.HIGHLIGHT, "mec": "black", "zorder": 4}),
     ):
         if picked.any():
             part = shown[picked]
-            ax.plot(
-                part["n"].to_numpy(dtype=float),
-                part["prop_yes"].to_numpy(dtype=float),
-                "o",
-                zorder=4 if style["color"] == figures.HIGHLIGHT else 3,
-                **style,
-            )
+            ax.plot(part["n"], part["prop_yes"], "o", **style)
     positions = _positions(shown["prop_yes"], shown["n"], p0)
     for r, position in zip(shown.itertuples(), positions, strict=True):
         is_focus = r.site == focus
