@@ -32,6 +32,10 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from srim_analysis.runner import NotebookInfo
 
 GOALS = {"study": 1.5, "national": 3.0}
 
@@ -129,7 +133,7 @@ def report(
     return time.perf_counter() - t0, summary
 
 
-def _run_in_process(nb: object, params: dict[str, object]) -> tuple[float, int, float]:
+def _run_in_process(nb: NotebookInfo, params: dict[str, object]) -> tuple[float, int, float]:
     """Run a notebook's code cells in this process; return (seconds, figures, figure seconds)."""
     import contextlib
     import io
@@ -153,7 +157,7 @@ def _run_in_process(nb: object, params: dict[str, object]) -> tuple[float, int, 
             spent[0] += time.perf_counter() - t
             spent[1] += 1
 
-    notebook = nbformat.read(nb.path, as_version=4)  # type: ignore[attr-defined]
+    notebook = nbformat.read(nb.path, as_version=4)
     injected = "\n".join(f"{k} = {v!r}" for k, v in params.items())
     figures.save_figure = timed  # type: ignore[assignment]
     t0 = time.perf_counter()
@@ -167,7 +171,7 @@ def _run_in_process(nb: object, params: dict[str, object]) -> tuple[float, int, 
                     source += "\n" + injected
                 result = shell.run_cell(source, store_history=False)
                 if not result.success:
-                    raise RuntimeError(f"{nb.name}: a cell failed: {result.error_in_exec!r}")  # type: ignore[attr-defined]
+                    raise RuntimeError(f"{nb.name}: a cell failed: {result.error_in_exec!r}")
     finally:
         figures.save_figure = saved
         sys.modules["__main__"] = main_module
