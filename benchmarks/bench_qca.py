@@ -38,7 +38,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from srim_analysis import qca
+from srim_analysis.analyses import qca
 
 
 def random_table(k: int, n_obs: int, seed: int) -> tuple[list[str], pd.DataFrame]:

@@ -119,7 +119,7 @@ def report(
 ) -> tuple[float, object]:
     """Return (seconds, summary) of a forced ``srim run`` of ``data`` into ``out``."""
     from srim_analysis import paths, runner
-    from srim_analysis.config import load_config
+    from srim_analysis.runner.config import load_config
 
     config = load_config().replace(
         data=data,
@@ -141,7 +141,7 @@ def _run_in_process(nb: NotebookInfo, params: dict[str, object]) -> tuple[float,
     import nbformat
     from IPython.core.interactiveshell import InteractiveShell
 
-    from srim_analysis import figures
+    from srim_analysis.report import figures
 
     main_module = sys.modules["__main__"]  # the shell replaces it; worker processes need it
     shell = InteractiveShell.instance()
@@ -243,8 +243,8 @@ def scale(
     breakdown: bool = True,
 ) -> dict[str, object]:
     """Benchmark one scale; print and return its figures."""
-    from srim_analysis import synthetic
-    from srim_analysis.config import Config
+    from srim_analysis.runner.config import Config
+    from srim_analysis.study import synthetic
 
     data = work / f"{name}-study"
     t0 = time.perf_counter()

@@ -19,7 +19,7 @@ from srim_analysis import __version__
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from srim_analysis.loading import read_marker, validate_study
+    from srim_analysis.study.loading import read_marker, validate_study
 
     folder = Path(args.folder)
     report, tables = validate_study(folder)
@@ -48,7 +48,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _template(args: argparse.Namespace) -> int:
-    from srim_analysis.template import write_template
+    from srim_analysis.study.template import write_template
 
     written = write_template(args.folder, kind=args.kind)
     print(f"Wrote a blank study folder in {args.folder}: {len(written)} files.")
@@ -56,7 +56,8 @@ def _template(args: argparse.Namespace) -> int:
 
 
 def _synth(args: argparse.Namespace) -> int:
-    from srim_analysis import paths, synthetic
+    from srim_analysis import paths
+    from srim_analysis.study import synthetic
 
     out = Path(args.out) if args.out else paths.SYNTHETIC_DIR
     folder = synthetic.write_study(out, seed=args.seed, scale=args.scale)
@@ -66,7 +67,7 @@ def _synth(args: argparse.Namespace) -> int:
 
 def _dictionary(args: argparse.Namespace) -> int:
     from srim_analysis import atomic, paths
-    from srim_analysis.schemas import data_dictionary_markdown
+    from srim_analysis.study.contract import data_dictionary_markdown
 
     out = Path(args.out) if args.out else paths.DOCS_DIR / "data-dictionary.md"
     atomic.write_text(out, data_dictionary_markdown())
@@ -119,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return runner.cli(argv[1:])
     if argv and argv[0] == "import-qda":
-        from srim_analysis.qda import cli as import_qda
+        from srim_analysis.analyses.qda import cli as import_qda
 
         return import_qda(argv[1:])
     parser = build_parser()

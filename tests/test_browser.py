@@ -24,7 +24,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from browser_helpers import (
+
+from tests.browser_helpers import (
     CHROMIUM_ARGS,
     CHROMIUM_MISSING,
     ROOT,

@@ -37,10 +37,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from browser_helpers import ROOT, committed_notebooks, project_env, scratch_project
 
-from srim_analysis.figures import read_manifest
-from srim_analysis.outputs import read_published
+from srim_analysis.report.figures import read_manifest
+from srim_analysis.report.publishing import read_published
+from tests.browser_helpers import ROOT, committed_notebooks, project_env, scratch_project
 
 pytestmark = pytest.mark.notebooks
 

@@ -1,0 +1,178 @@
+"""What data the study holds, per site and overall (notebook 00)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from srim_analysis.charts import style
+from srim_analysis.study.contract import AGENCIES, METHODS, TABLES
+from srim_analysis.study.loading import Study
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+ALL = "all"
+
+
+def _for_site(frame: pd.DataFrame, site: str) -> pd.DataFrame:
+    return frame if site == ALL else frame[frame["site_id"] == site]
+
+
+def table_inventory(study: Study, site: str = ALL) -> pd.DataFrame:
+    """Return one row per contract table: whether the folder holds it and its row count."""
+    rows = []
+    for name, spec in TABLES.items():
+        present = name in study.tables
+        n = None
+        if present:
+            frame = study.tables[name]
+            n = len(_for_site(frame, site)) if "site_id" in frame else len(frame)
+        rows.append(
+            {
+                "table": name,
+                "held": "yes" if present else "no",
+                "n": n,
+                "description": spec.description,
+            }
+        )
+    out = pd.DataFrame(rows)
+    out["n"] = out["n"].astype("Int64")
+    return out
+
+
+def sites_table(study: Study) -> pd.DataFrame:
+    """Return the study's sites with their role and the date the initiative started."""
+    sites = study.sites.copy()
+    sites["initiative_start"] = sites["initiative_start"].dt.strftime("%Y-%m-%d")
+    return sites[
+        ["site_id", "display_name", "region", "authority_type", "role", "initiative_start"]
+    ]
+
+
+def participants_by(study: Study, site: str = ALL, by: str = "agency") -> pd.DataFrame:
+    """Return participant counts by ``by`` (agency or role) and method, with totals."""
+    p = _for_site(study.participants, site)
+    table = pd.crosstab(p[by], p["method"]).reindex(
+        columns=["interview", "focus_group"], fill_value=0
+    )
+    labels = AGENCIES if by == "agency" else {}
+    table.index = [labels.get(i, i) for i in table.index]
+    table.columns = [f"n_{c}" for c in table.columns]
+    table["n_total"] = table.sum(axis=1)
+    table = table.rename_axis(by).reset_index()
+    total = {by: "Total", **{c: int(table[c].sum()) for c in table.columns if c != by}}
+    return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+
+
+def survey_completeness(study: Study, site: str = ALL) -> pd.DataFrame:
+    """Return, per survey item, how many respondents answered, said don't know, or skipped."""
+    resp = _for_site(study.survey_responses, site)
+    items = study.survey_items
+    rows = []
+    for item in items.itertuples(index=False):
+        s = resp[item.item_id]
+        n_dk = int((s == "dk").sum())
+        n_na = int((s == "na").sum())
+        n_missing = int(s.isna().sum())
+        rows.append(
+            {
+                "item_id": item.item_id,
+                "construct": item.construct,
+                "n_respondents": len(resp),
+                "n_answered": len(resp) - n_dk - n_na - n_missing,
+                "n_dont_know": n_dk,
+                "n_not_applicable": n_na,
+                "n_missing": n_missing,
+            }
+        )
+    out = pd.DataFrame(rows)
+    if len(out):
+        out["pct_answered"] = (100 * out["n_answered"] / out["n_respondents"]).round(1)
+    return out
+
+
+def survey_by_site(study: Study) -> pd.DataFrame:
+    """Return survey respondents per site and agency (counts, with totals)."""
+    resp = study.survey_responses
+    table = pd.crosstab(
+        resp["site_id"], resp["agency"].map(AGENCIES), margins=True, margins_name="Total"
+    )
+    out = table.rename_axis(index="site_id", columns=None).reset_index()
+    out.attrs["count_columns"] = [c for c in out.columns if c != "site_id"]
+    return out
+
+
+def segments_by_source(study: Study, site: str = ALL) -> pd.DataFrame:
+    """Return coded segments and sources per kind of source (method)."""
+    seg = _for_site(study.coded_segments, site)
+    grouped = seg.groupby("method").agg(
+        n_sources=("source_id", "nunique"),
+        n_segments=("segment_id", "nunique"),
+        n_codings=("code_id", "size"),
+    )
+    grouped.index = [METHODS.get(m, m) for m in grouped.index]
+    return grouped.rename_axis("source_type").reset_index()
+
+
+def audit_observation_counts(study: Study) -> pd.DataFrame:
+    """Return audited cases and observed meetings per site (counts, with a total row)."""
+    sites = study.sites.set_index("site_id")["display_name"]
+    out = pd.DataFrame({"site": sites})
+    if "case_audit" in study.tables:
+        out["n_cases"] = study.case_audit["site_id"].value_counts()
+    if "observations" in study.tables:
+        out["n_observations"] = study.observations["site_id"].value_counts()
+    if "documents" in study.tables:
+        out["n_documents"] = study.documents["site_id"].value_counts()
+    out = out.fillna(0).reset_index()
+    for c in out.columns:
+        if c.startswith("n_"):
+            out[c] = out[c].astype(int)
+    total = {
+        "site_id": "Total",
+        "site": "All sites",
+        **{c: int(out[c].sum()) for c in out.columns if c.startswith("n_")},
+    }
+    return pd.concat([out, pd.DataFrame([total])], ignore_index=True)
+
+
+def plot_data_volume(counts: pd.DataFrame, title: str, min_cell: int) -> Figure:
+    """Return a bar chart of cases, observations and documents per site (small bars hidden)."""
+    data = counts[counts["site_id"] != "Total"].set_index("site")
+    cols = [c for c in ("n_cases", "n_observations", "n_documents") if c in data]
+    fig, ax = style.new_figure("full", 3.6)
+    width = 0.8 / max(len(cols), 1)
+    labels = {
+        "n_cases": "Audited cases",
+        "n_observations": "Observed meetings",
+        "n_documents": "Documents",
+    }
+    x = range(len(data))
+    for k, col in enumerate(cols):
+        values = data[col].where(~data[col].between(1, min_cell - 1), 0)
+        bars = ax.bar(
+            [i + k * width for i in x],
+            values,
+            width=width,
+            label=labels[col],
+            color=style.PALETTE[k],
+        )
+        hidden = data[col].between(1, min_cell - 1)
+        for bar, small in zip(bars, hidden, strict=True):
+            if small:
+                ax.annotate(
+                    "c",
+                    (bar.get_x() + bar.get_width() / 2, 0),
+                    ha="center",
+                    va="bottom",
+                    fontsize=8,
+                    color=style.MUTED,
+                )
+    ax.set_xticks([i + width * (len(cols) - 1) / 2 for i in x])
+    ax.set_xticklabels(data.index, rotation=30, ha="right")
+    ax.set_ylabel("Count")
+    ax.set_title(title)
+    ax.legend(ncols=3, loc="upper right")
+    return fig

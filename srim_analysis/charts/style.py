@@ -1,0 +1,93 @@
+"""The house style for figures: colours, sizes and fonts every chart of the report shares.
+
+Charts import this module to draw; saving a figure (formats, stamp, manifest) is the
+report layer's job (:mod:`srim_analysis.report.figures`).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+#: Okabe-Ito palette: distinguishable with the common forms of colour-blindness.
+PALETTE: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+HIGHLIGHT = "#D55E00"
+MUTED = "#8C8C8C"
+#: Diverging colours for ordered scales, negative to positive (colour-blind safe, from
+#: ColorBrewer's PuOr); the middle one is the neutral category.
+DIVERGING_5: tuple[str, ...] = ("#B35806", "#F1A340", "#D9D9D9", "#998EC3", "#542788")
+#: Sequential colour map for heatmaps of counts and memberships.
+SEQUENTIAL_CMAP = "viridis"
+
+FULL_WIDTH_IN = 7.5
+HALF_WIDTH_IN = 3.6
+
+_STYLE = {
+    "figure.dpi": 100,
+    "savefig.dpi": 300,
+    "savefig.bbox": "tight",
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 9,
+    "legend.frameon": False,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#E5E5E5",
+    "grid.linewidth": 0.6,
+    "axes.axisbelow": True,
+    "svg.fonttype": "none",
+    "svg.hashsalt": "srim",
+}
+
+
+def use_house_style() -> None:
+    """Apply the house style to matplotlib (and seaborn) globally; returns nothing."""
+    import matplotlib as mpl
+    from cycler import cycler
+
+    mpl.rcParams.update(_STYLE)
+    mpl.rcParams["axes.prop_cycle"] = cycler(color=list(PALETTE))
+
+
+def new_figure(
+    width: str | float = "full", height: float | None = None, nrows: int = 1, ncols: int = 1
+) -> tuple[Figure, Axes]:
+    """Return a new (figure, axes) pair in the house style at report size."""
+    import matplotlib.pyplot as plt
+
+    use_house_style()
+    w = {"full": FULL_WIDTH_IN, "half": HALF_WIDTH_IN}.get(width, width)  # type: ignore[arg-type]
+    h = height if height is not None else float(w) * 0.6
+    fig, ax = plt.subplots(nrows, ncols, figsize=(float(w), h), layout="constrained")
+    return fig, ax
+
+
+def site_title(text: str, site_label: str) -> str:
+    """Return a figure title that says what it shows and for which site."""
+    return f"{text} — {site_label}"
+
+
+def wrap_label(text: object, width: int = 24) -> str:
+    """Return ``text`` wrapped onto lines of at most ``width`` characters for a chart label."""
+    text = str(text)
+    return "\n".join(textwrap.wrap(text, width)) or text

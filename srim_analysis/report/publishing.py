@@ -1,0 +1,318 @@
+"""What a notebook publishes: tables and figures, made safe and recorded, in one place.
+
+A notebook starts with :func:`start`, which loads and validates the study, applies the
+house style and returns a :class:`Report`. Everything the notebook publishes goes through
+it: :meth:`Report.table` applies small-cell suppression and writes the table as CSV under
+``reports/<site>/tables/``; :meth:`Report.figure` saves the figure through the one figure
+helper and records it in the manifest.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from srim_analysis import atomic, paths
+from srim_analysis.charts import style
+from srim_analysis.report import figures
+from srim_analysis.study.loading import Study, load_study, tables_present
+from srim_analysis.study.selection import ALL_SITES, for_site
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+def resolve(path: str | Path) -> Path:
+    """Return ``path`` as an absolute path, relative paths taken from the project root."""
+    p = Path(path)
+    return p if p.is_absolute() else paths.ROOT / p
+
+
+@dataclass(frozen=True)
+class SavedFigure:
+    """A figure saved by :meth:`Report.figure`: its manifest record, shown as its SVG."""
+
+    record: figures.FigureRecord
+    figures_dir: Path
+
+    @property
+    def svg_path(self) -> Path:
+        """Return the path of the saved SVG."""
+        return self.figures_dir / self.record.svg
+
+    @property
+    def png_path(self) -> Path:
+        """Return the path of the saved PNG (300 dpi)."""
+        return self.figures_dir / self.record.png
+
+    def _repr_svg_(self) -> str:
+        return self.svg_path.read_text(encoding="utf-8")
+
+
+class Section:
+    """What one notebook section displays, in order: Markdown text, tables and figures."""
+
+    def __init__(self, items: Iterable[object] = ()) -> None:
+        self.items: list[object] = [i for i in items if i is not None]
+        #: Tables the section published, by name (for tests and later cells).
+        self.tables: dict[str, pd.DataFrame] = {}
+
+    def add(self, item: object) -> Section:
+        """Add an item (Markdown text or a display object; None is ignored) and return self."""
+        if item is not None:
+            self.items.append(item)
+        return self
+
+    def text(self) -> str:
+        """Return the Markdown text of the section (for tests and logs)."""
+        return "\n\n".join(i for i in self.items if isinstance(i, str))
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import Markdown, display
+
+        for item in self.items:
+            display(Markdown(item) if isinstance(item, str) else item)
+
+    def __repr__(self) -> str:
+        return self.text() or f"<{len(self.items)} item(s)>"
+
+
+@dataclass
+class Report:
+    """One notebook run for one site: the study and where its outputs go."""
+
+    notebook: str
+    site: str
+    study: Study
+    reports_dir: Path
+    figures_dir: Path
+    min_cell: int
+    published: list[Path] = field(default_factory=list)
+
+    @property
+    def site_label(self) -> str:
+        """Return the site's display name, or 'All sites'."""
+        return self.study.site_label(self.site)
+
+    @property
+    def tables_dir(self) -> Path:
+        """Return the folder this run's tables are written to."""
+        return self.reports_dir / self.site / "tables"
+
+    def for_site(self, frame: pd.DataFrame, column: str = "site_id") -> pd.DataFrame:
+        """Return the rows of ``frame`` for this run's site (all rows for the whole study)."""
+        return for_site(frame, self.site, column)
+
+    def title(self, text: str) -> str:
+        """Return a figure title naming what it shows and the site."""
+        return style.site_title(text, self.site_label)
+
+    def figure(self, fig: Figure, figure_id: str, caption: str) -> SavedFigure:
+        """Save a figure (PNG and SVG) with its caption; return it for display (closed)."""
+        record = figures.save_figure(
+            fig,
+            figure_id,
+            caption,
+            notebook=self.notebook,
+            site=self.site,
+            data_fingerprint=self.study.fingerprint,
+            figures_dir=self.figures_dir,
+            synthetic=self.study.synthetic,
+            close=True,
+        )
+        return SavedFigure(record, self.figures_dir)
+
+    def table(
+        self,
+        frame: pd.DataFrame,
+        name: str,
+        caption: str,
+        count_columns: Sequence[str] | None = None,
+        depends: Mapping[str, tuple[str, ...]] | None = None,
+        not_counts: Sequence[str] = (),
+        decimals: int = 3,
+    ) -> pd.DataFrame:
+        """Suppress small cells, write the table as CSV, and return the published table.
+
+        Count columns are found by name (``n``, ``n_*``, ``*_n``, ``count``, ``cases``,
+        ``participants``, ``respondents``, ``segments``) or given in ``count_columns``. Any
+        other integer column must be declared in ``not_counts`` (a grade, a year, a
+        feature level): an undeclared one is refused, so no count is published unsuppressed
+        by accident. Decimal numbers are rounded to ``decimals`` places.
+        """
+        from srim_analysis import disclosure
+
+        _refuse_undeclared_counts(frame, count_columns, not_counts)
+        floats = frame.select_dtypes("floating").columns
+        frame = frame.assign(**{c: frame[c].round(decimals) for c in floats})
+        published = disclosure.publishable(
+            frame, self.min_cell, count_columns=count_columns, depends=depends
+        )
+        note = disclosure.suppression_note(self.min_cell)
+        buf = io.StringIO()
+        buf.write(f"# {caption}\n# {note}\n")
+        if self.study.synthetic:
+            buf.write("# SYNTHETIC DATA: made from the shipped synthetic study, not real data.\n")
+        published.to_csv(buf, index=False, lineterminator="\n")
+        path = self.tables_dir / f"{self.notebook}__{name}.csv"
+        atomic.write_text(path, buf.getvalue())
+        self.published.append(path)
+        published.attrs["caption"] = caption
+        published.attrs["note"] = note
+        return published
+
+    def publish(
+        self,
+        section: Section,
+        frame: pd.DataFrame,
+        name: str,
+        caption: str,
+        *,
+        count_columns: Sequence[str] | None = None,
+        depends: Mapping[str, tuple[str, ...]] | None = None,
+        not_counts: Sequence[str] = (),
+        view: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    ) -> pd.DataFrame:
+        """Publish ``frame`` (see :meth:`table`), add it to ``section``; return the published table.
+
+        ``view``, if given, picks what the section shows from the published cells (the CSV
+        holds the whole published table).
+        """
+        published = self.table(
+            frame,
+            name,
+            caption,
+            count_columns=count_columns,
+            depends=depends,
+            not_counts=not_counts,
+        )
+        section.tables[name] = published
+        shown = published
+        if view is not None:
+            shown = view(published)
+            shown.attrs = {**published.attrs}
+        section.add(self.show(shown))
+        return published
+
+    def add_figure(
+        self, section: Section, fig: Figure | None, figure_id: str, caption: str
+    ) -> SavedFigure | None:
+        """Save ``fig`` (see :meth:`figure`) and add it to ``section``; None when there is none."""
+        if fig is None:
+            return None
+        saved = self.figure(fig, figure_id, caption)
+        section.add(saved)
+        return saved
+
+    def banner(self) -> object:
+        """Return a display object naming the site, the data and, if so, that it is synthetic."""
+        from IPython.display import HTML
+
+        kind = (
+            '<b style="color:#D55E00">SYNTHETIC DATA</b>: made up for testing and '
+            "training; not real people, places or cases."
+            if self.study.synthetic
+            else "<b>Real study data</b>: outputs are for the research team until checked."
+        )
+        return HTML(
+            f"<p>{kind}<br>Site: <b>{self.site_label}</b>. Data: {self.study.name} "
+            f"(fingerprint {self.study.fingerprint}). Small-cell threshold: {self.min_cell}.</p>"
+        )
+
+    def say(self, text: str) -> object:
+        """Return a sentence the library wrote, for display as Markdown."""
+        from IPython.display import Markdown
+
+        return Markdown(text)
+
+    def show_if(self, table: str, make: Callable[[], pd.DataFrame]) -> object:
+        """Return ``make()`` for display if the study has ``table``, else a note saying why not."""
+        from IPython.display import Markdown
+
+        if table not in self.study.tables:
+            return Markdown(
+                f"*This study folder has no `{table}` table, so this section is skipped.*"
+            )
+        return self.show(make())
+
+    def show(self, frame: pd.DataFrame) -> object:
+        """Return a display object: the table with its caption and suppression note."""
+        from IPython.display import HTML
+
+        caption = frame.attrs.get("caption", "")
+        note = frame.attrs.get("note", "")
+        html = frame.to_html(index=False, na_rep="", border=0, classes="srim-table")
+        return HTML(f"<p><b>{caption}</b></p>{html}<p><small>{note}</small></p>")
+
+
+def _refuse_undeclared_counts(
+    frame: pd.DataFrame, count_columns: Sequence[str] | None, not_counts: Sequence[str]
+) -> None:
+    from srim_analysis import disclosure
+
+    counts = set(disclosure.count_columns_of(frame, count_columns))
+    undeclared = []
+    for col in frame.columns:
+        if col in counts or col in not_counts or str(col).startswith("pct_"):
+            continue
+        s = frame[col]
+        if pd.api.types.is_integer_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            undeclared.append(col)
+    if undeclared:
+        raise ValueError(
+            f"Columns {undeclared} hold integers but are not named as counts. If they "
+            "are counts, name them n_* or pass count_columns=[...] so they are suppressed; "
+            "if not (a grade, a year, a level), pass not_counts=[...]."
+        )
+
+
+def read_published(path: str | Path) -> pd.DataFrame:
+    """Return a table written by :meth:`Report.table` (its comment lines skipped)."""
+    text = Path(path).read_text(encoding="utf-8")
+    body = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("#"))
+    return pd.read_csv(io.StringIO(body), dtype=object, keep_default_na=False)
+
+
+def start(
+    notebook: str,
+    site: str = ALL_SITES,
+    data_dir: str | Path = "data/synthetic",
+    reports_dir: str | Path = "reports",
+    figures_dir: str | Path = "figures",
+    min_cell: int = 5,
+    tables: Sequence[str] | None = None,
+    optional: Sequence[str] = (),
+) -> Report:
+    """Load the study for one notebook run and return the :class:`Report` it publishes to.
+
+    ``tables`` are required (a plain error names any that are missing); ``optional`` tables
+    are loaded when the folder has them, and the notebook skips what needs them otherwise.
+    """
+    folder = resolve(data_dir)
+    if tables is not None:
+        present = set(tables_present(folder)) if folder.is_dir() else set()
+        tables = [*tables, *(t for t in optional if t in present and t not in tables)]
+    study = load_study(folder, tables=tables)
+    if site != ALL_SITES and site not in study.site_ids():
+        raise ValueError(
+            f"Unknown site {site!r}. The sites in {data_dir} are: "
+            f"{', '.join(study.site_ids())} (or 'all')."
+        )
+    if min_cell < 1:
+        raise ValueError("min_cell must be at least 1 (the default is 5)")
+    style.use_house_style()
+    report = Report(
+        notebook=notebook,
+        site=site,
+        study=study,
+        reports_dir=resolve(reports_dir),
+        figures_dir=resolve(figures_dir),
+        min_cell=min_cell,
+    )
+    figures.reset_fragment(report.figures_dir, site, notebook)
+    return report

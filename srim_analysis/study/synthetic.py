@@ -1,0 +1,1187 @@
+"""Generate the deterministic synthetic SRIM study shipped in ``data/synthetic/``.
+
+The synthetic study has the shape and texture of the real one (eight sites, uneven sizes,
+missing answers, small groups) and carries *planted effects* that the analyses must find.
+They are listed in :data:`PLANTED_EFFECTS` and written to the folder's README, and the
+tests assert that each is present in the generated data and recovered by the notebooks.
+
+Nothing here describes real people or places: names, ONS codes (``E..9.....``), phone
+numbers (Ofcom drama ranges) and postcodes (unused 98/99 districts) are fictional. Every
+CSV starts with a ``# SYNTHETIC DATA`` line, and figures made from it are stamped
+"Synthetic data".
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from srim_analysis import atomic
+from srim_analysis.study import contract
+from srim_analysis.study.loading import SYNTHETIC_BANNER
+
+DEFAULT_SEED = 20240701
+
+#: The effects planted in the synthetic study, in the words the README uses.
+PLANTED_EFFECTS: dict[str, str] = {
+    "configuration": (
+        "Sites that combine early help co-located in the front door "
+        "(early_help_in_front_door = 1) with a named father-inclusion lead "
+        "(father_inclusion_lead = 1) identify, record, check and share information about "
+        "fathers more often: since July 2024 about 65% of their audited cases show "
+        "information about the father shared, against about 30% elsewhere. In QCA this "
+        "configuration is sufficient for the outcome and no single condition is."
+    ),
+    "adoption": (
+        "Adopter sites share father information in about 30% of audited cases before "
+        "adopting the initiative and about 62% after; the origin site stays near 65% "
+        "throughout."
+    ),
+    "training": (
+        "In the survey, training on the May 2024 advice multiplies the odds of a higher "
+        "answer to CONF1 (confidence to share information about a father) by 2.5; having "
+        "read the advice by 1.5; each point of manager support by 1.3 (proportional-odds "
+        "logistic model)."
+    ),
+    "criticised_rule": (
+        "Golden rule 3 (consent is not needed when a child is at risk) is the most "
+        "criticised rule: segments coded GR3 are co-coded ST-CRIT far more often than any "
+        "other rule, mostly by midwifery, health visiting, GP / primary care and adult "
+        "mental health participants."
+    ),
+    "gap": (
+        "The gap practitioners name most often is that the advice says nothing specific "
+        "about fathers and significant men (GAP-FATHERS)."
+    ),
+}
+
+SITE_NAMES = (
+    "Ashcombe",
+    "Brackwater",
+    "Carrowby",
+    "Dunmere",
+    "Eastwold",
+    "Fenhollow",
+    "Greystoke Bay",
+    "Harrowmere",
+)
+FIRST_NAMES = (
+    "Sarah",
+    "James",
+    "Aisha",
+    "Tomasz",
+    "Siobhán",
+    "Zoë",
+    "Mohammed",
+    "Grace",
+    "Daniel",
+    "Priya",
+    "Oluwaseun",
+    "Chloe",
+    "Liam",
+    "Fatima",
+    "Gareth",
+    "Niamh",
+    "Kwame",
+    "Hannah",
+)
+LAST_NAMES = (
+    "Okafor",
+    "Smith",
+    "Nowak",
+    "O'Neill",
+    "Patel",
+    "Hughes",
+    "Begum",
+    "Clarke",
+    "Evans",
+    "Adeyemi",
+    "Walsh",
+    "Khan",
+    "Murphy",
+    "Davies",
+    "Thompson",
+    "Ahmed",
+)
+REGION_BY_SITE = (
+    "North West",
+    "Yorkshire and The Humber",
+    "West Midlands",
+    "South East",
+    "East of England",
+    "North East",
+    "South West",
+    "London",
+)
+PREFIX_BY_SITE = ("E06", "E08", "E10", "E06", "E10", "E08", "E06", "E09")
+
+# feature matrix for the eight shipped sites (rows follow SITE_NAMES)
+_FEATURES_8 = {
+    #                          A  B  C  D  E  F  G  H
+    "front_door_mash": [1, 1, 1, 1, 1, 1, 1, 1],
+    "agencies_colocated": [8, 6, 6, 5, 4, 7, 3, 5],
+    "early_help_in_front_door": [1, 1, 1, 1, 1, 1, 0, 0],
+    "family_hubs_programme": [1, 0, 1, 1, 0, 1, 0, 1],
+    "hub_maturity": [2, 1, 1, 2, 0, 2, 0, 1],
+    "earned_autonomy": [1, 0, 0, 1, 0, 1, 0, 0],
+    "families_first_pathfinder": [0, 0, 1, 0, 0, 1, 0, 0],
+    "lead_practitioner_model": [2, 1, 2, 1, 0, 2, 1, 1],
+    "shared_assessment": [1, 1, 0, 1, 0, 1, 0, 1],
+    "partner_record_access": [2, 1, 1, 1, 0, 2, 0, 1],
+    "father_inclusion_lead": [1, 1, 1, 1, 0, 0, 1, 0],
+    "father_inclusion_strategy": [2, 1, 1, 1, 0, 1, 1, 0],
+    "adult_specialists": [1, 0, 1, 0, 0, 1, 0, 0],
+    "protocol_refreshed_2024": [1, 1, 0, 1, 1, 1, 0, 0],
+    "training_2024_advice": [1, 1, 1, 0, 0, 1, 1, 0],
+    "father_fields_in_records": [2, 1, 2, 1, 0, 1, 1, 0],
+    "priority_men_under1": [1, 0, 1, 0, 1, 1, 1, 0],
+    "ilacs_grade": [3, 3, 2, 3, 2, 4, 2, 3],
+    "idaci_decile": [3, 2, 5, 7, 6, 4, 8, 1],
+}
+_ROLES_8 = (
+    "origin",
+    "adopter",
+    "adopter",
+    "adopter",
+    "comparison",
+    "comparison",
+    "comparison",
+    "comparison",
+)
+_START_8 = ("2022-09-01", "2023-10-01", "2024-03-01", "2024-06-03", None, None, None, None)
+# relative sizes: uneven, with one small site whose groups disclosure control must hide
+_WEIGHT_8 = (1.6, 1.2, 1.0, 0.9, 1.0, 0.9, 0.8, 0.25)
+
+P_SHARED_CONFIG = 0.65
+P_SHARED_BEFORE = 0.30
+P_SHARED_ADOPTED = 0.62
+P_SHARED_OTHER = 0.30
+OR_TRAINED = 2.5
+OR_READ = 1.5
+OR_MANAGER = 1.3
+CONF_CUTS = (-2.2, -0.9, 0.5, 2.0)  # latent cut points of CONF1 (1..5)
+AUDIT_START, AUDIT_END = "2023-01-09", "2025-03-28"
+OUTCOME_SINCE = "2024-07-01"
+
+AGENCY_WEIGHTS = {
+    "social_care": 0.20,
+    "early_help": 0.12,
+    "police": 0.09,
+    "health_visiting": 0.09,
+    "midwifery": 0.07,
+    "primary_care": 0.06,
+    "education": 0.12,
+    "adult_mental_health": 0.06,
+    "substance_misuse": 0.04,
+    "probation": 0.05,
+    "housing": 0.04,
+    "voluntary_sector": 0.06,
+}
+HEALTH_CRITICS = ("midwifery", "health_visiting", "primary_care", "adult_mental_health")
+SCALE_LABELS = "Strongly disagree|Disagree|Neither agree nor disagree|Agree|Strongly agree"
+
+# (item_id, construct, wording, reverse, dk, na, loading)
+SURVEY_ITEMS: tuple[tuple[str, str, str, int, int, int], ...] = (
+    (
+        "AW1",
+        "awareness",
+        "I know that the information sharing advice was revised in 2024.",
+        0,
+        1,
+        0,
+    ),
+    ("AW2", "awareness", "I know where to find the 2024 information sharing advice.", 0, 1, 0),
+    ("AW3", "awareness", "My team has discussed what the 2024 advice changed.", 0, 1, 0),
+    (
+        "LB1",
+        "lawful_bases",
+        "I can name the lawful basis I rely on when I share without consent.",
+        0,
+        1,
+        0,
+    ),
+    (
+        "LB2",
+        "lawful_bases",
+        "I understand when special category information can be shared.",
+        0,
+        1,
+        0,
+    ),
+    (
+        "LB3",
+        "lawful_bases",
+        "I know that data protection law does not stop me sharing to keep a child safe.",
+        0,
+        1,
+        0,
+    ),
+    (
+        "CM1",
+        "consent_myths",
+        "I must always get a parent's consent before I share information.",
+        1,
+        1,
+        0,
+    ),
+    (
+        "CM2",
+        "consent_myths",
+        "A father has to agree before I can share what I know about him.",
+        1,
+        1,
+        0,
+    ),
+    (
+        "CM3",
+        "consent_myths",
+        "If a family declines early help I cannot share information about them.",
+        1,
+        1,
+        0,
+    ),
+    (
+        "FS1",
+        "fear_of_sanction",
+        "I worry I will be disciplined if I share information wrongly.",
+        0,
+        0,
+        0,
+    ),
+    (
+        "FS2",
+        "fear_of_sanction",
+        "I worry about a complaint if a father finds out I shared information about him.",
+        0,
+        0,
+        0,
+    ),
+    (
+        "FS3",
+        "fear_of_sanction",
+        "Fear of getting it wrong makes me hold back information.",
+        0,
+        0,
+        0,
+    ),
+    ("SE1", "self_efficacy", "I can judge what information is relevant to share.", 0, 0, 0),
+    ("SE2", "self_efficacy", "I can explain to a family why I am sharing information.", 0, 0, 0),
+    (
+        "SE3",
+        "self_efficacy",
+        "I can decide quickly whether to share when a child may be at risk.",
+        0,
+        0,
+        0,
+    ),
+    ("SE4", "self_efficacy", "I find it hard to decide what to share.", 1, 0, 0),
+    (
+        "LS1",
+        "leadership",
+        "My manager encourages me to share information when I have a concern.",
+        0,
+        0,
+        1,
+    ),
+    ("LS2", "leadership", "Supervision gives me time to talk through sharing decisions.", 0, 0, 1),
+    ("LS3", "leadership", "Leaders in my organisation promote information sharing.", 0, 1, 0),
+    (
+        "TP1",
+        "trust_partners",
+        "I trust other agencies to use information I share properly.",
+        0,
+        0,
+        0,
+    ),
+    (
+        "TP2",
+        "trust_partners",
+        "Other agencies tell me what happened after I share a concern.",
+        0,
+        0,
+        0,
+    ),
+    ("TP3", "trust_partners", "I know who to contact in other agencies about a father.", 0, 0, 0),
+    ("IT1", "it_access", "I can see the records I need from other agencies.", 0, 0, 1),
+    ("IT2", "it_access", "Our systems make it easy to share information securely.", 0, 0, 1),
+    (
+        "IT3",
+        "it_access",
+        "I can record information about a father or male carer on our system.",
+        0,
+        0,
+        1,
+    ),
+    ("FP1", "father_practice", "I ask who the significant men in a child's life are.", 0, 0, 1),
+    (
+        "FP2",
+        "father_practice",
+        "I record the father's details even when he is not living with the child.",
+        0,
+        0,
+        1,
+    ),
+    (
+        "FP3",
+        "father_practice",
+        "I check with other agencies what is known about a father or male carer.",
+        0,
+        0,
+        1,
+    ),
+    (
+        "FP4",
+        "father_practice",
+        "I share information I hold about a father when it is relevant to a child's safety.",
+        0,
+        0,
+        1,
+    ),
+    (
+        "CONF1",
+        "confidence",
+        "I feel confident sharing information about a father or "
+        "significant man with another agency when I have a concern.",
+        0,
+        0,
+        0,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class StudyShape:
+    """How big the synthetic study is."""
+
+    n_sites: int = 8
+    n_respondents: int = 600
+    n_cases: int = 800
+    n_observations: int = 150
+    interviews_per_site: int = 12
+    focus_groups_per_site: int = 2
+    documents_per_site: int = 7
+    segments_per_interview: int = 18
+    target_codings: int | None = None  # national scale: add sources until reached
+
+
+SHAPES: dict[str, StudyShape] = {
+    "study": StudyShape(),
+    "national": StudyShape(
+        n_sites=153,
+        n_respondents=20_000,
+        n_cases=30_000,
+        n_observations=4_000,
+        interviews_per_site=40,
+        focus_groups_per_site=4,
+        documents_per_site=10,
+        segments_per_interview=25,
+        target_codings=300_000,
+    ),
+}
+
+
+# ---------------------------------------------------------------------------
+# Sites and features
+# ---------------------------------------------------------------------------
+
+
+def _sites(shape: StudyShape, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    n = shape.n_sites
+    if n == 8:
+        names, regions, prefixes = SITE_NAMES, REGION_BY_SITE, PREFIX_BY_SITE
+        roles, starts = _ROLES_8, _START_8
+        feats = pd.DataFrame(_FEATURES_8)
+    else:
+        names = tuple(f"Synthetic Authority {i + 1:03d}" for i in range(n))
+        regions = tuple(contract.REGIONS[i % len(contract.REGIONS)] for i in range(n))
+        prefixes = tuple(("E06", "E08", "E09", "E10")[i % 4] for i in range(n))
+        n_adopt = max(2, n // 8)
+        roles = ("origin",) + ("adopter",) * n_adopt + ("comparison",) * (n - 1 - n_adopt)
+        months = pd.date_range("2023-06-01", "2024-06-01", freq="MS")
+        starts = (
+            ("2022-09-01",)
+            + tuple(months[i % len(months)].strftime("%Y-%m-%d") for i in range(n_adopt))
+            + (None,) * (n - 1 - n_adopt)
+        )
+        feats = pd.DataFrame(
+            {
+                name: (
+                    rng.integers(1, 11, n)
+                    if name == "idaci_decile"
+                    else rng.integers(1, 5, n)
+                    if name == "ilacs_grade"
+                    else rng.integers(0, spec[1] + 1, n)
+                )
+                for name, spec in contract.SITE_FEATURES.items()
+            }
+        )
+        initiative = np.array([r in ("origin", "adopter") for r in roles])
+        feats.loc[initiative, ["early_help_in_front_door", "father_inclusion_lead"]] = 1
+    site_ids = [f"S{i + 1:02d}" if n < 100 else f"S{i + 1:03d}" for i in range(n)]
+    sites = pd.DataFrame(
+        {
+            "site_id": site_ids,
+            "display_name": list(names),
+            "ons_code": [f"{p}9{i + 1:05d}" for i, p in enumerate(prefixes)],
+            "region": list(regions),
+            "authority_type": [contract.AUTHORITY_TYPES[p] for p in prefixes],
+            "role": list(roles),
+            "initiative_start": list(starts),
+        }
+    )
+    feats.insert(0, "site_id", site_ids)
+    return sites, feats
+
+
+def _site_weights(n: int, rng: np.random.Generator) -> np.ndarray:
+    w = np.array(_WEIGHT_8) if n == 8 else rng.uniform(0.3, 1.7, n)
+    return w / w.sum()
+
+
+def _configured(features: pd.DataFrame) -> np.ndarray:
+    return (
+        (features["early_help_in_front_door"] == 1) & (features["father_inclusion_lead"] == 1)
+    ).to_numpy()
+
+
+def _dates(rng: np.random.Generator, n: int, start: str, end: str) -> pd.Series:
+    lo, hi = pd.Timestamp(start), pd.Timestamp(end)
+    days = rng.integers(0, (hi - lo).days + 1, n)
+    d = lo + pd.to_timedelta(days, unit="D")
+    # move weekend dates to the Monday after
+    d = d + pd.to_timedelta((7 - d.day_of_week) % 7 * (d.day_of_week >= 5), unit="D")
+    return pd.Series(d)
+
+
+def _p_shared(
+    sites: pd.DataFrame, features: pd.DataFrame, site_idx: np.ndarray, dates: pd.Series
+) -> np.ndarray:
+    configured = _configured(features)[site_idx]
+    role = sites["role"].to_numpy()[site_idx]
+    start = pd.to_datetime(sites["initiative_start"]).to_numpy()[site_idx]
+    after = dates.to_numpy() >= start  # NaT compares False
+    p = np.where(configured, P_SHARED_CONFIG, P_SHARED_OTHER)
+    adopter = role == "adopter"
+    p = np.where(adopter & ~after, P_SHARED_BEFORE, p)
+    p = np.where(adopter & after, np.where(configured, P_SHARED_ADOPTED, 0.5), p)
+    return p
+
+
+def _father_outcomes(
+    rng: np.random.Generator, p_shared: np.ndarray, columns: Sequence[str]
+) -> dict[str, np.ndarray]:
+    n = len(p_shared)
+    lift = (p_shared - 0.30) / 0.35  # 0 for baseline practice, about 1 for configured
+    identified = rng.random(n) < 0.72 + 0.18 * lift
+    out = {
+        "father_identified": identified,
+        "father_recorded": identified & (rng.random(n) < 0.60 + 0.30 * lift),
+        "father_checked": identified & (rng.random(n) < 0.35 + 0.35 * lift),
+        "father_discussed": identified & (rng.random(n) < 0.55 + 0.30 * lift),
+        "father_info_shared": identified & (rng.random(n) < p_shared / (0.72 + 0.18 * lift)),
+        "father_invited": identified & (rng.random(n) < 0.45 + 0.25 * lift),
+    }
+    out["father_involved"] = out["father_invited"] & (rng.random(n) < 0.55 + 0.15 * lift)
+    result = {}
+    for col in columns:
+        values = out[col].astype(float)
+        values[rng.random(n) < 0.03] = np.nan  # not recorded in the file
+        result[col] = values
+    return result
+
+
+def _case_audit(
+    shape: StudyShape,
+    sites: pd.DataFrame,
+    features: pd.DataFrame,
+    rng: np.random.Generator,
+    weights: np.ndarray,
+) -> pd.DataFrame:
+    n = shape.n_cases
+    site_idx = np.sort(rng.choice(len(sites), n, p=weights))
+    # audits sample current practice (since July 2024) and, retrospectively, earlier work
+    recent = rng.random(n) < 0.55
+    dates = _dates(rng, n, AUDIT_START, "2024-06-30").where(
+        ~pd.Series(recent), _dates(rng, n, OUTCOME_SINCE, AUDIT_END)
+    )
+    agencies = rng.choice(
+        ["social_care", "early_help", "police", "health_visiting"], n, p=[0.55, 0.30, 0.08, 0.07]
+    )
+    cols = [
+        "father_identified",
+        "father_recorded",
+        "father_checked",
+        "father_info_shared",
+        "father_invited",
+        "father_involved",
+    ]
+    outcomes = _father_outcomes(rng, _p_shared(sites, features, site_idx, dates), cols)
+    frame = pd.DataFrame(
+        {
+            "case_id": [f"C{i + 1:05d}" for i in range(n)],
+            "site_id": sites["site_id"].to_numpy()[site_idx],
+            "audit_date": dates.dt.strftime("%Y-%m-%d"),
+            "lead_agency": agencies,
+            **{c: pd.array(v, dtype="Float64").astype("Int64") for c, v in outcomes.items()},
+        }
+    )
+    return frame
+
+
+def _observations(
+    shape: StudyShape,
+    sites: pd.DataFrame,
+    features: pd.DataFrame,
+    rng: np.random.Generator,
+    weights: np.ndarray,
+) -> pd.DataFrame:
+    n = shape.n_observations
+    site_idx = np.sort(rng.choice(len(sites), n, p=weights))
+    dates = _dates(rng, n, "2024-09-02", "2025-03-28")
+    cols = [
+        "father_identified",
+        "father_discussed",
+        "father_info_shared",
+        "father_invited",
+        "father_involved",
+    ]
+    outcomes = _father_outcomes(rng, _p_shared(sites, features, site_idx, dates), cols)
+    return pd.DataFrame(
+        {
+            "observation_id": [f"O{i + 1:04d}" for i in range(n)],
+            "site_id": sites["site_id"].to_numpy()[site_idx],
+            "meeting_date": dates.dt.strftime("%Y-%m-%d"),
+            "meeting_type": rng.choice(contract.MEETING_TYPES, n, p=[0.3, 0.2, 0.2, 0.15, 0.15]),
+            "agencies_present": rng.integers(2, 9, n),
+            **{c: pd.array(v, dtype="Float64").astype("Int64") for c, v in outcomes.items()},
+        }
+    )
+
+
+def _documents(
+    shape: StudyShape, sites: pd.DataFrame, features: pd.DataFrame, rng: np.random.Generator
+) -> pd.DataFrame:
+    rows = []
+    refreshed = features["protocol_refreshed_2024"].to_numpy()
+    configured = _configured(features)
+    k = 0
+    for i, site in enumerate(sites["site_id"]):
+        for j in range(shape.documents_per_site):
+            k += 1
+            doc_type = contract.DOCUMENT_TYPES[j % len(contract.DOCUMENT_TYPES)]
+            after = bool(refreshed[i]) and rng.random() < 0.7
+            date = pd.Timestamp("2024-06-01" if after else "2021-03-01") + pd.Timedelta(
+                days=int(rng.integers(0, 300))
+            )
+            fathers = configured[i] or rng.random() < 0.3
+            rows.append(
+                {
+                    "document_id": f"D{k:04d}",
+                    "site_id": site,
+                    "doc_type": doc_type,
+                    "title": f"{doc_type.capitalize()} ({date.year})",
+                    "doc_date": date.strftime("%Y-%m-%d"),
+                    "mentions_fathers": int(fathers),
+                    "father_fields": int(fathers and doc_type.endswith("form")),
+                    "cites_2024_advice": int(after),
+                    "consent_explained": int(after and rng.random() < 0.8),
+                    "lawful_basis_named": int(rng.random() < (0.7 if after else 0.35)),
+                    "records_decision": int(rng.random() < 0.6),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------
+# Participants, codebook and coded segments
+# ---------------------------------------------------------------------------
+
+
+def _codebook() -> pd.DataFrame:
+    roots = {
+        "GR": ("golden_rules", "Golden rules of the 2024 advice"),
+        "CON": ("consent", "Meanings of consent"),
+        "LB": ("lawful_basis", "Lawful bases"),
+        "ST": ("stance", "Stance towards the advice"),
+        "AWR": ("awareness", "Awareness of the 2024 advice"),
+        "BAR": ("barriers", "Barriers to sharing"),
+        "FAC": ("facilitators", "Facilitators of sharing"),
+        "FP": ("father_practice", "Practice with fathers and significant men"),
+        "GAP": ("gaps", "What the advice lacks"),
+        "TC": ("transfer_components", "Components of the initiative"),
+        "EM": ("emergent", "Emergent themes"),
+    }
+    children = {
+        "GR": [
+            ("GR1", "Rule 1: safety of the child before privacy"),
+            ("GR2", "Rule 2: be open with the family"),
+            ("GR3", "Rule 3: consent not needed when a child is at risk"),
+            ("GR4", "Rule 4: seek advice promptly"),
+            ("GR5", "Rule 5: protect identities of people at risk"),
+            ("GR6", "Rule 6: share only relevant, accurate information"),
+            ("GR7", "Rule 7: record the decision and the reasons"),
+        ],
+        "CON": [
+            ("CON-LAWFUL", "Consent as a lawful basis"),
+            ("CON-SERVICE", "Consent to a service such as early help"),
+            ("CON-MEDICAL", "Consent to medical treatment"),
+        ],
+        "LB": [
+            ("LB-PUBLIC", "Public task"),
+            ("LB-LEGAL", "Legal obligation"),
+            ("LB-VITAL", "Vital interests"),
+            ("LB-ART9", "Special category condition"),
+        ],
+        "ST": [
+            ("ST-SUP", "Supportive"),
+            ("ST-CRIT", "Critical"),
+            ("ST-MIX", "Mixed"),
+            ("ST-UNC", "Unclear"),
+        ],
+        "AWR": [
+            ("AWR-READ", "Has read the 2024 advice"),
+            ("AWR-HEARD", "Has heard of it but not read it"),
+            ("AWR-UNAWARE", "Not aware of it"),
+        ],
+        "BAR": [
+            ("BAR-IT", "IT systems and access"),
+            ("BAR-FEAR", "Fear of getting it wrong"),
+            ("BAR-CONSENT", "Confusion about consent"),
+            ("BAR-THRESHOLD", "Unclear thresholds"),
+            ("BAR-FEEDBACK", "No feedback after referral"),
+            ("BAR-MOTHERFOCUS", "Services focused on mothers"),
+            ("BAR-ADULTSERV", "Adult services not linked to children"),
+        ],
+        "FAC": [
+            ("FAC-COLOC", "Co-location"),
+            ("FAC-TRAINING", "Multi-agency training"),
+            ("FAC-LEADERSHIP", "Leadership and supervision"),
+            ("FAC-TRUST", "Trust between partners"),
+            ("FAC-FATHERLEAD", "A named father-inclusion lead"),
+        ],
+        "FP": [
+            ("FP-ASK", "Asking about men in the child's life"),
+            ("FP-RECORD", "Recording fathers' details"),
+            ("FP-CHECK", "Checking with other agencies"),
+            ("FP-SHARE", "Sharing information about fathers"),
+            ("FP-INVOLVE", "Involving fathers"),
+        ],
+        "GAP": [
+            ("GAP-FATHERS", "Nothing specific on fathers and significant men"),
+            ("GAP-EXAMPLES", "Needs worked examples"),
+            ("GAP-ADULTS", "Role of adult services unclear"),
+        ],
+        "TC": [
+            ("TC-LEAD", "Named father-inclusion lead"),
+            ("TC-PROTOCOL", "Refreshed information sharing protocol"),
+            ("TC-TRAINING", "Multi-agency training on the 2024 advice"),
+            ("TC-FIELDS", "Father fields in case records"),
+            ("TC-TRIAGE", "Early help triage in the front door"),
+            ("TC-AUDIT", "Father-inclusion case audit"),
+        ],
+        "EM": [
+            ("EM-WORKLOAD", "Workload and time pressure"),
+            ("EM-REORG", "Reorganisation of services"),
+        ],
+    }
+    a_priori = {"golden_rules", "consent", "lawful_basis", "stance", "awareness"}
+    rows = []
+    for root, (branch, label) in roots.items():
+        rows.append(
+            {
+                "code_id": root,
+                "parent_id": None,
+                "label": label,
+                "description": contract.CODE_BRANCHES[branch],
+                "branch": branch,
+                "a_priori": int(branch in a_priori),
+            }
+        )
+        for code, child in children[root]:
+            rows.append(
+                {
+                    "code_id": code,
+                    "parent_id": root,
+                    "label": child,
+                    "description": f"{label}: {child.lower()}.",
+                    "branch": branch,
+                    "a_priori": int(branch in a_priori),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+_STANCE_TEXT = {
+    "ST-SUP": [
+        "Honestly it helps. {rule_gist} gives me something to point to when a colleague hesitates.",
+        "I think {rule_gist} is right; it has made talking to {agency_other} easier.",
+        "Since the training I quote it: {rule_gist}. It backs me up.",
+    ],
+    "ST-CRIT": [
+        "I'm not comfortable with it. {rule_gist} sounds simple but in a clinic it isn't, "
+        "and I worry about the relationship with the family.",
+        "The advice says {rule_gist}, but nobody has told us what that means for a dad we "
+        "have never met. I rang {person} at {agency_other} and she didn't know either.",
+        "We were told {rule_gist}. Our own governance people still ask for consent first, "
+        "so in practice nothing changed.",
+    ],
+    "ST-UNC": [
+        "Section on {rule_gist} quoted without comment.",
+        "The document repeats that {rule_gist}.",
+    ],
+    "ST-MIX": [
+        "Partly. {rule_gist} is fine on paper; it is the grey cases that are hard.",
+        "Some of it helps. {rule_gist} — yes, but the wording leaves a lot to judgement.",
+    ],
+}
+_RULE_GIST = {
+    "GR1": "the child's safety comes before privacy",
+    "GR2": "tell the family what you will share unless it is unsafe",
+    "GR3": "you don't need consent when a child is at risk",
+    "GR4": "seek advice if you are unsure",
+    "GR5": "protect the identity of anyone who could be harmed",
+    "GR6": "share only what is relevant and accurate",
+    "GR7": "record the decision and the reasons",
+    "CON-LAWFUL": "consent is usually not the lawful basis",
+    "CON-SERVICE": "agreeing to early help is a different kind of consent",
+    "CON-MEDICAL": "medical consent is out of scope",
+}
+_TOPIC_TEXT = {
+    "AWR-READ": "I read the May 2024 advice when it came out; our safeguarding lead circulated it.",
+    "AWR-HEARD": "I know there was something new in 2024 but I haven't actually read it.",
+    "AWR-UNAWARE": "I didn't know the advice had changed. Nobody in adult services mentioned it.",
+    "BAR-IT": "I can't see the children's system from here, so I phone and hope someone picks up.",
+    "BAR-FEAR": "People are frightened of getting it wrong and ending up in front of a panel.",
+    "BAR-CONSENT": "Half the team still think we need the parents to agree before we share.",
+    "BAR-THRESHOLD": "Nobody is sure where the threshold is for sharing below child protection.",
+    "BAR-FEEDBACK": "You refer and then hear nothing back, so you stop referring.",
+    "BAR-MOTHERFOCUS": "Everything is set up around mum; dad is a name on a form if that.",
+    "BAR-ADULTSERV": "Probation knew about him but didn't know there was a baby in the house.",
+    "FAC-COLOC": "Being in the same room as early help means I just lean over and ask.",
+    "FAC-TRAINING": "The multi-agency training made the difference; we heard the same message.",
+    "FAC-LEADERSHIP": "My manager backs me when I share, and supervision gives time to think.",
+    "FAC-TRUST": "I know the police officer in the hub, so I trust what happens next.",
+    "FAC-FATHERLEAD": "Having a named lead for fathers means someone keeps asking about the men.",
+    "FP-ASK": "I always ask now who else is around the baby, not just who lives there.",
+    "FP-RECORD": "We record the father's details even when he isn't living with the child.",
+    "FP-CHECK": "We check with police and probation what is known about the new partner.",
+    "FP-SHARE": "When we knew about his history we shared it with the health visitor that day.",
+    "FP-INVOLVE": "We invited dad to the meeting and he came, which changed the plan.",
+    "GAP-FATHERS": "The advice says nothing about fathers or the men around a child. That's "
+    "exactly where we get stuck.",
+    "GAP-EXAMPLES": "It needs worked examples; the principles are fine but cases are messy.",
+    "GAP-ADULTS": "It doesn't say what adult mental health or substance misuse services should do.",
+    "TC-LEAD": "The father-inclusion lead came to every team meeting for the first months.",
+    "TC-PROTOCOL": "We rewrote the sharing protocol so it matched the 2024 advice.",
+    "TC-TRAINING": "Everyone went through the same half-day multi-agency session.",
+    "TC-FIELDS": "The case record now has mandatory fields for the father and other men.",
+    "TC-TRIAGE": "Early help sits in the front door now, so triage sees the whole family.",
+    "TC-AUDIT": "Each quarter we audit ten files for how well we worked with fathers.",
+    "EM-WORKLOAD": "Caseloads are so high that the checks are the first thing to go.",
+    "EM-REORG": "We were restructured twice in a year, so protocols kept changing.",
+    "LB-PUBLIC": "We rely on public task; that took a while for everyone to accept.",
+    "LB-LEGAL": "Where there's a legal duty we share, that part is clear.",
+    "LB-VITAL": "Vital interests is for emergencies, when life is at risk.",
+    "LB-ART9": "Health information is special category, which makes our IG team nervous.",
+}
+_IDENTIFIER_SNIPPETS = (
+    " You can call me on 0161 496 0{n:03d} if you want the details.",
+    " It was the family at {house} Mill Lane, {postcode}.",
+    " Email {first}.{last}@example.org.uk and she'll send it.",
+    " I spoke to {person} about it afterwards.",
+)
+_FICTIONAL_POSTCODES = ("B99 9ZZ", "M99 9ZY", "NE99 9ZX", "LS98 9ZW")
+
+
+def _participants(
+    shape: StudyShape, sites: pd.DataFrame, rng: np.random.Generator, weights: np.ndarray
+) -> pd.DataFrame:
+    rows = []
+    agencies = list(AGENCY_WEIGHTS)
+    p_ag = np.array(list(AGENCY_WEIGHTS.values()))
+    k = 0
+    for i, site in enumerate(sites["site_id"]):
+        scale = weights[i] * len(sites)
+        n_int = max(2, round(shape.interviews_per_site * scale))
+        n_fg = max(1, round(shape.focus_groups_per_site * min(scale, 1.5)))
+        for method, count in (("interview", n_int), ("focus_group", n_fg * 5)):
+            for _ in range(count):
+                k += 1
+                rows.append(
+                    {
+                        "participant_id": f"P{k:04d}",
+                        "site_id": site,
+                        "agency": agencies[rng.choice(len(agencies), p=p_ag / p_ag.sum())],
+                        "role": rng.choice(list(contract.ROLES), p=[0.45, 0.2, 0.2, 0.07, 0.08]),
+                        "method": method,
+                        "years_in_role": None
+                        if rng.random() < 0.04
+                        else rng.choice(contract.YEARS_IN_ROLE, p=[0.2, 0.35, 0.25, 0.2]),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def _segment_codes(
+    rng: np.random.Generator, agency: str, site_role: str, configured: bool
+) -> list[list[str]]:
+    """Return the codes of each segment in one interview or focus-group contribution."""
+    segs: list[list[str]] = []
+    critic = agency in HEALTH_CRITICS
+    # views on the golden rules and consent meanings, with a stance
+    for rule in rng.choice(list(_RULE_GIST), size=3, replace=False):
+        if rule == "GR3":
+            p = [0.10, 0.75, 0.15] if critic else [0.35, 0.40, 0.25]
+        else:
+            p = [0.70, 0.08, 0.22] if not critic else [0.60, 0.12, 0.28]
+        segs.append([str(rule), str(rng.choice(["ST-SUP", "ST-CRIT", "ST-MIX"], p=p))])
+    aw = ["AWR-READ", "AWR-HEARD", "AWR-UNAWARE"]
+    p_aw = (
+        [0.25, 0.35, 0.40]
+        if agency in ("adult_mental_health", "substance_misuse", "housing", "probation")
+        else [0.55, 0.30, 0.15]
+    )
+    segs.append([str(rng.choice(aw, p=p_aw))])
+    bars = [
+        "BAR-IT",
+        "BAR-FEAR",
+        "BAR-CONSENT",
+        "BAR-THRESHOLD",
+        "BAR-FEEDBACK",
+        "BAR-MOTHERFOCUS",
+        "BAR-ADULTSERV",
+    ]
+    facs = ["FAC-COLOC", "FAC-TRAINING", "FAC-LEADERSHIP", "FAC-TRUST", "FAC-FATHERLEAD"]
+    fps = ["FP-ASK", "FP-RECORD", "FP-CHECK", "FP-SHARE", "FP-INVOLVE"]
+    segs.append([str(rng.choice(bars))] + ([str(rng.choice(fps))] if rng.random() < 0.4 else []))
+    if configured:
+        segs.append([str(rng.choice(facs[:1] + facs[4:], p=[0.5, 0.5]))])
+    else:
+        segs.append([str(rng.choice(facs))])
+    gap = rng.choice(["GAP-FATHERS", "GAP-EXAMPLES", "GAP-ADULTS"], p=[0.6, 0.25, 0.15])
+    segs.append([str(gap)])
+    if site_role in ("origin", "adopter"):
+        tcs = ["TC-LEAD", "TC-PROTOCOL", "TC-TRAINING", "TC-FIELDS", "TC-TRIAGE", "TC-AUDIT"]
+        tc = str(rng.choice(tcs))
+        extra = str(rng.choice(facs if rng.random() < 0.6 else bars))
+        segs.append([tc, extra])
+    if rng.random() < 0.5:
+        segs.append([str(rng.choice(["LB-PUBLIC", "LB-LEGAL", "LB-VITAL", "LB-ART9"]))])
+    if rng.random() < 0.3:
+        segs.append([str(rng.choice(["EM-WORKLOAD", "EM-REORG"]))])
+    return segs
+
+
+def _excerpt(codes: list[str], rng: np.random.Generator, agency_other: str, n: int) -> str:
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    person = f"{first} {last}"
+    main = codes[0]
+    stance = next((c for c in codes if c.startswith("ST-")), None)
+    if main in _RULE_GIST and stance:
+        text = str(rng.choice(_STANCE_TEXT[stance])).format(
+            rule_gist=_RULE_GIST[main], agency_other=agency_other, person=person
+        )
+    else:
+        text = _TOPIC_TEXT[main]
+        extra = [c for c in codes[1:] if c in _TOPIC_TEXT]
+        if extra:
+            text += " " + _TOPIC_TEXT[extra[0]]
+    if rng.random() < 0.12:
+        snippet = str(rng.choice(_IDENTIFIER_SNIPPETS))
+        text += snippet.format(
+            n=n % 1000,
+            house=int(rng.integers(2, 140)),
+            postcode=rng.choice(_FICTIONAL_POSTCODES),
+            first=first.lower().replace("ö", "o"),
+            last=last.lower().replace("'", ""),
+            person=person,
+        )
+    return text
+
+
+def _coded_segments(
+    shape: StudyShape,
+    sites: pd.DataFrame,
+    features: pd.DataFrame,
+    participants: pd.DataFrame,
+    documents: pd.DataFrame,
+    observations: pd.DataFrame,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    role_of = sites.set_index("site_id")["role"].to_dict()
+    configured = dict(zip(sites["site_id"], _configured(features), strict=True))
+    start_of = pd.to_datetime(sites.set_index("site_id")["initiative_start"]).to_dict()
+    agency_names = list(contract.AGENCIES.values())
+    rows: list[tuple] = []
+    seg_no = 0
+
+    def add(
+        source: str, method: str, site: str, pid: str | None, date: str, codes_list: list[list[str]]
+    ) -> None:
+        nonlocal seg_no
+        for codes in codes_list:
+            seg_no += 1
+            sid = f"G{seg_no:06d}"
+            text = _excerpt(codes, rng, str(rng.choice(agency_names)).lower(), seg_no)
+            for code in codes:
+                rows.append((sid, code, source, method, site, pid, date, text))
+
+    interviews = participants[participants["method"] == "interview"]
+    dates = _dates(rng, len(interviews), "2024-10-01", "2025-02-28").dt.strftime("%Y-%m-%d")
+    for (_, p), date in zip(interviews.iterrows(), dates, strict=True):
+        site = p["site_id"]
+        segs = []
+        for _ in range(max(1, shape.segments_per_interview // 9)):
+            segs += _segment_codes(rng, p["agency"], role_of[site], configured[site])
+        add(f"INT-{p['participant_id']}", "interview", site, p["participant_id"], date, segs)
+    groups = participants[participants["method"] == "focus_group"]
+    for g, (site, members) in enumerate(groups.groupby("site_id", sort=True)):
+        for k in range(0, len(members), 5):
+            chunk = members.iloc[k : k + 5]
+            source = f"FG-{site}-{k // 5 + 1}"
+            date = (pd.Timestamp("2024-11-04") + pd.Timedelta(days=7 * ((g + k) % 12))).strftime(
+                "%Y-%m-%d"
+            )
+            for _, p in chunk.iterrows():
+                segs = _segment_codes(rng, p["agency"], role_of[site], configured[site])
+                add(
+                    source,
+                    "focus_group",
+                    site,
+                    p["participant_id"],
+                    date,
+                    segs[: int(rng.integers(3, len(segs) + 1))],
+                )
+    # documents and observation notes evidence the transfer components (with dates)
+    tcs = ["TC-LEAD", "TC-PROTOCOL", "TC-TRAINING", "TC-FIELDS", "TC-TRIAGE", "TC-AUDIT"]
+    n_components = {"origin": 6, "adopter": 4, "comparison": 1}
+    for _, d in documents.iterrows():
+        site = d["site_id"]
+        role = role_of[site]
+        have = tcs[: n_components[role] + (1 if role == "adopter" and site in ("S02",) else 0)]
+        if rng.random() < 0.6:
+            tc = str(rng.choice(have))
+            start = start_of.get(site)
+            date = d["doc_date"]
+            if role == "adopter" and pd.notna(start):
+                offset = 30 * (tcs.index(tc) + 1) + int(rng.integers(0, 20))
+                date = (start + pd.Timedelta(days=offset)).strftime("%Y-%m-%d")
+            add(f"DOC-{d['document_id']}", "document", site, None, date, [[tc]])
+        add(
+            f"DOC-{d['document_id']}",
+            "document",
+            site,
+            None,
+            d["doc_date"],
+            [[str(rng.choice(["GR1", "GR3", "GR7", "CON-LAWFUL"])), "ST-UNC"]],
+        )
+    for _, o in observations.iterrows():
+        site = o["site_id"]
+        codes = [
+            [str(rng.choice(["FP-ASK", "FP-CHECK", "FP-SHARE", "FP-INVOLVE", "BAR-MOTHERFOCUS"]))]
+        ]
+        if role_of[site] != "comparison" and rng.random() < 0.5:
+            codes.append([str(rng.choice(tcs[: n_components[role_of[site]]]))])
+        add(f"OBS-{o['observation_id']}", "observation", site, None, o["meeting_date"], codes)
+    if shape.target_codings:
+        base = list(rows)
+        i = 0
+        while len(rows) < shape.target_codings:
+            r = base[i % len(base)]
+            rows.append((f"{r[0]}-{i // len(base) + 1}", *r[1:]))
+            i += 1
+    return pd.DataFrame(rows, columns=[c.name for c in contract.CODED_SEGMENTS.columns])
+
+
+# ---------------------------------------------------------------------------
+# Survey
+# ---------------------------------------------------------------------------
+
+
+def _survey_items() -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "item_id": i,
+                "construct": c,
+                "wording": w,
+                "reverse_keyed": r,
+                "scale_min": 1,
+                "scale_max": 5,
+                "labels": SCALE_LABELS,
+                "allows_dont_know": dk,
+                "allows_not_applicable": na,
+            }
+            for i, c, w, r, dk, na in SURVEY_ITEMS
+        ]
+    )
+
+
+def _ordinal(latent: np.ndarray, cuts: Sequence[float]) -> np.ndarray:
+    return 1 + np.searchsorted(np.asarray(cuts), latent)
+
+
+def _survey_responses(
+    shape: StudyShape,
+    sites: pd.DataFrame,
+    features: pd.DataFrame,
+    rng: np.random.Generator,
+    weights: np.ndarray,
+) -> pd.DataFrame:
+    n = shape.n_respondents
+    site_idx = np.sort(rng.choice(len(sites), n, p=weights))
+    agencies = np.array(list(AGENCY_WEIGHTS))
+    p_ag = np.array(list(AGENCY_WEIGHTS.values()))
+    agency = agencies[rng.choice(len(agencies), n, p=p_ag / p_ag.sum())]
+    trained_site = features["training_2024_advice"].to_numpy()[site_idx] == 1
+    trained = (rng.random(n) < np.where(trained_site, 0.6, 0.25)).astype(float)
+    read = (rng.random(n) < 0.25 + 0.35 * trained).astype(float)
+    manager = np.clip(np.round(rng.normal(3.2, 1.0, n)), 1, 5)
+    years = rng.choice(contract.YEARS_IN_ROLE, n, p=[0.2, 0.35, 0.25, 0.2]).astype(object)
+    # the planted proportional-odds model for CONF1
+    eta = np.log(OR_TRAINED) * trained + np.log(OR_READ) * read + np.log(OR_MANAGER) * (manager - 3)
+    conf = _ordinal(eta + rng.logistic(size=n), CONF_CUTS).astype(float)
+
+    traits = {c: rng.normal(0, 1, n) for c in sorted({i[1] for i in SURVEY_ITEMS})}
+    shift = {
+        "awareness": 0.9 * read + 0.4 * trained,
+        "lawful_bases": 0.6 * trained,
+        "consent_myths": -0.5 * trained,
+        "self_efficacy": 0.4 * trained,
+        "leadership": 0.5 * (manager - 3),
+        "father_practice": 0.5 * _configured(features)[site_idx],
+    }
+    data: dict[str, np.ndarray] = {}
+    for item_id, construct, _w, reverse, dk, na in SURVEY_ITEMS:
+        if item_id == "CONF1":
+            values = conf.astype(object)
+        else:
+            latent = traits[construct] + shift.get(construct, 0) + rng.normal(0, 0.75, n)
+            if reverse:
+                latent = -latent
+            values = _ordinal(latent, (-1.6, -0.6, 0.4, 1.4)).astype(object)
+        u = rng.random(n)
+        values = np.where(u < 0.035, None, values)
+        if dk:
+            values = np.where((u >= 0.035) & (u < 0.075), "dk", values)
+        if na:
+            values = np.where((u >= 0.075) & (u < 0.10), "na", values)
+        data[item_id] = values
+    frame = pd.DataFrame(
+        {
+            "respondent_id": [f"R{i + 1:05d}" for i in range(n)],
+            "site_id": sites["site_id"].to_numpy()[site_idx],
+            "agency": agency,
+            "role": rng.choice(list(contract.ROLES), n, p=[0.5, 0.2, 0.18, 0.05, 0.07]),
+            "years_in_role": np.where(rng.random(n) < 0.03, None, years),
+            "trained_2024": np.where(rng.random(n) < 0.02, np.nan, trained),
+            "read_advice_2024": np.where(rng.random(n) < 0.02, np.nan, read),
+            "manager_support": np.where(rng.random(n) < 0.02, np.nan, manager),
+            **data,
+        }
+    )
+    # some respondents broke off half way: their later items are missing
+    broke = rng.random(n) < 0.05
+    later = [i[0] for i in SURVEY_ITEMS[15:-1]]
+    frame.loc[broke, later] = None
+    for col in ("trained_2024", "read_advice_2024", "manager_support"):
+        frame[col] = pd.array(frame[col], dtype="Float64").astype("Int64")
+    return frame
+
+
+# ---------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------
+
+
+def generate_tables(seed: int = DEFAULT_SEED, scale: str = "study") -> dict[str, pd.DataFrame]:
+    """Return every table of the synthetic study as DataFrames, generated from ``seed``."""
+    shape = SHAPES[scale]
+    rng = np.random.default_rng(seed)
+    sites, features = _sites(shape, rng)
+    weights = _site_weights(len(sites), rng)
+    case_audit = _case_audit(shape, sites, features, rng, weights)
+    observations = _observations(shape, sites, features, rng, weights)
+    documents = _documents(shape, sites, features, rng)
+    participants = _participants(shape, sites, rng, weights)
+    codebook = _codebook()
+    segments = _coded_segments(shape, sites, features, participants, documents, observations, rng)
+    items = _survey_items()
+    responses = _survey_responses(shape, sites, features, rng, weights)
+    return {
+        "sites": sites,
+        "site_features": features,
+        "participants": participants,
+        "survey_items": items,
+        "survey_responses": responses,
+        "codebook": codebook,
+        "coded_segments": segments,
+        "case_audit": case_audit,
+        "observations": observations,
+        "documents": documents,
+    }
+
+
+def _csv_bytes(frame: pd.DataFrame, seed: int) -> bytes:
+    buf = io.StringIO()
+    buf.write(
+        f"{SYNTHETIC_BANNER} generated by `srim synth --seed {seed}`: not real people, "
+        "places or cases.\n"
+    )
+    frame.to_csv(buf, index=False, lineterminator="\n")
+    return buf.getvalue().encode("utf-8")
+
+
+def readme_text(seed: int, scale: str, tables: dict[str, pd.DataFrame]) -> str:
+    """Return the README written beside the synthetic study (sizes and planted effects)."""
+    lines = [
+        "# SYNTHETIC DATA: the shipped SRIM study",
+        "",
+        f"Generated by `srim synth --seed {seed} --scale {scale}` "
+        "(srim_analysis/synthetic.py). Do not edit by hand: regenerate. Nothing here "
+        "describes real people, places or cases; ONS codes (E..9.....), names, phone numbers "
+        "(Ofcom drama ranges) and postcodes (unused 98/99 districts) are fictional.",
+        "",
+        "## Tables",
+        "",
+        "| table | rows |",
+        "| --- | --- |",
+        *(f"| {name} | {len(frame):,} |" for name, frame in tables.items()),
+        "",
+        "## Planted effects (the analyses must recover these; the tests check they do)",
+        "",
+        *(f"- **{k}**: {v}" for k, v in PLANTED_EFFECTS.items()),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_study(out_dir: str | Path, seed: int = DEFAULT_SEED, scale: str = "study") -> Path:
+    """Write the synthetic study (CSVs, study.toml, README, identifier list); return the folder."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tables = generate_tables(seed, scale)
+    for name, frame in tables.items():
+        atomic.write_bytes(out / f"{name}.csv", _csv_bytes(frame, seed))
+    atomic.write_text(
+        out / "study.toml",
+        (
+            "# SYNTHETIC DATA marker: the loader refuses to treat this folder as real.\n"
+            'kind = "synthetic"\n'
+            f'name = "SRIM synthetic study ({scale})"\n'
+            f"seed = {seed}\n"
+        ),
+    )
+    people = sorted({f"{f} {ln}" for f in FIRST_NAMES for ln in LAST_NAMES})
+    ident = pd.DataFrame(
+        [(p, "NAME") for p in people] + [(n, "SITE") for n in tables["sites"]["display_name"]],
+        columns=["identifier", "kind"],
+    )
+    atomic.write_bytes(out / "identifiers.csv", _csv_bytes(ident, seed))
+    atomic.write_text(out / "README.md", readme_text(seed, scale, tables))
+    return out

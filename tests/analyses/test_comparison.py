@@ -1,0 +1,365 @@
+"""Objective 2: site indicators, intervals, before/after, sections, explorer and the notebook."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from srim_analysis import disclosure
+from srim_analysis.analyses import comparison
+from srim_analysis.analyses.comparison import TOTAL
+from srim_analysis.study.loading import Study, ValidationReport
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOK = ROOT / "notebooks" / "01_cross_site_comparison.ipynb"
+Z = stats.norm.ppf(0.975)
+
+
+def _tiny_study(case_audit: pd.DataFrame, sites: pd.DataFrame | None = None, **tables) -> Study:
+    if sites is None:
+        sites = pd.DataFrame(
+            {
+                "site_id": ["A", "B"],
+                "display_name": ["Alpha", "Beta"],
+                "role": ["origin", "adopter"],
+                "initiative_start": ["2020-01-01", "2024-01-01"],
+            }
+        )
+    return Study(
+        folder=Path("."),
+        kind="synthetic",
+        name="tiny",
+        tables={"sites": sites, "case_audit": case_audit, **tables},
+        fingerprint="test",
+        report=ValidationReport(Path(".")),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Intervals
+# ---------------------------------------------------------------------------
+
+
+def test_wilson_interval_matches_the_formula_for_8_of_20():
+    n, x = 20, 8
+    p = x / n
+    centre = (p + Z**2 / (2 * n)) / (1 + Z**2 / n)
+    half = Z / (1 + Z**2 / n) * math.sqrt(p * (1 - p) / n + Z**2 / (4 * n**2))
+    low, high = comparison.wilson_interval(x, n)
+    assert low == pytest.approx(centre - half, abs=1e-9)
+    assert high == pytest.approx(centre + half, abs=1e-9)
+    assert (round(low, 4), round(high, 4)) == (0.2188, 0.6134)
+
+
+def test_wilson_interval_is_nan_for_an_empty_group_and_works_on_arrays():
+    low, high = comparison.wilson_interval(np.array([0, 3]), np.array([0, 10]))
+    assert math.isnan(low[0]) and math.isnan(high[0])
+    assert 0 < low[1] < 0.3 < high[1] < 1
+
+
+def test_newcombe_interval_matches_statsmodels():
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    for before, n_before, after, n_after in [(9, 30, 64, 102), (12, 31, 41, 69), (0, 10, 5, 12)]:
+        d, low, high = comparison.newcombe_interval(before, n_before, after, n_after)
+        ref = confint_proportions_2indep(
+            after, n_after, before, n_before, method="newcomb", compare="diff"
+        )
+        assert d == pytest.approx(after / n_after - before / n_before)
+        assert (low, high) == pytest.approx(ref, abs=1e-9)
+
+
+def test_mean_interval_t_and_seeded_bootstrap():
+    values = [1, 2, 2, 3, 4, 5, 5, 5, "dk", None]
+    mean, low, high = comparison.mean_interval(values)
+    x = np.array([1, 2, 2, 3, 4, 5, 5, 5], dtype=float)
+    ref = stats.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=stats.sem(x))
+    assert mean == pytest.approx(x.mean())
+    assert (low, high) == pytest.approx(ref)
+    a = comparison.mean_interval(values, method="bootstrap", seed=1)
+    b = comparison.mean_interval(values, method="bootstrap", seed=1)
+    assert a == b and a[1] < mean < a[2]
+
+
+# ---------------------------------------------------------------------------
+# Site and agency indicators
+# ---------------------------------------------------------------------------
+
+
+def test_denominators_exclude_blanks_and_count_them():
+    audit = pd.DataFrame(
+        {
+            "case_id": [f"C{i}" for i in range(8)],
+            "site_id": ["A"] * 5 + ["B"] * 3,
+            "audit_date": ["2024-06-01"] * 8,
+            "lead_agency": ["social_care"] * 6 + ["police"] * 2,
+            "father_info_shared": pd.array([1, 0, None, 1, None, 1, 1, 0], dtype="Int64"),
+        }
+    )
+    out = comparison.site_indicators(_tiny_study(audit), indicators=["father_info_shared"])
+    a = out[out["site"] == "Alpha"].iloc[0]
+    assert (a["n_yes"], a["n"], a["n_blank"]) == (2, 3, 2)
+    assert a["prop_yes"] == pytest.approx(round(2 / 3, 3))
+    low, high = comparison.wilson_interval(2, 3)
+    assert (a["ci_low"], a["ci_high"]) == pytest.approx((low, high), abs=5e-4)
+    total = out[out["site"] == TOTAL].iloc[0]
+    assert (total["n_yes"], total["n"], total["n_blank"]) == (4, 6, 2)
+    agency = comparison.agency_indicators(_tiny_study(audit), indicators=["father_info_shared"])
+    police = agency[(agency["site"] == "Beta") & (agency["agency"] == "Police")].iloc[0]
+    assert (police["n_yes"], police["n"]) == (1, 2)
+
+
+def test_unknown_indicator_is_a_plain_error():
+    audit = pd.DataFrame({"site_id": ["A"], "father_info_shared": [1]})
+    with pytest.raises(ValueError, match="Unknown indicator"):
+        comparison.site_indicators(_tiny_study(audit), indicators=["father_shared"])
+
+
+def test_site_indicators_on_the_synthetic_study(study):
+    out = comparison.site_indicators(study)
+    assert set(out["source"]) == {"case_audit", "observations", "documents"}
+    audit = out[out["source"] == "case_audit"]
+    for indicator, rows in audit.groupby("indicator"):
+        sites = rows[rows["site"] != TOTAL]
+        total = rows[rows["site"] == TOTAL].iloc[0]
+        assert len(sites) == len(study.sites)
+        assert sites["n"].sum() == total["n"] and sites["n_yes"].sum() == total["n_yes"]
+        blanks = int(study.case_audit[indicator].isna().sum())
+        assert total["n_blank"] == blanks and total["n"] == len(study.case_audit) - blanks
+    assert (audit["ci_low"] <= audit["prop_yes"]).all()
+    assert (audit["prop_yes"] <= audit["ci_high"]).all()
+    # suppression finds the counts by name and leaves the all-site row alone
+    published = disclosure.publishable(out, 5, depends=comparison.PROPORTION_DEPENDS)
+    assert (published.loc[out["site"] == TOTAL, "n"] != "c").all()
+
+
+def test_agency_table_margins_add_up(study):
+    out = comparison.agency_indicators(study, indicators=["father_info_shared"])
+    by_site = out[out["agency"] != TOTAL].groupby("site")["n"].sum()
+    margins = out[out["agency"] == TOTAL].set_index("site")["n"]
+    assert (by_site == margins.loc[by_site.index]).all()
+
+
+def test_survey_scores_leave_out_dont_know_and_blank():
+    responses = pd.DataFrame(
+        {
+            "respondent_id": ["R1", "R2", "R3"],
+            "site_id": ["A", "A", "B"],
+            "agency": ["police", "police", "housing"],
+            "CONF1": ["4", "dk", "2"],
+            "AW1": ["5", None, "na"],
+            "AW2": ["3", "dk", None],
+        }
+    )
+    items = pd.DataFrame(
+        {
+            "item_id": ["CONF1", "AW1", "AW2"],
+            "construct": ["confidence", "awareness", "awareness"],
+            "reverse_keyed": [0, 0, 0],
+            "scale_min": [1, 1, 1],
+            "scale_max": [5, 5, 5],
+        }
+    )
+    study = _tiny_study(pd.DataFrame(), survey_responses=responses, survey_items=items)
+    out = comparison.survey_scores(study).set_index(["site", "indicator"])
+    assert out.loc[("Alpha", "confidence"), "mean"] == 4
+    assert (out.loc[("Alpha", "confidence"), "n"], out.loc[("Alpha", "confidence"), "n_blank"]) == (
+        1,
+        1,
+    )
+    assert out.loc[("Alpha", "awareness"), "mean"] == 4  # mean of 5 and 3
+    assert out.loc[("Beta", "awareness"), "n_blank"] == 1
+    assert out.loc[(TOTAL, "confidence"), "mean"] == 3
+
+
+# ---------------------------------------------------------------------------
+# Before and after
+# ---------------------------------------------------------------------------
+
+
+def test_before_after_splits_at_each_start_and_sums_to_the_site(study):
+    change = comparison.before_after(study)
+    audit = study.case_audit
+    sites = study.sites.set_index("site_id")
+    for sid in sites.index[sites["role"] == "adopter"]:
+        name = sites.at[sid, "display_name"]
+        row = change[(change["site"] == name) & (change["indicator"] == "father_info_shared")]
+        mine = audit[audit["site_id"] == sid]
+        after = pd.to_datetime(mine["audit_date"]) >= pd.Timestamp(
+            sites.at[sid, "initiative_start"]
+        )
+        assert row["n_after"].item() == mine.loc[after, "father_info_shared"].notna().sum()
+        assert row["n_before"].item() + row["n_after"].item() == (
+            mine["father_info_shared"].notna().sum()
+        )
+
+
+def test_planted_adoption_effect_is_found(study):
+    """Adopters share in ~30% of cases before and ~62% after; the origin stays near 65%."""
+    change = comparison.before_after(study)
+    shared = change[change["indicator"] == "father_info_shared"]
+    adopters = shared[(shared["role"] == "adopter") & (shared["site"] != TOTAL)]
+    assert len(adopters) == 3
+    assert (adopters["diff"] > 0).all()  # every adopter improves
+    assert (adopters["diff_low"] > 0).sum() >= 2  # and most are clear of chance on their own
+    pooled = shared[(shared["site"] == TOTAL) & (shared["role"] == "adopter")].iloc[0]
+    assert pooled["diff_low"] > 0
+    assert pooled["prop_before"] == pytest.approx(0.30, abs=0.08)
+    assert pooled["prop_after"] == pytest.approx(0.62, abs=0.08)
+    origin = shared[shared["role"] == "origin"].iloc[0]
+    assert origin["diff_low"] < 0 < origin["diff_high"]
+    assert origin["prop_after"] == pytest.approx(0.65, abs=0.08)
+
+
+def test_before_after_chart_hides_suppressed_points(study):
+    change = comparison.before_after(study, indicators=["father_info_shared"])
+    fig = comparison.before_after_chart(change, focus="Brackwater", min_cell=5)
+    ax = fig.axes[0]
+    assert "Brackwater" in [t.get_text() for t in ax.get_yticklabels()]
+    hidden = comparison.before_after_chart(change, min_cell=10_000)
+    assert [t.get_text() for t in hidden.axes[0].texts].count("c") == len(change)
+    assert not [ln for ln in hidden.axes[0].lines if len(ln.get_xdata()) == 1]
+
+
+def test_kept_agrees_with_the_published_table(study):
+    table = comparison.site_indicators(study)
+    published = disclosure.publishable(table, 5, depends=comparison.PROPORTION_DEPENDS)
+    keep = comparison.kept(table, 5, "prop_yes", comparison.PROPORTION_DEPENDS)
+    assert (keep == (published["prop_yes"] != "c")).all()
+    assert not keep.all()  # the small site and observations have suppressed cells
+
+
+# ---------------------------------------------------------------------------
+# Notebook sections and the explorer
+# ---------------------------------------------------------------------------
+
+
+def _report(tmp_path, shipped_dir, site):
+    from srim_analysis.report import publishing
+
+    return publishing.start(
+        notebook="01_cross_site_comparison",
+        site=site,
+        data_dir=shipped_dir,
+        reports_dir=tmp_path / "reports",
+        figures_dir=tmp_path / "figures",
+        tables=["sites", "case_audit", "codebook", "coded_segments"],
+        optional=["observations", "documents", "participants"],
+    )
+
+
+def test_sections_say_when_they_do_not_apply(tmp_path, shipped_dir):
+    everyone = _report(tmp_path, shipped_dir, "all")
+    assert "No focus site" in comparison.describe_run(everyone, "S01").data
+    change = comparison.before_after(everyone.study)
+    assert "No focus site" in str(comparison.focus_change(everyone, change))
+    comparison_site = _report(tmp_path, shipped_dir, "S05")
+    note = str(comparison.focus_change(comparison_site, change))
+    assert "comparison site" in note and "no before/after change" in note
+    assert "did not adopt" in comparison.describe_run(comparison_site, "S01").data
+    assert "not as the origin" in comparison.describe_run(comparison_site, "S02").data
+    assert "no `survey_responses` table" in comparison.survey_section(everyone).text()
+
+
+def test_focus_change_for_an_adopter_uses_the_published_rows(tmp_path, shipped_dir):
+    report = _report(tmp_path, shipped_dir, "S02")
+    change = comparison.before_after(report.study)
+    published = report.table(change, "before-after", "x", depends=comparison.CHANGE_DEPENDS)
+    section = comparison.focus_change(report, published)
+    assert "Information about him shared" in section.text()
+    assert set(section.tables["focus-change"]["site"]) == {"Brackwater", TOTAL}
+
+
+def test_focus_profile_names_the_indicators_outside_the_funnel(tmp_path, shipped_dir):
+    report = _report(tmp_path, shipped_dir, "S01")
+    table = comparison.site_indicators(report.study)
+    published = report.table(table, "site-indicators", "x", depends=comparison.PROPORTION_DEPENDS)
+    section = comparison.focus_profile(report, table, published)
+    assert "Information about him shared (above the 99.8% limit)" in section.text()
+    assert set(section.tables["focus-profile"]["site"]) == {"Ashcombe", TOTAL}
+
+
+def test_site_explorer_updates_when_the_dropdown_changes(study):
+    import ipywidgets as widgets
+
+    box = comparison.site_explorer(study, initial="S01")
+    dropdown, summary, image = box.children
+    assert isinstance(dropdown, widgets.Dropdown) and dropdown.value == "S01"
+    assert "Ashcombe" in summary.value
+    first_image = image.value
+    dropdown.value = "S03"
+    assert "Carrowby" in summary.value and "Ashcombe (" not in summary.value
+    assert image.value != first_image and image.value[:4] == b"\x89PNG"
+
+
+# ---------------------------------------------------------------------------
+# The notebook, end to end
+# ---------------------------------------------------------------------------
+
+
+def _published(report_tables, site, name):
+    return report_tables(site, "01_cross_site_comparison", name)
+
+
+@pytest.mark.notebooks
+def test_notebook_runs_for_all_sites(synthetic_report, report_tables, study):
+    change = _published(report_tables, "all", "before-after")
+    shared = change[change["indicator"] == "father_info_shared"]
+    pooled = shared[(shared["site"] == TOTAL) & (shared["role"] == "adopter")].iloc[0]
+    assert float(pooled["diff_low"]) > 0 and float(pooled["diff"]) > 0.15
+    sites = _published(report_tables, "all", "site-indicators")
+    expected = comparison.site_indicators(study)
+    row = sites[(sites["site"] == TOTAL) & (sites["indicator"] == "father_info_shared")]
+    want = expected[(expected["site"] == TOTAL) & (expected["indicator"] == "father_info_shared")]
+    assert int(row.iloc[0]["n"]) == int(want.iloc[0]["n"])
+    assert float(row.iloc[0]["prop_yes"]) == pytest.approx(want.iloc[0]["prop_yes"], abs=1e-3)
+    assert "c" in set(sites["n_yes"])  # small cells are suppressed in what is written
+    blueprint = _published(report_tables, "all", "blueprint")
+    assert set(blueprint["status"]) <= {"present", "partial", "absent"}
+    assert set(blueprint["role"]) == {"origin", "adopter"}
+    figures = synthetic_report / "figures" / "all"
+    for fid in ("funnel-father-info-shared", "before-after", "blueprint-matrix"):
+        assert (figures / f"01_cross_site_comparison__{fid}.png").exists()
+
+
+@pytest.mark.notebooks
+def test_notebook_runs_for_an_adopter_site(synthetic_report, report_tables):
+    import nbformat
+
+    out = synthetic_report / "reports" / "S02" / "01_cross_site_comparison.ipynb"
+    nb = nbformat.read(out, as_version=4)
+    text = "\n".join(
+        str(o.get("data", {}).get("text/markdown", ""))
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+    )
+    assert "Focus site: Brackwater" in text
+    assert "Change at Brackwater since it adopted" in text
+    change = _published(report_tables, "S02", "before-after")
+    mine = change[(change["site"] == "Brackwater") & (change["indicator"] == "father_info_shared")]
+    assert float(mine.iloc[0]["diff"]) > 0
+    quotes = _published(report_tables, "S02", "quotes")
+    joined = " ".join(quotes["quote"]) + " ".join(quotes["attribution"])
+    assert not re.search(r"\bP\d{4}\b", joined)  # no participant ids
+    assert not re.search(r"0161 496 0\d{3}", joined)  # no phone numbers
+    assert (
+        synthetic_report / "figures" / "S02" / "01_cross_site_comparison__funnel-father-checked.png"
+    ).exists()
+
+
+def test_origin_defaults_to_the_site_recorded_as_origin(tmp_path, shipped_dir):
+    report = _report(tmp_path, shipped_dir, "S02")
+    assert comparison._origin(report.study, "") == "S01"  # role "origin" in sites.csv
+    assert comparison._origin(report.study, None) == "S01"
+    assert comparison.before_after(report.study, origin_site="").equals(
+        comparison.before_after(report.study, origin_site="S01")
+    )
+    with pytest.raises(ValueError, match="origin_site 'S001' is not a site in this study"):
+        comparison.describe_run(report, origin_site="S001")

@@ -1,0 +1,84 @@
+"""Site typology: Gower distance, clustering, robustness and the figures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from srim_analysis.analyses import typology
+
+
+def _two_groups() -> pd.DataFrame:
+    rows = {
+        "A": [1, 2, 1, 2, 0],
+        "B": [1, 2, 1, 1, 0],
+        "C": [1, 1, 1, 2, 0],
+        "D": [0, 0, 0, 0, 1],
+        "E": [0, 0, 0, 1, 1],
+        "F": [0, 1, 0, 0, 1],
+    }
+    return pd.DataFrame.from_dict(
+        rows,
+        orient="index",
+        columns=[
+            "front_door_mash",
+            "hub_maturity",
+            "father_inclusion_lead",
+            "father_fields_in_records",
+            "shared_assessment",
+        ],
+    )
+
+
+def test_gower_distance_by_hand():
+    m = _two_groups()
+    d = typology.gower_distance(m)
+    # A vs B: |0| + |0| + |0| + |2-1|/2 + 0 over 5 features = 0.1
+    assert d[0] == pytest.approx(0.1)
+    # A vs D: 1 + 1 + 1 + 1 + 1 over 5 = 1
+    assert d[2] == pytest.approx(1.0)
+
+
+def test_clusters_recover_planted_groups():
+    ty = typology.cluster_sites(_two_groups(), n_types=2)
+    assert ty.clusters[["A", "B", "C"]].nunique() == 1
+    assert ty.clusters[["D", "E", "F"]].nunique() == 1
+    assert ty.clusters["A"] != ty.clusters["D"]
+    prof = ty.profiles()
+    assert prof.loc["n_sites"].tolist() == [3, 3]
+    assert prof.loc["front_door_mash"].tolist() == [1.0, 0.0]
+
+
+def test_rand_index_known_values():
+    assert typology.rand_index([1, 1, 2, 2], [1, 1, 2, 2]) == (1.0, 1.0)
+    rand, ari = typology.rand_index([1, 1, 2, 2], [1, 2, 1, 2])
+    assert rand == pytest.approx(2 / 6, abs=1e-3)  # only pairs (1,4) and (2,3) agree
+    assert ari < 0
+
+
+def test_robustness_reports_every_distance_and_a_sentence():
+    table = typology.robustness(_two_groups(), n_types=2)
+    assert set(table["distance"]) == set(typology.DISTANCES)
+    assert table["same_types"].all()
+    assert "does not hinge" in typology.robustness_sentence(table)
+
+
+def test_feature_matrix_uses_site_names(study):
+    m = typology.feature_matrix(study.site_features, study.sites, ["front_door_mash"])
+    assert m.index[0] == "Ashcombe"
+    with pytest.raises(ValueError, match="unknown feature"):
+        typology.feature_matrix(study.site_features, study.sites, ["nope"])
+
+
+def test_heatmap_and_dendrogram_artists():
+    m = _two_groups()
+    fig = typology.plot_feature_heatmap(m, "Features")
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert len(texts) == m.size and texts[:6] == ["1", "1", "1", "0", "0", "0"]
+    ty = typology.cluster_sites(m, 2)
+    fig = typology.plot_dendrogram(ty, "Types")
+    labels = {t.get_text() for t in fig.axes[0].get_xticklabels()}
+    assert labels == set(m.index)
+    assert np.isfinite(ty.linkage).all()

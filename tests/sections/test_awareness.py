@@ -1,0 +1,316 @@
+"""Tests for Objective 3: srim_analysis.sections.awareness and notebook 03_awareness_confidence."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from srim_analysis import disclosure
+from srim_analysis.analyses import qualitative, survey
+from srim_analysis.charts import likert
+from srim_analysis.report.publishing import read_published
+from srim_analysis.sections import awareness
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOK = ROOT / "notebooks" / "03_awareness_confidence.ipynb"
+STEM = NOTEBOOK.stem
+SMALL_SITE = "S08"  # Harrowmere: 13 respondents, 8 participants
+PLANTED = {"trained_2024": 2.5, "read_advice_2024": 1.5, "manager_support": 1.3}
+
+
+# ---------------------------------------------------------------------------
+# The library, on the shipped synthetic study
+# ---------------------------------------------------------------------------
+
+
+def test_min_cell_defaults_are_the_project_threshold():
+    for func in (
+        survey.compare_groups,
+        likert.plot_likert_items,
+        likert.plot_likert_by_construct,
+        likert.plot_likert_by_group,
+    ):
+        default = inspect.signature(func).parameters["min_cell"].default
+        assert default == disclosure.DEFAULT_MIN_CELL == 5, func.__name__
+
+
+def test_planted_odds_ratios_recovered_within_their_intervals(study):
+    outcome = awareness.confidence_model(study, "all")  # what the notebook's model section fits
+    assert outcome.estimated, outcome.reason
+    table = awareness.model_table(outcome.result).set_index("term")
+    for term, true_or in PLANTED.items():
+        row = table.loc[term]
+        assert row["ci_low"] <= true_or <= row["ci_high"], (term, row.to_dict())
+    assert table.loc["trained_2024", "ci_low"] > 1  # and clearly above no effect
+    assert any(t.startswith("site_id[") for t in table.index)  # all sites: site is a factor
+    assert "Harrowmere" in " ".join(table["label"])  # sites named, not ids
+
+
+def test_site_model_drops_the_site_factor_and_thins_to_what_the_n_supports(study):
+    outcome = awareness.confidence_model(study, "S01")
+    assert outcome.estimated, outcome.reason
+    assert "site_id" not in outcome.factors
+    assert not any(t.startswith("site_id") for t in outcome.result.estimates.index)
+    terms = len(outcome.result.estimates)
+    assert outcome.result.n_used >= awareness.MIN_PER_TERM * terms
+    assert "single site" in " ".join(outcome.notes)
+
+
+def test_small_site_model_is_explained_not_failed(study):
+    for outcome in (
+        awareness.confidence_model(study, SMALL_SITE),
+        awareness.ols_model(study, SMALL_SITE),
+    ):
+        assert not outcome.estimated
+        assert "respondents" in outcome.reason and "needed" in outcome.reason
+        assert outcome.where == "Harrowmere"
+
+
+def test_who_answered_is_a_partition_that_suppression_protects(study):
+    table = awareness.respondents_by(study, SMALL_SITE, "agency")
+    wide = table.pivot(index="agency", columns="answered", values="respondents")
+    assert (wide[awareness.COMPLETE] + wide[awareness.INCOMPLETE] == wide["All"]).all()
+    assert wide.loc["All", "All"] == 13
+    published = disclosure.publishable(table, 5, count_columns=["respondents"])
+    cells = published.pivot(index="agency", columns="answered", values="respondents")
+    for group, row in cells.iterrows():
+        values = [v for v in row if v != disclosure.SUPPRESSION_MARK]
+        assert not any(1 <= int(v) <= 4 for v in values), group
+        hidden = [v == disclosure.SUPPRESSION_MARK for v in row]
+        assert sum(hidden) != 1, f"{group}: one hidden cell beside its total can be worked out"
+
+
+def test_group_tests_use_only_groups_whose_counts_are_published(study):
+    summary = awareness.score_summary(study, "S02", ["awareness"], "role")
+    published = disclosure.publishable(
+        summary, 5, count_columns=["n"], depends=awareness.SCORE_DEPENDS
+    )
+    groups = published[published["role"] != "All"]
+    hidden = groups.loc[groups["n"] == disclosure.SUPPRESSION_MARK, "role"].tolist()
+    assert hidden, "Brackwater should have small roles to protect"
+    shown = pd.to_numeric(groups.loc[groups["n"] != disclosure.SUPPRESSION_MARK, "n"])
+    test = awareness.group_tests(study, "S02", ["awareness"], "role").iloc[0]
+    assert test["test"] == "Kruskal-Wallis H"
+    assert test["n"] == shown.sum()  # the n of the test gives no hidden count away
+    assert all(name in test["excluded"] for name in hidden)
+    assert not any(name in test["groups"] for name in hidden)
+
+
+def test_barriers_count_participants_in_codebook_order(study):
+    table = awareness.barrier_table(study, "all")
+    fear = table[(table["code"] == "Fear of getting it wrong")]
+    by_agency = fear[fear["agency"] != "All"]["n_participants"].sum()
+    assert by_agency == fear[fear["agency"] == "All"]["n_participants"].iloc[0]
+    codes = list(dict.fromkeys(table.loc[table["branch"] == "Barrier", "code"]))
+    assert codes[0] == "Any barrier"
+    book = study.codebook
+    in_book = list(book.loc[(book["branch"] == "barriers") & book["parent_id"].notna(), "label"])
+    assert codes[1:] == in_book  # not ranked by (possibly suppressed) counts
+
+
+def test_quotes_are_redacted_and_attributed_without_ids(study):
+    quotes = awareness.top_barrier_quotes(study, "all")
+    assert 1 <= quotes["barrier"].nunique() <= awareness.TOP_BARRIERS
+    assert quotes.groupby("barrier").size().between(1, 2).all()
+    ids = set(study.participants["participant_id"]) | set(study.sites["site_id"])
+    for row in quotes.itertuples():
+        assert not any(i in row.quote or i in row.attribution for i in ids)
+        assert row.attribution.endswith(("(interview)", "(focus group)"))
+        assert any(name in row.attribution for name in study.sites["display_name"])
+    names = qualitative.study_identifiers(study.folder)
+    assert names is not None and len(names) > 0
+    for quote in quotes["quote"]:
+        assert not disclosure.redact(quote, names).found, quote  # nothing left to redact
+
+
+def test_explorer_redraws_when_a_dropdown_changes(study):
+    widget = awareness.explorer(
+        study, constructs=["awareness", "it_access"], group_by="trained_2024", min_cell=5
+    )
+    (construct, group_by), output = widget.children[0].children, widget.children[1]
+    first = output.outputs
+    assert "image/png" in first[0]["data"]
+    assert "Awareness of the 2024 advice" in first[1]["data"]["text/html"]
+    assert "Mann-Whitney" in first[1]["data"]["text/html"]
+    construct.value = "it_access"
+    second = output.outputs
+    assert second != first
+    assert "IT access" in second[1]["data"]["text/html"]
+    group_by.value = "role"
+    third = output.outputs
+    assert third != second and "Kruskal-Wallis" in third[1]["data"]["text/html"]
+
+
+# ---------------------------------------------------------------------------
+# The notebook, end to end with papermill
+# ---------------------------------------------------------------------------
+
+
+def _papermill(out_dir: Path, data_dir: str, site: str, **params: object) -> subprocess.Popen:
+    args = [
+        sys.executable,
+        "-m",
+        "papermill",
+        str(NOTEBOOK),
+        str(out_dir / "run.ipynb"),
+        "-k",
+        "python3",
+        "--cwd",
+        str(NOTEBOOK.parent),
+        "--no-progress-bar",
+        "-p",
+        "site",
+        site,
+        "-p",
+        "data_dir",
+        data_dir,
+        "-p",
+        "reports_dir",
+        str(out_dir / "reports"),
+        "-p",
+        "figures_dir",
+        str(out_dir / "figures"),
+    ]
+    for name, value in params.items():
+        args += ["-y", f"{name}: {json.dumps(value)}"]
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # the inline backend
+    log = (out_dir / "papermill.log").open("w")
+    return subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _launched(request, tmp_path_factory):
+    """Start the notebook runs as soon as this module starts, if any notebook test will run.
+
+    Three runs at once - all sites, one small site, a study folder without the survey - in
+    the background while the library tests run; :func:`runs` waits for them.
+    """
+    wanted = any(
+        getattr(item, "module", None) is request.module and item.get_closest_marker("notebooks")
+        for item in request.session.items
+    )
+    if not wanted:
+        yield None
+        return
+    base = tmp_path_factory.mktemp("nb03")
+    no_survey = base / "study_without_survey"
+    shutil.copytree(ROOT / "data" / "synthetic", no_survey)
+    for name in ("survey_items.csv", "survey_responses.csv"):
+        (no_survey / name).unlink()
+    # the whole-study and small-site runs come from the session's synthetic report
+    plan = {"no_survey": (str(no_survey), "all", {})}
+    procs = {}
+    for key, (data_dir, site, params) in plan.items():
+        out = base / key
+        out.mkdir()
+        procs[key] = (out, site, _papermill(out, data_dir, site, **params))
+    yield procs
+    for _, _, proc in procs.values():
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def runs(_launched, synthetic_report):
+    """Wait for the notebook runs; fail with the end of the log of any that failed."""
+    done = {"all": (synthetic_report, "all"), "small": (synthetic_report, SMALL_SITE)}
+    for key, (out, site, proc) in _launched.items():
+        code = proc.wait(timeout=900)
+        log = (out / "papermill.log").read_text()
+        assert code == 0, f"notebook run '{key}' failed:\n{log[-3000:]}"
+        done[key] = (out, site)
+    return done
+
+
+def _tables(out: Path, site: str) -> dict[str, pd.DataFrame]:
+    folder = out / "reports" / site / "tables"
+    return {
+        p.stem.removeprefix(f"{STEM}__"): read_published(p)
+        for p in sorted(folder.glob(f"{STEM}__*.csv"))
+    }
+
+
+def _text(out: Path, site: str) -> str:
+    path = out / "run.ipynb"
+    if not path.exists():  # a run of the session's synthetic report
+        path = out / "reports" / site / f"{STEM}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    parts = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            parts += [data.get("text/markdown", ""), data.get("text/html", "")]
+            parts.append(output.get("text", ""))
+    return "\n".join(str(p) for p in parts)
+
+
+def _assert_no_small_counts(tables: dict[str, pd.DataFrame]) -> None:
+    for name, table in tables.items():
+        for col in disclosure.count_columns_of(table):
+            values = pd.to_numeric(table[col].replace({disclosure.SUPPRESSION_MARK: ""}))
+            small = values[(values >= 1) & (values <= 4)]
+            assert small.empty, f"{name}.{col} publishes {small.tolist()}"
+
+
+@pytest.mark.notebooks
+def test_notebook_all_sites_publishes_the_expected_tables(runs):
+    out, site = runs["all"]
+    tables = _tables(out, site)
+    model = tables["model_odds_ratios"].set_index("term")
+    low, high = (float(model.loc["trained_2024", c]) for c in ("ci_low", "ci_high"))
+    assert low <= PLANTED["trained_2024"] <= high and low > 1
+    reliability = tables["reliability"]
+    assert list(reliability["construct"]) == list(awareness.DEFAULT_CONSTRUCTS)
+    assert (reliability["alpha"].astype(float) > 0.7).all()
+    assert (reliability["ci_low"].astype(float) < reliability["alpha"].astype(float)).all()
+    assert set(reliability["nan_policy"]) == {"pairwise"}
+    tests = tables["group_tests_agency"]
+    assert set(tests["test"]) == {"Kruskal-Wallis H"} and tests["p_holm"].astype(float).ge(0).all()
+    thresholds = tables["model_thresholds"]
+    assert thresholds["below"].iloc[0] == "Strongly disagree"
+    assert {"model_proportional_odds", "ols_differences", "barrier_quotes"} <= set(tables)
+    _assert_no_small_counts(tables)
+    text = _text(out, site)
+    assert "Complete-case analysis" in text and "times the odds" in text
+    figures = {p.stem.removeprefix(f"{STEM}__") for p in (out / "figures" / site).glob("*.png")}
+    expected = {f"likert-{c.replace('_', '-')}" for c in awareness.DEFAULT_CONSTRUCTS}
+    assert expected | {"forest-ordinal-model", "barriers-facilitators", "confidence-by-agency"} <= (
+        figures
+    )
+
+
+@pytest.mark.notebooks
+def test_notebook_small_site_says_the_model_is_not_estimated(runs):
+    out, site = runs["small"]
+    tables = _tables(out, site)
+    assert "model_odds_ratios" not in tables and "reliability" in tables
+    assert list(tables["reliability"]["construct"]) == list(awareness.DEFAULT_CONSTRUCTS)
+    _assert_no_small_counts(tables)
+    text = _text(out, site)
+    assert "not estimated for Harrowmere" in text
+    assert "Traceback" not in text
+
+
+@pytest.mark.notebooks
+def test_notebook_without_survey_says_what_it_skipped(runs):
+    out, site = runs["no_survey"]
+    tables = _tables(out, site)
+    assert set(tables) == {"barriers_facilitators_by_agency", "barrier_quotes"}
+    _assert_no_small_counts(tables)
+    text = _text(out, site)
+    assert "Survey sections skipped" in text
+    for section in awareness.SURVEY_SECTIONS:
+        assert section in text
+    assert "no survey in this study folder" in text.lower()
+    figures = [p.name for p in (out / "figures" / site).glob("*.png")]
+    assert figures == [f"{STEM}__barriers-facilitators.png"]
