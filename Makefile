@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 DEV    := $(VENV)/.dev-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 .DEFAULT_GOAL := help
-.PHONY: help report test lint lab validate synth dictionary benchmarks browser clean
+.PHONY: help report test lint lab validate synth dictionary benchmarks browser ground-truth clean
 
 help: ## List the tasks
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -52,6 +52,12 @@ dictionary: $(STAMP) ## Regenerate docs/data-dictionary.md from the schemas
 benchmarks: $(DEV) ## Run the benchmarks (prints timings; not part of the tests)
 	$(BIN)/python benchmarks/bench_qca.py
 	$(BIN)/python benchmarks/bench_report.py
+
+ground-truth: $(STAMP) ## Regenerate the back test's tables (tests/reference/report_tables) after a meant change
+	@tmp=$$(mktemp -d) && $(BIN)/srim run --out "$$tmp" --force --site all S02 S08 >/dev/null && \
+	for s in all S02 S08; do rm -rf tests/reference/report_tables/$$s && mkdir -p tests/reference/report_tables/$$s && \
+	  cp "$$tmp"/reports/$$s/tables/*.csv tests/reference/report_tables/$$s/; done && rm -rf "$$tmp" && \
+	git status --short tests/reference/report_tables
 
 browser: ## Install Debian's chromium for the JupyterLab browser test (needs root or sudo)
 	@command -v chromium >/dev/null 2>&1 || { \

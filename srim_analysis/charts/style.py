@@ -9,6 +9,10 @@ from __future__ import annotations
 import textwrap
 from typing import TYPE_CHECKING
 
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+from cycler import cycler
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -62,8 +66,6 @@ _STYLE = {
 
 def use_house_style() -> None:
     """Apply the house style to matplotlib (and seaborn) globally; returns nothing."""
-    import matplotlib as mpl
-    from cycler import cycler
 
     mpl.rcParams.update(_STYLE)
     mpl.rcParams["axes.prop_cycle"] = cycler(color=list(PALETTE))
@@ -73,7 +75,6 @@ def new_figure(
     width: str | float = "full", height: float | None = None, nrows: int = 1, ncols: int = 1
 ) -> tuple[Figure, Axes]:
     """Return a new (figure, axes) pair in the house style at report size."""
-    import matplotlib.pyplot as plt
 
     use_house_style()
     w = {"full": FULL_WIDTH_IN, "half": HALF_WIDTH_IN}.get(width, width)  # type: ignore[arg-type]

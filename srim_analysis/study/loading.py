@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import functools
 import hashlib
+import io
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +22,9 @@ from typing import Literal
 
 import pandas as pd
 import pandera.pandas as pa
+from openpyxl import load_workbook
 
+from srim_analysis import paths
 from srim_analysis.study import contract
 from srim_analysis.study.contract import DONT_KNOW, NOT_APPLICABLE, TABLES, ColumnSpec, TableSpec
 from srim_analysis.study.selection import is_all_sites
@@ -161,7 +164,6 @@ def _decode(data: bytes, file: str, problems: list[Problem]) -> str:
 
 
 def _read_csv(path: Path, problems: list[Problem]) -> tuple[pd.DataFrame, int] | None:
-    import io
 
     text = _decode(path.read_bytes(), path.name, problems)
     lines = text.splitlines(keepends=True)
@@ -200,7 +202,6 @@ def _excel_cell_text(value: object) -> object:
 
 
 def _read_sheet(path: Path, sheet: str) -> tuple[pd.DataFrame, dict[str, int]]:
-    from openpyxl import load_workbook
 
     wb = load_workbook(path, read_only=True, data_only=True)
     ws = wb[sheet]
@@ -242,8 +243,6 @@ def _read_raw(folder: Path, spec: TableSpec, problems: list[Problem]) -> _RawTab
         frame, skipped = read
         file, first_row, excel = csv_path.name, 2 + skipped, False
     elif book is not None:
-        from openpyxl import load_workbook
-
         wb = load_workbook(book, read_only=True)
         sheets = {s.strip().lower(): s for s in wb.sheetnames}
         wb.close()
@@ -787,7 +786,6 @@ def read_marker(folder: str | Path) -> dict[str, str]:
 
 
 def _check_kind(folder: Path, kind: str, expect: StudyKind | None) -> None:
-    from srim_analysis import paths
 
     resolved = folder.resolve()
     if expect is not None and kind != expect:
@@ -940,7 +938,6 @@ def _table_present(folder: Path, name: str) -> bool:
     book = _find_workbook(folder)
     if book is None:
         return False
-    from openpyxl import load_workbook
 
     wb = load_workbook(book, read_only=True)
     names = {s.strip().lower() for s in wb.sheetnames}

@@ -47,6 +47,10 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.sparse import coo_matrix
+
 __all__ = ["CoverResult", "bits", "minimum_covers"]
 
 #: Charts with more column classes than this get the linear-relaxation bounds.
@@ -123,12 +127,6 @@ class _Chart:
 
     def relax(self) -> bool:
         """Solve the linear relaxation; keep its bound and duals. Return False on failure."""
-        try:
-            import numpy as np
-            from scipy.optimize import linprog
-            from scipy.sparse import coo_matrix
-        except ImportError:  # pragma: no cover - scipy is a dependency
-            return False
         rows, ri, ci = self._incidence()
         a = coo_matrix((-np.ones(len(ri)), (ri, ci)), shape=(len(rows), len(self.masks)))
         res = linprog(
@@ -157,12 +155,6 @@ class _Chart:
 
     def integer_minimum(self, time_limit: float | None) -> tuple[list[int], bool] | None:
         """Solve the covering integer programme (HiGHS); return a cover and whether optimal."""
-        try:
-            import numpy as np
-            from scipy.optimize import Bounds, LinearConstraint, milp
-            from scipy.sparse import coo_matrix
-        except ImportError:  # pragma: no cover - scipy is a dependency
-            return None
         rows, ri, ci = self._incidence()
         ncol = len(self.masks)
         a = coo_matrix((np.ones(len(ri)), (ri, ci)), shape=(len(rows), ncol)).tocsr()

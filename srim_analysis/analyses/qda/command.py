@@ -10,6 +10,7 @@ from pathlib import Path
 from srim_analysis.atomic import atomic_path
 
 from ._model import FORMATS, QdaFormatError, QdaImportWarning
+from .reading import read_qda
 
 OUTPUT_FILES = ("codebook.csv", "coded_segments.csv", "sources.csv", "cases.csv")
 
@@ -51,8 +52,6 @@ def _parser() -> argparse.ArgumentParser:
 
 def cli(argv: list[str] | None = None) -> int:
     """Run ``srim import-qda``; return the exit status (0 done, 2 could not read or write)."""
-    from . import read_qda  # here, to avoid an import cycle with the package
-
     args = _parser().parse_args(argv)
     existing = [args.out / name for name in OUTPUT_FILES if (args.out / name).exists()]
     if existing and not args.force:
