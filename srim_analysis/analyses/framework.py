@@ -10,11 +10,15 @@ coded passages. This module builds that matrix from the coded segments:
   ``method``), ``branch``, ``code_id``, ``code_label``, ``n_segments`` (coded segments),
   ``summary`` (empty until a researcher writes one) and ``segment_refs`` (the segment ids,
   ``"; "``-separated);
-* :func:`framework_pivot` turns it into the familiar wide matrix;
+* :func:`framework_pivot` turns it into the familiar wide matrix, and
+  :func:`framework_preview` gives the coded segments per site and code;
 * :func:`write_framework_workbook` writes the Excel workbook researchers chart in (an
   "About" sheet, then one sheet per theme with cases as rows), and
   :func:`read_framework_workbook` reads it back, summaries included, into the same tidy
   form, so the charting done in Excel comes back into the analysis without loss.
+
+Notebook 04 writes the workbook and publishes the preview through
+:func:`srim_analysis.sections.guidance.show_framework`.
 """
 
 from __future__ import annotations
@@ -22,16 +26,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 
-from srim_analysis import atomic, paths
-from srim_analysis.report.publishing import Section
+from srim_analysis import atomic
 from srim_analysis.study.contract import AGENCIES, CODE_BRANCHES, METHODS, ROLES
-
-if TYPE_CHECKING:
-    from srim_analysis.report.publishing import Report
 
 CASE_TYPES: tuple[str, ...] = ("participant", "site")
 CASE_ATTRIBUTES: tuple[str, ...] = ("site_id", "site", "agency", "role", "method")
@@ -230,6 +233,23 @@ def framework_matrix(
     return _normalise(tidy)
 
 
+def framework_preview(
+    coded: pd.DataFrame,
+    codebook: pd.DataFrame,
+    people: pd.DataFrame | None = None,
+    branches: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Return coded segments per site and code: ``site_id``, ``site`` and ``n_<code>`` columns.
+
+    The matrix with sites as the cases (:func:`framework_matrix`), wide, as notebook 04
+    publishes it beside the workbook.
+    """
+    wide = framework_pivot(framework_matrix(coded, codebook, people, "site", branches))
+    wide = wide.drop(columns=["case_id", "agency", "role", "method"])
+    codes = [c for c in wide.columns if c not in ("site_id", "site")]
+    return wide.rename(columns={c: f"n_{c}" for c in codes})
+
+
 def framework_pivot(tidy: pd.DataFrame, value: str = "n_segments") -> pd.DataFrame:
     """Return the matrix wide: cases (with attributes) as rows, codes as columns.
 
@@ -284,8 +304,6 @@ def _display(attr: str, value: str) -> str:
 
 
 def _safe_text(text: str) -> str:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
     return ILLEGAL_CHARACTERS_RE.sub("", text)
 
 
@@ -303,10 +321,6 @@ def write_framework_workbook(
     Hidden sheets (``_cases``, ``_codes``, ``_cells``) keep the ids and counts that
     :func:`read_framework_workbook` needs.
     """
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
     tidy = _normalise(tidy)
     wb = Workbook()
     about_ws = wb.active
@@ -441,8 +455,6 @@ def read_framework_workbook(path: str | Path) -> pd.DataFrame:
     from each cell's last line, or from the hidden ``_cells`` sheet if that line was lost.
     Rows may have been re-sorted in Excel: cases are matched by the Case column.
     """
-    from openpyxl import load_workbook
-
     wb = load_workbook(path, read_only=True, data_only=True)
     try:
         missing = [s for s in ("_cases", "_codes", "_cells") if s not in wb.sheetnames]
@@ -502,62 +514,3 @@ def read_framework_workbook(path: str | Path) -> pd.DataFrame:
                     }
                 )
     return _normalise(pd.DataFrame(records, columns=list(TIDY_COLUMNS)))
-
-
-# ---------------------------------------------------------------------------
-# Notebook section
-# ---------------------------------------------------------------------------
-
-
-def show_framework(report: Report, themes: Sequence[str], cases: str = "participant") -> Section:
-    """Write the Framework workbook for the themes, publish a preview by site; return both."""
-    from srim_analysis.analyses import qualitative
-
-    coded, people = qualitative.material(report)
-    book = report.study.codebook
-    shown = Section()
-    tidy = framework_matrix(coded, book, people, cases=cases, branches=list(themes))
-    path = report.tables_dir / f"{report.notebook}__framework_matrix.xlsx"
-    write_framework_workbook(
-        tidy,
-        path,
-        title=f"Framework matrix — {report.site_label}",
-        about=[
-            f"Study: {report.study.name} (data fingerprint {report.study.fingerprint})"
-            + (" — SYNTHETIC DATA, not real people." if report.study.synthetic else "."),
-            f"Site: {report.site_label}. Cases: {cases}s. Themes: "
-            + ", ".join(CODE_BRANCHES.get(t, t) for t in themes)
-            + ".",
-        ],
-    )
-    report.published.append(path)
-    n_cases = tidy["case_id"].nunique()
-    n_codes = tidy["code_id"].nunique()
-    try:
-        shown_path: Path = path.resolve().relative_to(paths.ROOT.resolve())
-    except ValueError:
-        shown_path = path
-    shown.add(
-        f"The framework matrix has **{n_cases} {cases}s × {n_codes} codes** in "
-        f"{tidy['branch'].nunique()} theme sheets. Its Excel workbook, for charting "
-        f"summaries, is `{shown_path}` (a working file for the research team: do not "
-        "publish it). Below, a preview: coded segments per site and code."
-    )
-    preview = framework_pivot(
-        framework_matrix(coded, book, people, cases="site", branches=list(themes))
-    )
-    preview = preview.drop(columns=["case_id", "agency", "role", "method"])
-    code_cols = [c for c in preview.columns if c not in ("site_id", "site")]
-    preview = preview.rename(columns={c: f"n_{c}" for c in code_cols})
-    shown.add(
-        report.show(
-            qualitative._publish(
-                report,
-                preview,
-                "framework_matrix_preview",
-                f"Framework matrix preview: coded segments per site and code — {report.site_label}",
-                count_columns=[f"n_{c}" for c in code_cols],
-            )
-        )
-    )
-    return shown

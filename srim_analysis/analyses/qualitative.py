@@ -1,8 +1,12 @@
 """Objective 4: what practitioners say about the May 2024 information sharing advice.
 
 Analyses of the coded qualitative material (interviews, focus groups, observation notes and
-documents) for the Framework method:
+documents) for the Framework method, as pure functions: the study's plain tables
+(``coded_segments``, ``participants``, ``codebook``, ``sites``) in, tables and plain results
+out.
 
+* **the material**: :func:`coded_frame` (one row per coding, with who said it and what the
+  code means), :func:`participant_frame` and :func:`material` (both for one site, or all);
 * **who said what**: code frequencies by agency, role, site or method, counting people
   (distinct participants) as well as coded segments and sources;
 * **how codes connect**: co-occurrence of codes within segments and within sources;
@@ -12,19 +16,13 @@ documents) for the Framework method:
 * **awareness** of the advice, **gaps** in it and **practice with fathers**;
 * **illustrative quotes**, chosen reproducibly, redacted and attributed pseudonymously.
 
-The module has two layers. The analysis functions take the study's plain tables
-(``coded_segments``, ``participants``, ``codebook``, ``sites``) and return tables or figures;
-they are what the tests check. The ``show_*`` functions take the notebook's
-:class:`~srim_analysis.report.publishing.Report`, publish tables and figures through it
-(small counts suppressed) and return what the notebook displays, so the notebook itself
-holds no logic.
+The charts of these tables are in :mod:`srim_analysis.charts.qualitative`; notebook 04's
+sections, which publish them, in :mod:`srim_analysis.sections.guidance`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import textwrap
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -32,19 +30,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from srim_analysis.charts import style
-from srim_analysis.disclosure import study_identifiers
-from srim_analysis.report.publishing import Section
-from srim_analysis.study.contract import AGENCIES, CODE_BRANCHES, METHODS, ROLES
+from srim_analysis import disclosure
+
+# study_identifiers: re-exported for sections.awareness
+from srim_analysis.disclosure import study_identifiers as study_identifiers
+from srim_analysis.study.contract import AGENCIES, METHODS, ROLES
+from srim_analysis.study.selection import ALL_SITES, for_site
 
 if TYPE_CHECKING:
-    import ipywidgets
-    from matplotlib.figure import Figure
-
     from srim_analysis.disclosure import Identifiers
-    from srim_analysis.report.publishing import Report
-
-ALL = "all"
+    from srim_analysis.study.loading import Study
 
 #: Stance codes (co-applied with a rule or a meaning of consent), in plotting order.
 STANCES: dict[str, str] = {
@@ -53,7 +48,8 @@ STANCES: dict[str, str] = {
     "ST-SUP": "Supportive",
     "ST-UNC": "Unclear",
 }
-_STANCE_COLUMN = {
+#: The column name each stance code takes in a stance table (``n_critical``, ...).
+STANCE_COLUMNS: dict[str, str] = {
     "ST-CRIT": "critical",
     "ST-MIX": "mixed",
     "ST-SUP": "supportive",
@@ -67,7 +63,12 @@ AWARENESS: dict[str, str] = {
     "AWR-HEARD": "Heard of it, not read it",
     "AWR-UNAWARE": "Not aware of it",
 }
-_AWARENESS_COLUMN = {"AWR-READ": "read", "AWR-HEARD": "heard", "AWR-UNAWARE": "unaware"}
+#: The column name each awareness code takes in an awareness table (``n_read``, ...).
+AWARENESS_COLUMNS: dict[str, str] = {
+    "AWR-READ": "read",
+    "AWR-HEARD": "heard",
+    "AWR-UNAWARE": "unaware",
+}
 
 #: What tables and figures can be broken down by.
 GROUPINGS: dict[str, str] = {
@@ -88,28 +89,13 @@ QUOTE_SEED = 20240501
 #: Preferred quote length in characters (shorter or longer ones are used only if needed).
 QUOTE_LENGTH: tuple[int, int] = (60, 400)
 
-_STANCE_COLOURS = {
-    "ST-CRIT": style.DIVERGING_5[0],
-    "ST-MIX": style.DIVERGING_5[2],
-    "ST-SUP": style.DIVERGING_5[4],
-    "ST-UNC": style.MUTED,
-}
-_AWARENESS_COLOURS = {
-    "AWR-READ": style.DIVERGING_5[4],
-    "AWR-HEARD": style.DIVERGING_5[3],
-    "AWR-UNAWARE": style.DIVERGING_5[1],
-}
+#: The group key of every row when a table is not broken down by group (never published).
+_ONE_GROUP = "everyone"
 
 
 # ---------------------------------------------------------------------------
 # The coded material, with who said it and what the codes mean
 # ---------------------------------------------------------------------------
-
-
-def _for_site(frame: pd.DataFrame, site: str | None) -> pd.DataFrame:
-    if site in (None, "", ALL):
-        return frame
-    return frame[frame["site_id"] == site]
 
 
 def _code_meta(codebook: pd.DataFrame | None) -> pd.DataFrame:
@@ -132,7 +118,7 @@ def coded_frame(
     participants: pd.DataFrame | None = None,
     codebook: pd.DataFrame | None = None,
     sites: pd.DataFrame | None = None,
-    site: str = ALL,
+    site: str = ALL_SITES,
 ) -> pd.DataFrame:
     """Return the codings of one site (or all) with speaker agency and role, site and code labels.
 
@@ -140,7 +126,7 @@ def coded_frame(
     documents, observation notes and unattributed talk), ``site_name``, ``code_label``,
     ``branch`` and ``code_order`` (the code's position in the codebook).
     """
-    out = _for_site(segments, site).copy().reset_index(drop=True)
+    out = for_site(segments, site).copy().reset_index(drop=True)
     for col in ("segment_id", "code_id", "source_id", "method", "site_id"):
         if col not in out.columns:
             raise ValueError(f"coded_segments needs a {col!r} column")
@@ -176,10 +162,10 @@ def coded_frame(
 
 
 def participant_frame(
-    participants: pd.DataFrame, sites: pd.DataFrame | None = None, site: str = ALL
+    participants: pd.DataFrame, sites: pd.DataFrame | None = None, site: str = ALL_SITES
 ) -> pd.DataFrame:
     """Return the participants of one site (or all) with their site's display name added."""
-    out = _for_site(participants, site).copy().reset_index(drop=True)
+    out = for_site(participants, site).copy().reset_index(drop=True)
     names = (
         sites.set_index("site_id")["display_name"]
         if sites is not None and len(sites)
@@ -190,16 +176,35 @@ def participant_frame(
     return out
 
 
-def _check_by(by: str | None) -> None:
+def material(study: Study, site: str = ALL_SITES) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return one site's (or all) codings (:func:`coded_frame`) and participants.
+
+    A study without a ``participants`` table gives an empty participants table.
+    """
+    sites = study.tables.get("sites")
+    participants = study.tables.get("participants")
+    coded = coded_frame(
+        study.coded_segments, participants, study.tables.get("codebook"), sites, site
+    )
+    if participants is None:
+        participants = pd.DataFrame(
+            columns=["participant_id", "site_id", "agency", "role", "method"]
+        )
+    people = participant_frame(participants, sites, site)
+    return coded, people
+
+
+def check_grouping(by: str | None) -> None:
+    """Raise ValueError unless ``by`` is None or one of :data:`GROUPINGS`; return None."""
     if by is not None and by not in GROUPINGS:
         raise ValueError(f"group_by must be one of {', '.join(GROUPINGS)} (not {by!r}).")
 
 
 def _groups(frame: pd.DataFrame, by: str | None) -> tuple[pd.Series, pd.Series]:
     """Return each row's group key and plain-English group label."""
-    _check_by(by)
+    check_grouping(by)
     if by is None:
-        keys = pd.Series(ALL, index=frame.index, dtype=object)
+        keys = pd.Series(_ONE_GROUP, index=frame.index, dtype=object)
         return keys, pd.Series("All", index=frame.index, dtype=object)
     keys = frame[by].astype(object)
     keys = keys.where(keys.notna(), UNATTRIBUTED_KEY)
@@ -212,7 +217,7 @@ def _groups(frame: pd.DataFrame, by: str | None) -> tuple[pd.Series, pd.Series]:
     return keys, labels
 
 
-def _group_rank(by: str | None, keys: Iterable[object]) -> dict[object, int]:
+def group_rank(by: str | None, keys: Iterable[object]) -> dict[object, int]:
     """Return the display order of group keys (schema order; unattributed last)."""
     order: list[object] = {
         "agency": list(AGENCIES),
@@ -242,6 +247,18 @@ def _select(
 def _sorted_codes(frame: pd.DataFrame) -> list[str]:
     first = frame.drop_duplicates("code_id").sort_values(["code_order", "code_id"])
     return list(first["code_id"])
+
+
+def branch_codes(coded: pd.DataFrame, branch: str) -> list[str]:
+    """Return the codes of ``branch`` applied in ``coded``, in codebook order."""
+    if not len(coded):
+        return []
+    return _sorted_codes(coded[coded["branch"] == branch])
+
+
+def code_labels(coded: pd.DataFrame) -> pd.Series:
+    """Return each applied code's label (index: code_id)."""
+    return coded.drop_duplicates("code_id").set_index("code_id")["code_label"]
 
 
 # ---------------------------------------------------------------------------
@@ -277,7 +294,7 @@ def participants_by_group(people: pd.DataFrame, by: str = "agency") -> pd.DataFr
     ]
     methods = methods or ["interview", "focus_group"]
     table = pd.crosstab(frame["key"], frame["method"]).reindex(columns=methods, fill_value=0)
-    rank = _group_rank(by, table.index)
+    rank = group_rank(by, table.index)
     table = table.loc[sorted(table.index, key=lambda k: rank.get(k, 0))]
     label_of = dict(zip(frame["key"], frame["group"], strict=False))
     out = pd.DataFrame({by: list(table.index), "group": [label_of[k] for k in table.index]})
@@ -338,7 +355,7 @@ def code_frequencies(
     if not len(frame):
         return pd.DataFrame(columns=[*cols, *counts])
     agg = _per_code_and_group(frame, dropna=False, n_sources=("source_id", "nunique"))
-    rank = _group_rank(by, agg["_key"])
+    rank = group_rank(by, agg["_key"])
     agg["_rank"] = agg["_key"].map(rank)
     agg = agg.sort_values(["code_order", "code_id", "_rank"]).reset_index(drop=True)
     if by:
@@ -403,84 +420,16 @@ def cooccurrence(
     return matrix.astype(np.int64)
 
 
-def _wrap(text: str, width: int) -> str:
-    return "\n".join(textwrap.wrap(str(text), width=width)) or str(text)
+def cooccurrence_table(matrix: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFrame:
+    """Return a :func:`cooccurrence` matrix as a table: ``code_id``, ``code_label``, ``n_<code>``.
 
-
-def heatmap_figure(
-    matrix: pd.DataFrame,
-    title: str,
-    min_cell: int,
-    xlabel: str = "",
-    ylabel: str = "",
-    count_label: str = "Count",
-    secondary: bool = False,
-) -> Figure:
-    """Return an annotated heatmap of counts with small counts hidden (shown as 'c').
-
-    Counts from 1 to ``min_cell - 1`` are hidden before plotting; with ``secondary=True``
-    (tables whose rows and columns add up, such as people by group) further cells are
-    hidden, as in published tables, so no hidden count can be worked out from the totals.
+    >>> m = pd.DataFrame([[1, 0]], index=["X"], columns=["Y", "Z"])
+    >>> cooccurrence_table(m, {"X": "Ex"}).to_dict("records")
+    [{'code_id': 'X', 'code_label': 'Ex', 'n_Y': 1, 'n_Z': 0}]
     """
-    from srim_analysis import disclosure
-
-    values = matrix.to_numpy(dtype=float)
-    small = (values >= 1) & (values < min_cell)
-    hidden = small.copy()
-    if secondary and values.size:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", disclosure.DisclosureWarning)
-            mask = disclosure.suppression_mask(matrix.astype(int), min_cell, totals=False)
-        hidden |= np.asarray(mask, dtype=bool)
-    shown = np.where(hidden | (values == 0), np.nan, values)
-    n_rows, n_cols = values.shape
-    width = min(style.FULL_WIDTH_IN, 3.2 + 0.5 * n_cols)
-    fig, ax = style.new_figure(max(width, 5.0), 2.6 + 0.34 * max(n_rows, 2))
-    ax.grid(False)
-    vmax = np.nanmax(shown) if np.isfinite(shown).any() else 1.0
-    cmap = _cmap()
-    image = ax.imshow(shown, cmap=cmap, aspect="auto", vmin=0, vmax=vmax)
-    for i in range(n_rows):
-        for j in range(n_cols):
-            if hidden[i, j]:
-                ax.add_patch(_rect(j, i, "#E5E5E5"))
-                ax.text(j, i, "c", ha="center", va="center", fontsize=8, color="#555555")
-            elif values[i, j] > 0:
-                dark = values[i, j] < 0.6 * vmax
-                ax.text(
-                    j,
-                    i,
-                    f"{int(values[i, j])}",
-                    ha="center",
-                    va="center",
-                    fontsize=8,
-                    color="white" if dark else "black",
-                )
-    ax.set_xticks(range(n_cols))
-    ax.set_xticklabels([str(c) for c in matrix.columns], rotation=40, ha="right")
-    ax.set_yticks(range(n_rows))
-    ax.set_yticklabels([_wrap(r, 40) for r in matrix.index])
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    bar = fig.colorbar(image, ax=ax, shrink=min(0.8, 3.0 / max(n_rows, 1) + 0.3), aspect=15)
-    bar.set_label(count_label)
-    fig.supxlabel(
-        f"c: from 1 to {min_cell - 1}, hidden; blank: none.", fontsize=8, color=style.MUTED
-    )
-    return fig
-
-
-def _cmap() -> Any:
-    import matplotlib as mpl
-
-    return mpl.colormaps[style.SEQUENTIAL_CMAP]
-
-
-def _rect(x: float, y: float, colour: str) -> Any:
-    from matplotlib.patches import Rectangle
-
-    return Rectangle((x - 0.5, y - 0.5), 1, 1, facecolor=colour, edgecolor="white", lw=0.5)
+    table = matrix.rename_axis("code_id").reset_index()
+    table.insert(1, "code_label", table["code_id"].map(labels))
+    return table.rename(columns={c: f"n_{c}" for c in matrix.columns})
 
 
 # ---------------------------------------------------------------------------
@@ -544,7 +493,7 @@ def stance_table(
         stance=rows["segment_id"].map(stance).fillna(NO_STANCE).to_numpy(),
     )
     ids = ["code_id", "code_label", "branch", *([by] if by else []), "group"]
-    kinds = [*_STANCE_COLUMN.values(), NO_STANCE]
+    kinds = [*STANCE_COLUMNS.values(), NO_STANCE]
     counts = ["n_participants", "n_segments", *(f"n_{k}" for k in kinds)]
     pcts = [f"pct_{k}" for k in kinds]
     if not len(frame):
@@ -553,14 +502,14 @@ def stance_table(
         return out
     base = _per_code_and_group(frame)
     tally = frame.groupby(["code_id", "_key", "stance"]).size().unstack("stance", fill_value=0)
-    for code, col in [*_STANCE_COLUMN.items(), (NO_STANCE, NO_STANCE)]:
+    for code, col in [*STANCE_COLUMNS.items(), (NO_STANCE, NO_STANCE)]:
         series = tally[code] if code in tally else pd.Series(0, index=tally.index)
         base[f"n_{col}"] = [
             int(series.get((c, k), 0)) for c, k in zip(base["code_id"], base["_key"], strict=True)
         ]
     for k in kinds:
         base[f"pct_{k}"] = (100 * base[f"n_{k}"] / base["n_segments"]).round(1)
-    rank = _group_rank(by, base["_key"])
+    rank = group_rank(by, base["_key"])
     base["_rank"] = base["_key"].map(rank)
     base = base.sort_values(["code_order", "code_id", "_rank"]).reset_index(drop=True)
     if by:
@@ -574,7 +523,7 @@ def stance_table(
 
 #: Percentage columns of a stance table and the counts each depends on (for publishing).
 STANCE_DEPENDS: dict[str, tuple[str, ...]] = {
-    f"pct_{k}": (f"n_{k}", "n_segments") for k in [*_STANCE_COLUMN.values(), NO_STANCE]
+    f"pct_{k}": (f"n_{k}", "n_segments") for k in [*STANCE_COLUMNS.values(), NO_STANCE]
 }
 
 
@@ -708,178 +657,6 @@ def most_criticised(stance: pd.DataFrame, min_participants: int = 2) -> MostCrit
     )
 
 
-def _visible_rows(counts: pd.Series, min_cell: int, secondary: bool = True) -> np.ndarray:
-    """Return True for rows whose count may be shown (small ones, and their protectors, hidden)."""
-    from srim_analysis import disclosure
-
-    values = counts.to_numpy(dtype=int)
-    hidden = (values >= 1) & (values < min_cell)
-    if secondary and len(values) > 1:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", disclosure.DisclosureWarning)
-            mask = disclosure.suppression_mask(pd.Series(values), min_cell, totals=False).to_numpy()
-        hidden |= mask
-    return ~hidden & (values > 0)
-
-
-def stance_figure(
-    table: pd.DataFrame,
-    title: str,
-    min_cell: int,
-    label: str = "code_label",
-    secondary: bool = False,
-) -> Figure | None:
-    """Return diverging bars of stance per row of a :func:`stance_table` (None if all hidden).
-
-    Critical extends left of zero and supportive right; mixed straddles zero; unclear (and
-    no stance) is drawn apart on the right. Rows with fewer than ``min_cell`` participants
-    are dropped before plotting (with ``secondary=True``, also rows that would let a dropped
-    one be worked out from the total); the axis label says how many were left out.
-    """
-    visible = _visible_rows(table["n_participants"], min_cell, secondary=secondary)
-    data = table[visible].reset_index(drop=True)
-    dropped = int((~visible).sum())
-    if not len(data):
-        return None
-    n = len(data)
-    fig, ax0 = style.new_figure("full", 1.6 + 0.46 * n)
-    ax0.remove()
-    grid = fig.add_gridspec(1, 2, width_ratios=[4.2, 1])
-    ax = fig.add_subplot(grid[0, 0])
-    side = fig.add_subplot(grid[0, 1], sharey=ax)
-    y = np.arange(n)[::-1]
-    crit = data["pct_critical"].to_numpy(float)
-    mix = data["pct_mixed"].to_numpy(float)
-    sup = data["pct_supportive"].to_numpy(float)
-    apart = (data["pct_unclear"] + data["pct_no_stance"]).to_numpy(float)
-    ax.barh(y, -crit, left=-mix / 2, color=_STANCE_COLOURS["ST-CRIT"], label="Critical", height=0.7)
-    ax.barh(y, mix, left=-mix / 2, color=_STANCE_COLOURS["ST-MIX"], label="Mixed", height=0.7)
-    ax.barh(y, sup, left=mix / 2, color=_STANCE_COLOURS["ST-SUP"], label="Supportive", height=0.7)
-    for yi, c, m, s in zip(y, crit, mix, sup, strict=True):
-        if c >= 12:
-            ax.text(
-                -m / 2 - c / 2, yi, f"{c:.0f}%", ha="center", va="center", fontsize=8, color="white"
-            )
-        if s >= 12:
-            ax.text(
-                m / 2 + s / 2, yi, f"{s:.0f}%", ha="center", va="center", fontsize=8, color="white"
-            )
-    ax.axvline(0, color="#333333", lw=0.8)
-    ax.set_xlim(-100, 100)
-    ax.set_xticks([-100, -50, 0, 50, 100])
-    ax.set_xticklabels(["100%", "50%", "0", "50%", "100%"])
-    ax.set_xlabel("← critical   ·   % of segments   ·   supportive →")
-    labels = [
-        f"{_wrap(text, 40)}\n(n = {k} participants)"
-        for text, k in zip(data[label], data["n_participants"], strict=True)
-    ]
-    ax.set_yticks(y)
-    ax.set_yticklabels(labels, fontsize=8)
-    ax.grid(axis="y", visible=False)
-    ax.legend(ncols=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
-    side.barh(y, apart, color=_STANCE_COLOURS["ST-UNC"], height=0.7)
-    for yi, a in zip(y, apart, strict=True):
-        if a > 0:
-            side.text(a + 2, yi, f"{a:.0f}%", va="center", fontsize=8)
-    side.set_xlim(0, 100)
-    side.set_xticks([0, 50, 100])
-    side.set_xlabel("Unclear or none (%)", fontsize=8)
-    side.tick_params(axis="y", left=False, labelleft=False)
-    side.grid(axis="y", visible=False)
-    fig.suptitle(title, x=0.0, ha="left", fontweight="bold", fontsize=11)
-    note = "Mixed views straddle zero."
-    if dropped:
-        note += f" {dropped} group(s) with fewer than {min_cell} participants not shown."
-    fig.supxlabel(note, fontsize=8, color=style.MUTED)
-    return fig
-
-
-def _short_label(label: str) -> str:
-    """Return a code label short enough for a panel title ('Rule 3: consent ...' -> 'Rule 3')."""
-    head = label.split(":", 1)[0]
-    return head if head != label and len(head) <= 12 else label
-
-
-def stance_grid_figure(
-    table: pd.DataFrame, title: str, min_cell: int, ncols: int = 4
-) -> Figure | None:
-    """Return diverging bars of stance by group, one small panel per code (None if all hidden).
-
-    ``table`` is a :func:`stance_table` by a grouping. In each panel, critical extends left
-    of zero, supportive right and mixed straddles zero. A group with fewer than ``min_cell``
-    participants who spoke about the code (or whose count would let one be worked out) is
-    hidden before plotting and marked 'c'; unclear views are left to the tables.
-    """
-    by = table.attrs.get("by") or next((g for g in GROUPINGS if g in table.columns), None)
-    if by is None or not len(table):
-        return None
-    data = table[table[by] != UNATTRIBUTED_KEY]
-    codes = list(dict.fromkeys(data["code_id"]))
-    visible: dict[str, pd.DataFrame] = {}
-    hidden: dict[str, set[str]] = {}
-    for code in codes:
-        rows = data[data["code_id"] == code].reset_index(drop=True)
-        keep = _visible_rows(rows["n_participants"], min_cell, secondary=True)
-        visible[code] = rows[keep]
-        hidden[code] = set(rows.loc[~keep, by].astype(str))
-    shown_groups = {str(k) for v in visible.values() for k in v[by]}
-    if not shown_groups:
-        return None
-    rank = _group_rank(by, shown_groups)
-    groups = sorted(shown_groups, key=lambda k: rank.get(k, 0))
-    label_of = dict(zip(data[by].astype(str), data["group"], strict=False))
-    ncols = max(1, min(ncols, len(codes)))
-    nrows = -(-len(codes) // ncols)
-    height = nrows * (0.9 + 0.24 * len(groups)) + 0.9
-    fig, axes = style.new_figure("full", height, nrows=nrows, ncols=ncols)
-    axes = np.atleast_1d(axes).ravel()
-    y = {g: i for i, g in enumerate(reversed(groups))}
-    for ax, code in zip(axes, codes, strict=False):
-        rows = visible[code]
-        ys = [y[str(k)] for k in rows[by]]
-        crit = rows["pct_critical"].to_numpy(float)
-        mix = rows["pct_mixed"].to_numpy(float)
-        sup = rows["pct_supportive"].to_numpy(float)
-        ax.barh(ys, -crit, left=-mix / 2, color=_STANCE_COLOURS["ST-CRIT"], height=0.72)
-        ax.barh(ys, mix, left=-mix / 2, color=_STANCE_COLOURS["ST-MIX"], height=0.72)
-        ax.barh(ys, sup, left=mix / 2, color=_STANCE_COLOURS["ST-SUP"], height=0.72)
-        for g in sorted(hidden[code] & set(y)):
-            ax.text(0, y[g], "c", ha="center", va="center", fontsize=7, color=style.MUTED)
-        ax.axvline(0, color="#333333", lw=0.7)
-        ax.set_xlim(-100, 100)
-        ax.set_ylim(-0.6, len(groups) - 0.4)
-        ax.set_xticks([-100, 0, 100])
-        ax.set_xticklabels(["100%", "0", "100%"], fontsize=7)
-        ax.set_yticks(range(len(groups)))
-        ax.set_yticklabels([_wrap(label_of.get(g, g), 24) for g in reversed(groups)], fontsize=7)
-        ax.tick_params(axis="y", length=0)
-        ax.grid(axis="y", visible=False)
-        label = str(data.loc[data["code_id"] == code, "code_label"].iloc[0])
-        ax.set_title(_wrap(_short_label(label), 22), fontsize=8, loc="center")
-    for ax in axes[len(codes) :]:
-        ax.set_axis_off()
-    for i, ax in enumerate(axes[: len(codes)]):
-        if i % ncols:
-            ax.tick_params(axis="y", labelleft=False)
-    from matplotlib.patches import Patch
-
-    handles = [
-        Patch(color=_STANCE_COLOURS[c], label=STANCES[c]) for c in ("ST-CRIT", "ST-MIX", "ST-SUP")
-    ]
-    if len(axes) > len(codes):
-        axes[len(codes)].legend(handles=handles, loc="center", frameon=False, title="Stance")
-    else:
-        fig.legend(handles=handles, ncols=3, loc="outside upper right", frameon=False)
-    fig.suptitle(title, x=0.0, ha="left", fontweight="bold", fontsize=11)
-    fig.supxlabel(
-        f"← critical · % of segments · supportive →\nc: fewer than {min_cell} participants "
-        "(hidden). Mixed views straddle zero; unclear views are in the tables.",
-        fontsize=8,
-        color=style.MUTED,
-    )
-    return fig
-
-
 # ---------------------------------------------------------------------------
 # Awareness, gaps and father-specific practice
 # ---------------------------------------------------------------------------
@@ -908,23 +685,23 @@ def awareness_table(coded: pd.DataFrame, people: pd.DataFrame, by: str = "agency
         "group",
         "n_participants",
         "n_coded",
-        *(f"n_{c}" for c in _AWARENESS_COLUMN.values()),
+        *(f"n_{c}" for c in AWARENESS_COLUMNS.values()),
         "n_not_coded",
     ]
-    pcts = [f"pct_{c}" for c in _AWARENESS_COLUMN.values()]
+    pcts = [f"pct_{c}" for c in AWARENESS_COLUMNS.values()]
     if not len(frame):
         return pd.DataFrame(columns=[*cols, *pcts])
     table = pd.crosstab(frame["key"], frame["level"])
-    rank = _group_rank(by, table.index)
+    rank = group_rank(by, table.index)
     table = table.loc[sorted(table.index, key=lambda k: rank.get(k, 0))]
     label_of = dict(zip(frame["key"], frame["group"], strict=False))
     out = pd.DataFrame({by: list(table.index), "group": [label_of[k] for k in table.index]})
     out["n_participants"] = table.sum(axis=1).to_numpy().astype(int)
-    for code, col in _AWARENESS_COLUMN.items():
+    for code, col in AWARENESS_COLUMNS.items():
         out[f"n_{col}"] = np.asarray(table.get(code, 0), dtype=int)
-    out["n_coded"] = out[[f"n_{c}" for c in _AWARENESS_COLUMN.values()]].sum(axis=1).astype(int)
+    out["n_coded"] = out[[f"n_{c}" for c in AWARENESS_COLUMNS.values()]].sum(axis=1).astype(int)
     out["n_not_coded"] = (out["n_participants"] - out["n_coded"]).astype(int)
-    for col in _AWARENESS_COLUMN.values():
+    for col in AWARENESS_COLUMNS.values():
         with np.errstate(invalid="ignore", divide="ignore"):
             out[f"pct_{col}"] = (100 * out[f"n_{col}"] / out["n_coded"].replace(0, np.nan)).round(1)
     return out[[*cols, *pcts]]
@@ -932,50 +709,8 @@ def awareness_table(coded: pd.DataFrame, people: pd.DataFrame, by: str = "agency
 
 #: Percentage columns of an awareness table and the counts each depends on.
 AWARENESS_DEPENDS: dict[str, tuple[str, ...]] = {
-    f"pct_{c}": (f"n_{c}", "n_coded") for c in _AWARENESS_COLUMN.values()
+    f"pct_{c}": (f"n_{c}", "n_coded") for c in AWARENESS_COLUMNS.values()
 }
-
-
-def awareness_figure(table: pd.DataFrame, title: str, min_cell: int) -> Figure | None:
-    """Return 100% stacked bars of awareness per group (groups below ``min_cell`` hidden)."""
-    visible = _visible_rows(table["n_coded"], min_cell, secondary=True)
-    data = table[visible].reset_index(drop=True)
-    if not len(data):
-        return None
-    n = len(data)
-    fig, ax = style.new_figure("full", 1.4 + 0.32 * n)
-    y = np.arange(n)[::-1]
-    left = np.zeros(n)
-    for code, col in _AWARENESS_COLUMN.items():
-        share = data[f"pct_{col}"].to_numpy(float)
-        ax.barh(
-            y, share, left=left, color=_AWARENESS_COLOURS[code], label=AWARENESS[code], height=0.7
-        )
-        for yi, lft, s in zip(y, left, share, strict=True):
-            if s >= 8:
-                colour = "white" if code != "AWR-UNAWARE" else "black"
-                ax.text(
-                    lft + s / 2, yi, f"{s:.0f}%", ha="center", va="center", fontsize=8, color=colour
-                )
-        left += share
-    ax.set_yticks(y)
-    ax.set_yticklabels(
-        [f"{_wrap(g, 30)} (n = {k})" for g, k in zip(data["group"], data["n_coded"], strict=True)],
-        fontsize=8,
-    )
-    ax.set_xlim(0, 100)
-    ax.set_xlabel("% of participants whose awareness was coded")
-    ax.grid(axis="y", visible=False)
-    ax.legend(ncols=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
-    ax.set_title(title, pad=22)
-    dropped = int((~visible).sum())
-    if dropped:
-        fig.supxlabel(
-            f"{dropped} group(s) with fewer than {min_cell} participants not shown.",
-            fontsize=8,
-            color=style.MUTED,
-        )
-    return fig
 
 
 def branch_summary(coded: pd.DataFrame, people: pd.DataFrame, branch: str) -> pd.DataFrame:
@@ -1015,35 +750,6 @@ def branch_summary(coded: pd.DataFrame, people: pd.DataFrame, branch: str) -> pd
     return freq[cols]
 
 
-def branch_figure(summary: pd.DataFrame, title: str, min_cell: int) -> Figure | None:
-    """Return horizontal bars of participants per code (small counts hidden, shown as 'c')."""
-    if not len(summary):
-        return None
-    data = summary.reset_index(drop=True)
-    n = len(data)
-    fig, ax = style.new_figure("full", 1.2 + 0.36 * n)
-    y = np.arange(n)[::-1]
-    values = data["n_participants"].to_numpy(int)
-    hidden = (values >= 1) & (values < min_cell)
-    colours = [style.HIGHLIGHT if i == 0 and not hidden[0] else style.PALETTE[0] for i in range(n)]
-    ax.barh(y, np.where(hidden, 0, values), color=colours, height=0.7)
-    for yi, v, h in zip(y, values, hidden, strict=True):
-        ax.text(
-            0 if h else v,
-            yi,
-            " c" if h else f" {v}",
-            va="center",
-            fontsize=8,
-            color=style.MUTED if h else "black",
-        )
-    ax.set_yticks(y)
-    ax.set_yticklabels([_wrap(t, 40) for t in data["code_label"]], fontsize=8)
-    ax.set_xlabel(f"Participants who raised it (c: 1 to {min_cell - 1}, hidden)")
-    ax.grid(axis="y", visible=False)
-    ax.set_title(title)
-    return fig
-
-
 # ---------------------------------------------------------------------------
 # Illustrative quotes
 # ---------------------------------------------------------------------------
@@ -1065,7 +771,7 @@ def attribution(row: Mapping[str, Any], with_site: bool = True) -> str:
     """
 
     def text(key: str) -> str | None:
-        return _present(row.get(key))
+        return text_or_none(row.get(key))
 
     method = text("method") or ""
     site = text("site_name") if with_site else None
@@ -1105,7 +811,7 @@ def coarsened_speaker(
     'Participant, X (interview)'
     """
     out = dict(speaker)
-    if min_group <= 1 or _present(out.get("role")) is None:
+    if min_group <= 1 or text_or_none(out.get("role")) is None:
         return out
     place = ["site_name"] if with_site else []
     who = people
@@ -1116,7 +822,10 @@ def coarsened_speaker(
             match &= who[k].astype(str) == str(out.get(k))
         return int(match.sum())
 
-    if _present(out.get("agency")) is not None and shared([*place, "role", "agency"]) < min_group:
+    if (
+        text_or_none(out.get("agency")) is not None
+        and shared([*place, "role", "agency"]) < min_group
+    ):
         out["agency"] = None
     if shared([*place, "role"]) < min_group:
         out["role"] = None
@@ -1124,7 +833,7 @@ def coarsened_speaker(
     return out
 
 
-def _present(value: object) -> str | None:
+def text_or_none(value: object) -> str | None:
     """Return ``value`` as text, or None when it is missing (None, NaN, NA or blank)."""
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return None
@@ -1160,8 +869,6 @@ def choose_quotes(
     an agency or role shared by fewer than ``min_group`` of the speakers in ``coded`` is
     left out of the attribution (:func:`coarsened_speaker`; notebooks pass ``min_cell``).
     """
-    from srim_analysis import disclosure
-
     ids = identifiers
     if ids is not None and not isinstance(ids, disclosure.Identifiers):
         ids = list(ids)
@@ -1213,7 +920,7 @@ def choose_quotes(
                     while positions[qi] < len(queue):
                         row = queue.iloc[positions[qi]]
                         positions[qi] += 1
-                        speaker = _present(row["participant_id"]) or str(row["source_id"])
+                        speaker = text_or_none(row["participant_id"]) or str(row["source_id"])
                         if str(row["segment_id"]) in {p["segment_id"] for p in picked}:
                             continue
                         if speaker in speakers and not allow_repeat_speaker:
@@ -1256,554 +963,12 @@ def choose_quotes(
     return out
 
 
-def quotes_html(quotes: pd.DataFrame) -> str:
-    """Return quotes as HTML blockquotes grouped by code (for the browser and the report)."""
-    from html import escape
+def quotes_table(quotes: pd.DataFrame) -> pd.DataFrame:
+    """Return quotes as published: the whole-number columns (not counts) made plain text.
 
-    if not len(quotes):
-        return "<p><i>No quotes for this theme.</i></p>"
-    parts: list[str] = []
-    for code, group in quotes.groupby("code_id", sort=False):
-        label = escape(str(group["code_label"].iloc[0]))
-        parts.append(
-            f"<h4 style='margin-bottom:0.2em'>{label} <small>({escape(str(code))})</small></h4>"
-        )
-        for row in group.itertuples(index=False):
-            stance = f" — <i>{escape(str(row.stance)).lower()}</i>" if row.stance else ""
-            parts.append(
-                "<blockquote style='margin:0.3em 0 0.6em 1em;border-left:3px solid #ccc;"
-                f"padding-left:0.6em'>“{escape(str(row.quote))}”<br>"
-                f"<small>{escape(str(row.attribution))}{stance}</small></blockquote>"
-            )
-    return "\n".join(parts)
-
-
-def quote_browser(
-    source: Report | pd.DataFrame,
-    themes: Sequence[str] | None = None,
-    per_code: int = 2,
-    seed: int = QUOTE_SEED,
-) -> ipywidgets.Widget:
-    """Return a widget: a drop-down of themes and the redacted quotes for the chosen one.
-
-    ``source`` is the notebook's Report (quotes are chosen for ``themes``) or a table from
-    :func:`choose_quotes`. Changing the drop-down updates the quotes shown.
+    ``quote_no`` goes, and ``redactions`` becomes ``redacted`` ("yes" or "no").
     """
-    import ipywidgets as widgets
-
-    if isinstance(source, pd.DataFrame):
-        quotes = source
-    else:
-        coded, _ = material(source)
-        quotes = choose_quotes(
-            coded,
-            branches=list(themes) if themes is not None else None,
-            per_code=per_code,
-            seed=seed,
-            identifiers=study_identifiers(source.study.folder),
-            min_group=source.min_cell,
-        )
-    branch_order = list(themes) if themes is not None else list(dict.fromkeys(quotes["branch"]))
-    options = [(CODE_BRANCHES.get(b, b), b) for b in branch_order if (quotes["branch"] == b).any()]
-    if not options:
-        return widgets.HTML("<p><i>No quotes to browse for this selection.</i></p>")
-    dropdown = widgets.Dropdown(options=options, value=options[0][1], description="Theme")
-    view = widgets.HTML(quotes_html(quotes[quotes["branch"] == options[0][1]]))
-
-    def update(change: Mapping[str, Any]) -> None:
-        view.value = quotes_html(quotes[quotes["branch"] == change["new"]])
-
-    dropdown.observe(update, names="value")
-    return widgets.VBox([dropdown, view])
-
-
-# ---------------------------------------------------------------------------
-# Notebook sections: publish through the Report and return what to display
-# ---------------------------------------------------------------------------
-
-
-def material(report: Report) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return the report's site's codings (:func:`coded_frame`) and participants."""
-    study = report.study
-    sites = study.tables.get("sites")
-    participants = study.tables.get("participants")
-    coded = coded_frame(
-        study.coded_segments, participants, study.tables.get("codebook"), sites, report.site
-    )
-    if participants is None:
-        participants = pd.DataFrame(
-            columns=["participant_id", "site_id", "agency", "role", "method"]
-        )
-    people = participant_frame(participants, sites, report.site)
-    return coded, people
-
-
-def _figure(report: Report, fig: Figure | None, figure_id: str, caption: str) -> object | None:
-    """Save a figure through the report and return it for display (or None if no figure)."""
-    if fig is None:
-        return None
-    return report.figure(fig, figure_id, caption)
-
-
-def _publish(
-    report: Report,
-    frame: pd.DataFrame,
-    name: str,
-    caption: str,
-    count_columns: Sequence[str],
-    depends: Mapping[str, tuple[str, ...]] | None = None,
-) -> pd.DataFrame:
-    """Publish a table through the report (small counts suppressed); return what was published.
-
-    Percentage columns (``pct_*``) are declared as not counts, so a percentage that happens
-    to be a whole number is not mistaken for an undeclared count.
-    """
-    import inspect
-
-    extra: dict[str, object] = {}
-    if "not_counts" in inspect.signature(report.table).parameters:
-        extra["not_counts"] = [c for c in frame.columns if str(c).startswith("pct_")]
-    return report.table(
-        frame, name, caption, count_columns=list(count_columns), depends=depends, **extra
-    )
-
-
-def _quotes_for_table(quotes: pd.DataFrame) -> pd.DataFrame:
-    """Return quotes for publishing: whole-number columns (not counts) made plain text."""
     out = quotes.drop(columns=["quote_no", "redactions"])
     out.insert(out.columns.get_loc("method") + 1, "redacted", quotes["redactions"].gt(0))
     out["redacted"] = out["redacted"].map({True: "yes", False: "no"})
     return out
-
-
-def _slug(text: str) -> str:
-    return "".join(ch if ch.isalnum() else "-" for ch in text.lower()).strip("-")
-
-
-def _too_few(report: Report, people: pd.DataFrame) -> str | None:
-    if len(people) >= report.min_cell:
-        return None
-    return (
-        f"**{report.site_label} has fewer than {report.min_cell} participants** "
-        f"(interviews and focus groups), so their views are not reported here: with so few "
-        "people, what they said could identify them. Run the notebook for all sites "
-        f'(`site = "all"`), or lower `min_cell` only for the research team\'s own use.'
-    )
-
-
-def show_sources(report: Report, by: str = "agency") -> Section:
-    """Publish and return the sources behind the views: by method, and participants by group."""
-    _check_by(by)
-    coded, people = material(report)
-    shown = Section()
-    table = sources_by_method(coded, people)
-    shown.add(
-        report.show(
-            _publish(
-                report,
-                table,
-                "sources_by_method",
-                f"Sources, coded segments and participants by kind of source — {report.site_label}",
-                count_columns=["n_sources", "n_segments", "n_participants"],
-            )
-        )
-    )
-    by_group = participants_by_group(people, by)
-    counts = [c for c in by_group.columns if c.startswith("n_")]
-    shown.add(
-        report.show(
-            _publish(
-                report,
-                by_group,
-                f"participants_by_{by}",
-                f"Participants by {GROUPINGS[by].lower()} and how they took part — "
-                f"{report.site_label}",
-                count_columns=counts,
-            )
-        )
-    )
-    note = _too_few(report, people)
-    if note:
-        shown.add(note)
-    return shown
-
-
-def show_awareness(report: Report, by: str = "agency") -> Section:
-    """Publish and return awareness of the 2024 advice by group (participants), table and chart."""
-    _check_by(by)
-    coded, people = material(report)
-    note = _too_few(report, people)
-    if note:
-        return Section([note])
-    table = awareness_table(coded, people, by)
-    shown = Section()
-    total = int(table["n_coded"].sum()) if len(table) else 0
-    if total < report.min_cell:
-        return Section(
-            [
-                f"Awareness of the advice was coded for fewer than {report.min_cell} participants "
-                f"in {report.site_label}, so it is not reported."
-            ]
-        )
-    read = int(table["n_read"].sum())
-    unaware = int(table["n_unaware"].sum())
-    shown.add(
-        f"Of the {total} participants whose awareness was coded, "
-        f"{100 * read / total:.0f}% had read the advice and {100 * unaware / total:.0f}% "
-        "were not aware of it."
-    )
-    fig = awareness_figure(
-        table,
-        report.title(f"Awareness of the May 2024 advice by {GROUPINGS[by].lower()}"),
-        report.min_cell,
-    )
-    image = _figure(
-        report,
-        fig,
-        f"awareness-by-{_slug(by)}",
-        f"Awareness of the May 2024 information sharing advice by {GROUPINGS[by].lower()}: "
-        f"share of participants who had read it, had heard of it, or were not aware of it — "
-        f"{report.site_label}. Groups with fewer than {report.min_cell} participants are not "
-        "shown.",
-    )
-    if image is not None:
-        shown.add(image)
-    else:
-        shown.add(
-            f"No {GROUPINGS[by].lower()} has {report.min_cell} or more participants whose "
-            "awareness was coded, so no chart is drawn."
-        )
-    counts = [c for c in table.columns if c.startswith("n_")]
-    shown.add(
-        report.show(
-            _publish(
-                report,
-                table,
-                f"awareness_by_{by}",
-                f"Awareness of the May 2024 advice by {GROUPINGS[by].lower()} (participants) — "
-                f"{report.site_label}",
-                count_columns=counts,
-                depends=AWARENESS_DEPENDS,
-            )
-        )
-    )
-    return shown
-
-
-def show_reception(
-    report: Report, branch: str = "golden_rules", by: str = "agency", per_code: int = 2
-) -> Section:
-    """Publish and return how a branch's codes were received: stance overall, by group, quotes."""
-    _check_by(by)
-    coded, people = material(report)
-    note = _too_few(report, people)
-    if note:
-        return Section([note])
-    name = CODE_BRANCHES.get(branch, branch)
-    shown = Section()
-    overall = stance_table(coded, by=None, branches=[branch])
-    if not len(overall):
-        return Section(
-            [
-                f"No interview or focus-group segment in {report.site_label} was coded "
-                f"under “{name}”."
-            ]
-        )
-    fig = stance_figure(
-        overall, report.title(f"Stance on {name[:1].lower() + name[1:]}"), report.min_cell
-    )
-    image = _figure(
-        report,
-        fig,
-        f"stance-{_slug(branch)}",
-        f"{name}: share of interview and focus-group segments about each that were critical, "
-        f"mixed, supportive or unclear — {report.site_label}. Codes discussed by fewer than "
-        f"{report.min_cell} participants are not shown.",
-    )
-    if image is not None:
-        shown.add(image)
-    shown.add(
-        report.show(
-            _publish(
-                report,
-                overall.drop(columns=["branch", "group"]),
-                f"stance_{branch}",
-                f"Stance on {name[:1].lower() + name[1:]} (segments of interview and focus-group "
-                f"talk) — {report.site_label}",
-                count_columns=[c for c in overall.columns if c.startswith("n_")],
-                depends=STANCE_DEPENDS,
-            )
-        )
-    )
-    by_group = stance_table(coded, by=by, branches=[branch])
-    _publish(
-        report,
-        by_group.drop(columns=["branch"]),
-        f"stance_{branch}_by_{by}",
-        f"Stance on {name[:1].lower() + name[1:]} by {GROUPINGS[by].lower()} — {report.site_label}",
-        count_columns=[c for c in by_group.columns if c.startswith("n_")],
-        depends=STANCE_DEPENDS,
-    )
-    quotes = _publish_quotes(report, coded, branch, name, per_code)
-    fig = stance_grid_figure(
-        by_group,
-        report.title(f"{_SHORT.get(branch, name)}: stance by {GROUPINGS[by].lower()}"),
-        report.min_cell,
-    )
-    image = _figure(
-        report,
-        fig,
-        f"stance-{_slug(branch)}-by-{_slug(by)}",
-        f"{name}: stance by {GROUPINGS[by].lower()}, one panel each (share of segments "
-        f"critical, mixed or supportive) — {report.site_label}. Groups with fewer than "
-        f"{report.min_cell} participants who spoke about it are hidden (c).",
-    )
-    if image is not None:
-        shown.add(image)
-    else:
-        shown.add(
-            f"*No {GROUPINGS[by].lower()} has {report.min_cell} or more participants who "
-            "spoke about any of these, so the chart by group is not drawn.*"
-        )
-    if len(quotes):
-        from IPython.display import HTML
-
-        shown.add("**Illustrative quotes** (most common stance first):")
-        shown.add(HTML(quotes_html(quotes)))
-    return shown
-
-
-def show_most_criticised(
-    report: Report, by: str = "agency", branches: Sequence[str] = STANCE_BRANCHES
-) -> Section:
-    """Publish and return which rule or meaning is most criticised, and by which groups."""
-    _check_by(by)
-    coded, people = material(report)
-    note = _too_few(report, people)
-    if note:
-        return Section([note])
-    stance = stance_table(coded, by=by, branches=list(branches))
-    if not len(stance):
-        return Section([f"No segment in {report.site_label} carries a stance on these codes."])
-    found = most_criticised(stance)
-    codes = _publish(
-        report,
-        found.codes,
-        "most_criticised_codes",
-        f"Rules and meanings of consent ranked by the share of critical segments — "
-        f"{report.site_label}",
-        count_columns=["n_participants", "n_segments", "n_critical"],
-        depends={"pct_critical": ("n_critical", "n_segments")},
-    )
-    groups = _publish(
-        report,
-        found.groups,
-        f"most_criticised_by_{by}",
-        f"{found.code_label}: {_PLURAL[by]} ranked by the share of their segments that are "
-        f"critical — {report.site_label}",
-        count_columns=["n_participants", "n_segments", "n_critical"],
-        depends={"pct_critical": ("n_critical", "n_segments")},
-    )
-    # the sentence says no more than the published tables show
-    hidden_groups = {
-        str(k) for k, p in zip(groups[by], groups["pct_critical"], strict=True) if p == "c"
-    }
-    if len(codes) and codes["pct_critical"].iloc[0] == "c":
-        sentence = (
-            f"Too few participants in {report.site_label} gave a view for the most criticised "
-            "rule or meaning of consent to be named."
-        )
-    else:
-        sentence = found.sentence(report.min_cell, report.site_label, hidden=hidden_groups)
-    return Section([sentence, report.show(codes), report.show(groups)])
-
-
-_PLURAL = {"agency": "agencies", "role": "roles", "site_id": "sites", "method": "methods"}
-
-
-def show_frequencies(
-    report: Report, branches: Sequence[str] | str, by: str = "agency", name: str | None = None
-) -> Section:
-    """Publish and return a heatmap and table of participants raising each code, by group."""
-    _check_by(by)
-    branches = [branches] if isinstance(branches, str) else list(branches)
-    coded, people = material(report)
-    note = _too_few(report, people)
-    if note:
-        return Section([note])
-    freq = code_frequencies(coded, by=by, branches=branches)
-    slug = "_".join(branches) if len(branches) <= 2 else "themes"
-    title_name = name or ", ".join(CODE_BRANCHES.get(b, b) for b in branches)
-    if not len(freq):
-        return Section([f"Nothing in {report.site_label} was coded under {title_name}."])
-    talk = freq[freq[by] != UNATTRIBUTED_KEY]
-    matrix = frequency_matrix(talk, "n_participants")
-    shown = Section()
-    fig = heatmap_figure(
-        matrix,
-        report.title(f"Participants raising each code by {GROUPINGS[by].lower()}"),
-        report.min_cell,
-        count_label="Participants",
-        secondary=True,
-    )
-    image = _figure(
-        report,
-        fig,
-        f"frequencies-{_slug(slug)}-by-{_slug(by)}",
-        f"{title_name}: participants raising each code, by {GROUPINGS[by].lower()} — "
-        f"{report.site_label}. Counts from 1 to {report.min_cell - 1} are hidden (c).",
-    )
-    if image is not None:
-        shown.add(image)
-    shown.add(
-        report.show(
-            _publish(
-                report,
-                freq.drop(columns=["branch"]),
-                f"frequencies_{slug}_by_{by}",
-                f"{title_name}: participants, segments and sources per code and "
-                f"{GROUPINGS[by].lower()} — {report.site_label}",
-                count_columns=["n_participants", "n_segments", "n_sources"],
-            )
-        )
-    )
-    return shown
-
-
-def show_branch(report: Report, branch: str, by: str = "agency", per_code: int = 2) -> Section:
-    """Publish and return a branch's codes ranked by participants, a chart and quotes."""
-    _check_by(by)
-    coded, people = material(report)
-    note = _too_few(report, people)
-    if note:
-        return Section([note])
-    name = CODE_BRANCHES.get(branch, branch)
-    summary = branch_summary(coded, people, branch)
-    if not len(summary):
-        return Section([f"Nothing in {report.site_label} was coded under “{name}”."])
-    shown = Section()
-    top = summary.iloc[0]
-    if top["n_participants"] >= report.min_cell:
-        shown.add(
-            f"Raised by most participants: **{top['code_label']}** "
-            f"({top['n_participants']} participants, {top['pct_participants']:.0f}% of "
-            + ("all participants" if report.site == ALL else f"those in {report.site_label}")
-            + ")."
-        )
-    fig = branch_figure(summary, report.title(name), report.min_cell)
-    image = _figure(
-        report,
-        fig,
-        f"{_slug(branch)}-participants",
-        f"{name}: participants raising each code — {report.site_label}. Counts from 1 to "
-        f"{report.min_cell - 1} are hidden (c).",
-    )
-    if image is not None:
-        shown.add(image)
-    shown.add(
-        report.show(
-            _publish(
-                report,
-                summary.drop(columns=["rank"]),
-                f"{branch}_summary",
-                f"{name}: participants, segments and sources per code — {report.site_label}",
-                count_columns=["n_participants", "n_segments", "n_sources"],
-                depends={"pct_participants": ("n_participants",)},
-            )
-        )
-    )
-    quotes = _publish_quotes(report, coded, branch, name, per_code)
-    if len(quotes):
-        from IPython.display import HTML
-
-        shown.add(HTML(quotes_html(quotes)))
-    return shown
-
-
-def _publish_quotes(
-    report: Report, coded: pd.DataFrame, branch: str, name: str, per_code: int
-) -> pd.DataFrame:
-    """Publish the illustrative quotes of one branch (when there are any); return them."""
-    quotes = choose_quotes(
-        coded,
-        branches=[branch],
-        per_code=per_code,
-        identifiers=study_identifiers(report.study.folder),
-        min_group=report.min_cell,
-    )
-    if len(quotes):
-        _publish(
-            report,
-            _quotes_for_table(quotes),
-            f"quotes_{branch}",
-            f"Illustrative quotes: {name[:1].lower() + name[1:]} (redacted, pseudonymous) — "
-            f"{report.site_label}",
-            count_columns=[],
-        )
-    return quotes
-
-
-_SHORT = {
-    "gaps": "Gaps in the advice",
-    "barriers": "Barriers to sharing",
-    "father_practice": "Practice with fathers",
-    "facilitators": "Facilitators of sharing",
-    "golden_rules": "Golden rules",
-    "consent": "Meanings of consent",
-    "lawful_basis": "Lawful bases",
-}
-
-
-def show_cooccurrence(
-    report: Report,
-    rows: str,
-    columns: str,
-    within: str = "source",
-) -> Section:
-    """Publish and return a heatmap of how often codes of two branches occur together."""
-    coded, people = material(report)
-    note = _too_few(report, people)
-    if note:
-        return Section([note])
-    row_codes = _sorted_codes(coded[coded["branch"] == rows]) if len(coded) else []
-    col_codes = _sorted_codes(coded[coded["branch"] == columns]) if len(coded) else []
-    if not row_codes or not col_codes:
-        return Section(
-            [f"Not enough coded material in {report.site_label} to relate these themes."]
-        )
-    matrix = cooccurrence(coded, within, row_codes, col_codes)
-    label = coded.drop_duplicates("code_id").set_index("code_id")["code_label"]
-    shown_matrix = matrix.rename(index=label, columns=label)
-    unit = (
-        "segments"
-        if within == "segment"
-        else "sources (interviews, focus groups, notes, documents)"
-    )
-    rname, cname = CODE_BRANCHES.get(rows, rows), CODE_BRANCHES.get(columns, columns)
-    fig = heatmap_figure(
-        shown_matrix,
-        report.title(f"{_SHORT.get(rows, rname)} and {_SHORT.get(columns, cname).lower()}"),
-        report.min_cell,
-        count_label=unit.split(" (")[0].capitalize(),
-    )
-    shown = Section()
-    image = _figure(
-        report,
-        fig,
-        f"cooccurrence-{_slug(rows)}-{_slug(columns)}-{within}",
-        f"Number of {unit} coded with both codes: {rname.lower()} (rows) and {cname.lower()} "
-        f"(columns) — {report.site_label}. Counts from 1 to {report.min_cell - 1} are hidden (c).",
-    )
-    if image is not None:
-        shown.add(image)
-    table = matrix.rename_axis("code_id").reset_index()
-    table.insert(1, "code_label", table["code_id"].map(label))
-    table = table.rename(columns={c: f"n_{c}" for c in col_codes})
-    _publish(
-        report,
-        table,
-        f"cooccurrence_{rows}_{columns}_{within}",
-        f"Co-occurrence within {unit}: {rname.lower()} by {cname.lower()} — {report.site_label}",
-        count_columns=[f"n_{c}" for c in col_codes],
-    )
-    return shown

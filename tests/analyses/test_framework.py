@@ -8,9 +8,8 @@ import pandas as pd
 import pytest
 
 from srim_analysis.analyses import framework, qualitative
-from srim_analysis.report import publishing
-from srim_analysis.study import synthetic
 from srim_analysis.study.loading import load_study
+from tests.analyses.test_qualitative import generated_study
 
 THEMES = ["golden_rules", "consent", "lawful_basis", "gaps", "father_practice"]
 
@@ -18,10 +17,7 @@ THEMES = ["golden_rules", "consent", "lawful_basis", "gaps", "father_practice"]
 @pytest.fixture(scope="session")
 def study_dir(tmp_path_factory) -> Path:
     """The generated synthetic study (shared with test_qualitative when run together)."""
-    folder = tmp_path_factory.getbasetemp() / "srim_study04"
-    if not (folder / "study.toml").exists():
-        synthetic.write_study(folder)
-    return folder
+    return generated_study(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -118,6 +114,17 @@ def test_pivot_puts_cases_in_rows_and_codes_in_columns():
     assert cells.loc["p1", "G1"] == "[2 segments: s1; s2]"
 
 
+def test_preview_counts_segments_per_site_and_code():
+    coded = qualitative.coded_frame(SEGMENTS, PEOPLE, BOOK, SITES)
+    people = qualitative.participant_frame(PEOPLE, SITES)
+    preview = framework.framework_preview(coded, BOOK, people)
+    assert list(preview.columns) == ["site_id", "site", "n_G1", "n_G2", "n_F1"]
+    assert preview["site"].tolist() == ["Ashcombe", "Brackwater"]
+    assert preview.set_index("site_id").loc["S1", ["n_G1", "n_G2", "n_F1"]].tolist() == [3, 1, 1]
+    gaps = framework.framework_preview(coded, BOOK, people, branches=["gaps"])
+    assert list(gaps.columns) == ["site_id", "site", "n_G1", "n_G2"]
+
+
 def test_workbook_round_trip_keeps_researcher_summaries(material, tmp_path):
     _, coded, people = material
     tidy = framework.framework_matrix(coded, material[0].codebook, people, branches=THEMES)
@@ -185,27 +192,3 @@ def test_workbook_layout(tmp_path):
     site_book = framework.write_framework_workbook(_hand_made("site"), tmp_path / "s.xlsx")
     ws = load_workbook(site_book)["Gaps"]
     assert [c.value for c in ws[1]][:2] == ["Case", "Site"] and ws.freeze_panes == "C2"
-
-
-def test_show_framework_writes_the_workbook_atomically(study_dir, tmp_path):
-    report = publishing.start(
-        notebook="04_guidance_views",
-        site="S02",
-        data_dir=study_dir,
-        reports_dir=tmp_path / "reports",
-        figures_dir=tmp_path / "figures",
-        min_cell=5,
-        tables=["sites", "participants", "codebook", "coded_segments"],
-    )
-    shown = framework.show_framework(report, themes=["gaps", "father_practice"])
-    path = tmp_path / "reports" / "S02" / "tables" / "04_guidance_views__framework_matrix.xlsx"
-    assert path.exists() and path in report.published
-    assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
-    assert "framework_matrix.xlsx" in shown.text()
-    tidy = framework.read_framework_workbook(path)
-    assert set(tidy["site_id"]) == {"S02"}
-    preview = publishing.read_published(
-        path.parent / "04_guidance_views__framework_matrix_preview.csv"
-    )
-    assert preview["site_id"].tolist() == ["S02"]
-    assert "n_GAP-FATHERS" in preview.columns

@@ -1,29 +1,23 @@
-"""Objective 4 analyses: frequencies, co-occurrence, stance, quotes, and notebook 04."""
+"""Objective 4 analyses: the coded material, frequencies, co-occurrence, stance and quotes."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-import matplotlib
 import pandas as pd
 import pytest
 
 from srim_analysis import disclosure
-from srim_analysis.analyses import framework, qualitative
-from srim_analysis.report import figures, publishing
+from srim_analysis.analyses import qualitative
 from srim_analysis.study import synthetic
+from srim_analysis.study.contract import AGENCIES
 from srim_analysis.study.loading import load_study
 
-matplotlib.use("Agg")
-
-ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOK = ROOT / "notebooks" / "04_guidance_views.ipynb"
 HEALTH = set(synthetic.HEALTH_CRITICS)
-TABLES = ["sites", "participants", "codebook", "coded_segments"]
 
 
-def _study_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def generated_study(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Return the generated synthetic study, shared by the objective-4 test modules."""
     folder = tmp_path_factory.getbasetemp() / "srim_study04"
     if not (folder / "study.toml").exists():
@@ -33,7 +27,7 @@ def _study_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def study_dir(tmp_path_factory):
-    return _study_dir(tmp_path_factory)
+    return generated_study(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -51,14 +45,6 @@ def coded(loaded):
 @pytest.fixture(scope="module")
 def people(loaded):
     return qualitative.participant_frame(loaded.participants, loaded.sites)
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    import matplotlib.pyplot as plt
-
-    plt.close("all")
 
 
 def _segments(rows: list[tuple]) -> pd.DataFrame:
@@ -90,6 +76,52 @@ PEOPLE = pd.DataFrame(
     }
 )
 SITES = pd.DataFrame({"site_id": ["S1"], "display_name": ["Brackwater"]})
+
+
+# ---------------------------------------------------------------------------
+# The coded material
+# ---------------------------------------------------------------------------
+
+
+def test_material_is_one_sites_codings_and_participants(loaded):
+    coded, people = qualitative.material(loaded, "S02")
+    assert set(coded["site_id"]) == {"S02"} and set(people["site_id"]) == {"S02"}
+    assert {"agency", "role", "site_name", "code_label", "branch", "code_order"} <= set(coded)
+    everyone, all_people = qualitative.material(loaded)
+    assert len(all_people) == len(loaded.participants)
+    assert len(everyone) == len(loaded.coded_segments)
+
+
+def test_groupings_are_checked_and_ranked_in_schema_order():
+    qualitative.check_grouping(None)
+    qualitative.check_grouping("agency")
+    with pytest.raises(ValueError, match="group_by"):
+        qualitative.check_grouping("team")
+    rank = qualitative.group_rank("agency", ["police", qualitative.UNATTRIBUTED_KEY, "zzz"])
+    ordered = sorted(["zzz", qualitative.UNATTRIBUTED_KEY, "police"], key=rank.get)
+    assert ordered == ["police", "zzz", qualitative.UNATTRIBUTED_KEY]
+
+
+def test_branch_codes_and_labels_follow_the_codebook():
+    seg = _segments(
+        [
+            ("s1", "Y", "a", "interview", "p1", ""),
+            ("s2", "X", "a", "interview", "p1", ""),
+            ("s3", "GR1", "a", "interview", "p1", ""),
+        ]
+    )
+    coded = qualitative.coded_frame(seg, PEOPLE, BOOK, SITES)
+    assert qualitative.branch_codes(coded, "gaps") == ["X", "Y"]
+    assert qualitative.branch_codes(coded, "consent") == []
+    assert qualitative.branch_codes(coded.iloc[:0], "gaps") == []
+    assert qualitative.code_labels(coded).to_dict() == {"Y": "Y", "X": "X", "GR1": "Rule 1"}
+    table = qualitative.cooccurrence_table(
+        qualitative.cooccurrence(coded, "source", ["GR1"], ["X", "Y"]),
+        qualitative.code_labels(coded),
+    )
+    assert table.to_dict("records") == [
+        {"code_id": "GR1", "code_label": "Rule 1", "n_X": 1, "n_Y": 1}
+    ]
 
 
 # ---------------------------------------------------------------------------
@@ -270,41 +302,6 @@ def test_the_planted_gap_is_the_most_named(coded, people):
     assert gaps.iloc[0]["n_participants"] > gaps.iloc[1]["n_participants"]
 
 
-def test_stance_figure_drops_groups_below_min_cell(coded):
-    stance = qualitative.stance_table(coded, by="agency", codes=["GR3"])
-    fig = qualitative.stance_figure(stance, "GR3", min_cell=5, label="group", secondary=True)
-    shown = " ".join(t.get_text() for t in fig.axes[0].get_yticklabels())
-    for row in stance.itertuples():
-        if row.n_participants < 5:
-            assert row.group not in shown
-    assert "Midwifery" in shown and "Health visiting" in shown
-    assert qualitative.stance_figure(stance, "GR3", min_cell=100) is None
-
-
-def test_stance_grid_marks_hidden_groups(coded):
-    stance = qualitative.stance_table(coded, by="agency", branches=["consent"])
-    fig = qualitative.stance_grid_figure(stance, "consent", min_cell=5)
-    panels = [ax for ax in fig.axes if ax.axison]
-    assert [ax.get_title().replace("\n", " ") for ax in panels] == [
-        "Consent as a lawful basis",
-        "Consent to a service such as early help",
-        "Consent to medical treatment",
-    ]
-    rows = {t.get_text().replace("\n", " ") for t in panels[0].get_yticklabels()}
-    big = stance.loc[stance["n_participants"] >= 5, "group"]
-    never = set(stance["group"]) - set(big)
-    assert rows and not rows & never  # a group too small everywhere is not even listed
-    assert any(t.get_text() == "c" for ax in panels for t in ax.texts)
-    assert qualitative.stance_grid_figure(stance, "consent", min_cell=1000) is None
-
-
-def test_heatmap_hides_small_counts():
-    matrix = pd.DataFrame([[2, 9], [0, 12]], index=["a", "b"], columns=["x", "y"])
-    fig = qualitative.heatmap_figure(matrix, "t", min_cell=5)
-    texts = [t.get_text() for t in fig.axes[0].texts]
-    assert "2" not in texts and "c" in texts and {"9", "12"} <= set(texts)
-
-
 # ---------------------------------------------------------------------------
 # Quotes
 # ---------------------------------------------------------------------------
@@ -373,138 +370,6 @@ def test_attribution_never_contains_participant_ids(loaded, coded):
     ) == ("Team manager, Police (focus group)")
 
 
-def test_quote_browser_updates_when_the_theme_changes(coded):
-    quotes = qualitative.choose_quotes(coded, branches=["gaps", "father_practice"], per_code=1)
-    widget = qualitative.quote_browser(quotes)
-    dropdown, view = widget.children
-    assert dropdown.value == "father_practice"  # codebook order
-    first = view.value
-    assert "Recording fathers" in first and "Nothing specific on fathers" not in first
-    dropdown.value = "gaps"
-    assert view.value != first and "Nothing specific on fathers" in view.value
-
-
-# ---------------------------------------------------------------------------
-# Notebook sections and notebook 04
-# ---------------------------------------------------------------------------
-
-
-def _report(study_dir: Path, tmp_path: Path, site: str, min_cell: int) -> publishing.Report:
-    return publishing.start(
-        notebook="04_guidance_views",
-        site=site,
-        data_dir=study_dir,
-        reports_dir=tmp_path / "reports",
-        figures_dir=tmp_path / "figures",
-        min_cell=min_cell,
-        tables=TABLES,
-    )
-
-
-def test_a_site_with_too_few_participants_is_said_plainly(study_dir, tmp_path):
-    report = _report(study_dir, tmp_path, "S08", min_cell=10)  # S08 has 8 participants
-    for shown in (
-        qualitative.show_awareness(report),
-        qualitative.show_reception(report, "golden_rules"),
-        qualitative.show_branch(report, "gaps"),
-    ):
-        assert "fewer than 10 participants" in shown.text()
-    assert not list((tmp_path / "figures").rglob("*.png"))
-
-
-def test_show_sections_publish_tables_and_figures(study_dir, tmp_path):
-    report = _report(study_dir, tmp_path, "all", min_cell=5)
-    qualitative.show_most_criticised(report)
-    qualitative.show_branch(report, "gaps")
-    codes = publishing.read_published(
-        report.tables_dir / "04_guidance_views__most_criticised_codes.csv"
-    )
-    assert codes.iloc[0]["code_id"] == "GR3"
-    gaps = publishing.read_published(report.tables_dir / "04_guidance_views__gaps_summary.csv")
-    assert gaps.iloc[0]["code_id"] == "GAP-FATHERS"
-    assert (tmp_path / "figures" / "all" / "04_guidance_views__gaps-participants.png").exists()
-
-
-def _expected(table: pd.DataFrame, min_cell: int, **kwargs) -> pd.DataFrame:
-    """The published form of a table, as read back from CSV (all text)."""
-    out = disclosure.publishable(table, min_cell, **kwargs).astype(str).astype(object)
-    return out.replace({"nan": "", "None": "", "<NA>": ""}).reset_index(drop=True)
-
-
-@pytest.mark.notebooks
-@pytest.mark.parametrize("site", ["all", "S08"])
-def test_notebook_04_runs_and_publishes_the_expected_tables(synthetic_report, study_dir, site):
-    import nbformat
-
-    reports, figs = synthetic_report / "reports", synthetic_report / "figures"
-    executed = nbformat.read(reports / site / "04_guidance_views.ipynb", as_version=4)
-    errors = [o for c in executed.cells for o in c.get("outputs", []) if o.output_type == "error"]
-    assert not errors
-    tables = reports / site / "tables"
-
-    def published(name: str) -> pd.DataFrame:
-        return publishing.read_published(tables / f"04_guidance_views__{name}.csv")
-
-    study = load_study(study_dir)
-    coded = qualitative.coded_frame(
-        study.coded_segments, study.participants, study.codebook, study.sites, site
-    )
-    people = qualitative.participant_frame(study.participants, study.sites, site)
-    counts = ["n_sources", "n_segments", "n_participants"]
-    pd.testing.assert_frame_equal(
-        published("sources_by_method"),
-        _expected(qualitative.sources_by_method(coded, people), 5, count_columns=counts),
-    )
-    awareness = qualitative.awareness_table(coded, people, "agency")
-    pd.testing.assert_frame_equal(
-        published("awareness_by_agency"),
-        _expected(
-            awareness,
-            5,
-            count_columns=[c for c in awareness.columns if c.startswith("n_")],
-            depends=qualitative.AWARENESS_DEPENDS,
-        ),
-    )
-    gaps = published("gaps_summary")
-    assert gaps.iloc[0]["code_id"] == "GAP-FATHERS"
-    for name in ("quotes_golden_rules", "quotes_gaps"):
-        quotes = published(name)
-        assert not quotes["attribution"].str.contains(r"\bP\d{4}\b").any()
-    workbook = tables / "04_guidance_views__framework_matrix.xlsx"
-    assert workbook.exists()
-    tidy = framework.read_framework_workbook(workbook)
-    assert tidy["case_id"].nunique() == len(people)
-    assert set(tidy["branch"]) == {
-        "golden_rules",
-        "consent",
-        "lawful_basis",
-        "gaps",
-        "father_practice",
-    }
-    manifest = {r.figure_id for r in figures.read_manifest(figs)}
-    text = "\n".join(
-        "".join(o.get("text", "")) + str(o.get("data", {}).get("text/markdown", ""))
-        for c in executed.cells
-        for o in c.get("outputs", [])
-    )
-    if site == "all":
-        ranked = published("most_criticised_codes")
-        assert ranked.iloc[0]["code_id"] == "GR3"
-        critics = published("most_criticised_by_agency")
-        assert set(critics["agency"].iloc[:3]) <= HEALTH
-        assert {
-            "stance-golden-rules",
-            "stance-golden-rules-by-agency",
-            "awareness-by-agency",
-            "gaps-participants",
-            "frequencies-themes-by-agency",
-        } <= manifest
-        assert "GAP-FATHERS" in set(published("framework_matrix_preview").columns.str[2:])
-    else:
-        assert "stance-golden-rules" in manifest  # 8 participants: pooled views can be shown
-        assert "so the chart by group is not drawn" in text
-
-
 def test_attribution_leaves_out_what_too_few_share(loaded, coded):
     full = qualitative.choose_quotes(coded, per_code=3)
     safe = qualitative.choose_quotes(coded, per_code=3, min_group=5)
@@ -514,14 +379,14 @@ def test_attribution_leaves_out_what_too_few_share(loaded, coded):
     coarsened = 0
     for q in safe.itertuples():
         row = by_segment.loc[q.segment_id]
-        if qualitative._present(row["participant_id"]) is None:
+        if qualitative.text_or_none(row["participant_id"]) is None:
             continue
         same = speakers[
             (speakers["site_name"] == row["site_name"])
             & (speakers["role"] == row["role"])
             & (speakers["agency"] == row["agency"])
         ]
-        agency = qualitative.AGENCIES.get(row["agency"], "")
+        agency = AGENCIES.get(row["agency"], "")
         if len(same) < 5:
             assert agency not in q.attribution, q.attribution
             coarsened += 1
@@ -529,3 +394,12 @@ def test_attribution_leaves_out_what_too_few_share(loaded, coded):
             assert agency in q.attribution, q.attribution
     assert coarsened > 0  # the synthetic sites have small teams: the rule is exercised
     assert (safe["attribution"] != full["attribution"]).sum() == coarsened
+
+
+def test_quotes_table_is_published_without_whole_number_columns(coded):
+    quotes = qualitative.choose_quotes(coded, branches=["gaps"], per_code=1)
+    table = qualitative.quotes_table(quotes)
+    assert "quote_no" not in table and "redactions" not in table
+    assert list(table.columns).index("redacted") == list(table.columns).index("method") + 1
+    assert set(table["redacted"]) <= {"yes", "no"}
+    assert (table["redacted"] == "yes").sum() == (quotes["redactions"] > 0).sum()
