@@ -10,6 +10,7 @@ not drawn at all; a footnote says which were left out.
 
 Don't know, not applicable and blank answers are not in the percentages; their count
 is shown next to n as "DK/NA" (see :func:`srim_analysis.analyses.survey.response_counts`).
+The counts drawn come from :func:`srim_analysis.analyses.survey.level_counts`.
 """
 
 from __future__ import annotations
@@ -20,11 +21,22 @@ import weakref
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Literal
 
+import matplotlib as mpl
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
+from matplotlib.colors import to_hex, to_rgb
+from matplotlib.ticker import FuncFormatter, MultipleLocator
 
 from srim_analysis.analyses import survey
-from srim_analysis.charts.style import DIVERGING_5, FULL_WIDTH_IN, MUTED, new_figure
+from srim_analysis.charts.style import (
+    DIVERGING_5,
+    FULL_WIDTH_IN,
+    MUTED,
+    new_figure,
+    use_house_style,
+)
 from srim_analysis.disclosure import DEFAULT_MIN_CELL
 
 if TYPE_CHECKING:
@@ -37,7 +49,6 @@ __all__ = [
     "draw_diverging",
     "fit_labels_when_drawn",
     "fit_percentage_labels",
-    "level_counts",
     "plot_likert_by_construct",
     "plot_likert_by_group",
     "plot_likert_items",
@@ -64,9 +75,6 @@ def diverging_colours(k: int) -> list[str]:
     """
     if k == 5:
         return list(DIVERGING_5)
-    import matplotlib as mpl
-    from matplotlib.colors import to_hex
-
     cmap = mpl.colormaps["PuOr"]
     colours = [to_hex(cmap(v)).upper() for v in np.linspace(0.08, 0.92, k)]
     if k % 2:
@@ -74,70 +82,7 @@ def diverging_colours(k: int) -> list[str]:
     return colours
 
 
-def level_counts(
-    responses: pd.DataFrame,
-    items: pd.DataFrame,
-    item_ids: Sequence[str] | None = None,
-    by: str | None = None,
-) -> pd.DataFrame:
-    """Return counts of every scale level (zeros kept) per item, or per item and group.
-
-    Columns: one per level label (lowest first), then ``n`` (gave a rating) and
-    ``n_dk_na`` (don't know or not applicable). All the items must share one scale.
-
-    >>> items = pd.DataFrame({"item_id": ["A1"], "construct": ["a"], "wording": ["w"],
-    ...     "reverse_keyed": [0], "scale_min": [1], "scale_max": [3],
-    ...     "labels": ["No|Unsure|Yes"], "allows_dont_know": [1],
-    ...     "allows_not_applicable": [0]})
-    >>> resp = pd.DataFrame({"A1": ["3", "3", "1", "dk", None]})
-    >>> level_counts(resp, items).to_dict("records")
-    [{'No': 1, 'Unsure': 0, 'Yes': 2, 'n': 3, 'n_dk_na': 1}]
-    """
-    info = survey.item_info(items)
-    ids = list(info) if item_ids is None else [str(i) for i in item_ids]
-    labels = {info[i].labels for i in ids if i in info}
-    if len(labels) > 1:
-        raise ValueError(
-            "These items are on different scales; plot them separately (for example with "
-            "plot_likert_by_construct): " + ", ".join(ids)
-        )
-    frame = survey.likert_frame(responses, items, ids)
-    status = survey.answer_status(responses, items, ids)
-    level_names = list(next(iter(labels)))
-    data = survey._by_respondent(responses)
-    rows, index = [], []
-    if by is None:
-        groups = [(None, frame.index)]
-    else:
-        if by not in data.columns:
-            raise ValueError(f"survey_responses has no column {by!r}.")
-        key = data[by].map(lambda v: None if pd.isna(v) else survey._level_key(v))
-        groups = [(g, key.index[(key == g).to_numpy()]) for g in sorted(key.dropna().unique())]
-    for item_id in ids:
-        for group, idx in groups:
-            col = frame.loc[idx, item_id]
-            counts = col.value_counts().reindex(level_names, fill_value=0)
-            st = status.loc[idx, item_id]
-            row = {lv: int(counts[lv]) for lv in level_names}
-            row["n"] = int(col.notna().sum())
-            row["n_dk_na"] = int(
-                ((st == survey.DONT_KNOW_STATUS) | (st == survey.NOT_APPLICABLE_STATUS)).sum()
-            )
-            rows.append(row)
-            index.append(item_id if by is None else (item_id, group))
-    names = ["item_id"] if by is None else ["item_id", by]
-    out = pd.DataFrame(rows, columns=[*level_names, "n", "n_dk_na"])
-    out.index = (
-        pd.Index(index, name="item_id")
-        if by is None
-        else pd.MultiIndex.from_tuples(index, names=names)
-    )
-    return out
-
-
 def _text_colour(hex_colour: str) -> str:
-    from matplotlib.colors import to_rgb
-
     r, g, b = to_rgb(hex_colour)
     luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
     return "white" if luminance < 0.45 else "black"
@@ -159,8 +104,6 @@ def draw_diverging(
     each side); an even scale splits between its two middle levels. A percentage is
     written inside each segment at least ``label_min_pct`` wide.
     """
-    from matplotlib.ticker import FuncFormatter, MultipleLocator
-
     levels = [str(c) for c in counts.columns]
     k = len(levels)
     values = counts.to_numpy(dtype=float)
@@ -267,7 +210,6 @@ def fit_labels_when_drawn(fig: Figure, padding_pt: float = 3.0) -> None:
     :func:`fit_percentage_labels` with the renderer of that draw: the layout is final by
     then, at whatever size and resolution the figure is being saved or shown.
     """
-    from matplotlib.artist import Artist
 
     class _LabelFitter(Artist):
         def draw(self, renderer: object) -> None:
@@ -382,7 +324,7 @@ def plot_likert_items(
     """
     info = survey.item_info(items)
     ids = _ordered(list(info), item_order, "item id(s)")
-    counts = level_counts(responses, items, ids)
+    counts = survey.level_counts(responses, items, ids)
     texts = [_item_text(info[i], item_labels) for i in ids]
     lines = max(len(textwrap.wrap(t, wrap)) + 1 for t in texts)
     if ax is None:
@@ -430,16 +372,12 @@ def plot_likert_by_construct(
     )
     row_h = max(0.38, 0.15 * lines + 0.08)
     heights = [len(ids) * row_h + 0.9 for ids in panels.values()]
-    import matplotlib.pyplot as plt
-
-    from srim_analysis.charts.style import use_house_style
-
     use_house_style()
     fig = plt.figure(figsize=(FULL_WIDTH_IN, sum(heights) + 0.6), layout="constrained")
     axes = fig.subplots(len(panels), 1, height_ratios=heights, squeeze=False)[:, 0]
     suppressed: list[str] = []
     for ax, (construct, ids) in zip(axes, panels.items(), strict=True):
-        counts = level_counts(responses, items, ids)
+        counts = survey.level_counts(responses, items, ids)
         texts = [_item_text(info[i], item_labels) for i in ids]
         suppressed += _plot_rows(ax, counts, texts, ids, min_cell, label_min_pct, wrap)
         name = (construct_labels or {}).get(construct, construct.replace("_", " ").capitalize())
@@ -480,13 +418,13 @@ def plot_likert_by_group(
     info = survey.item_info(items)
     if item_id not in info:
         raise ValueError(f"Not in survey_items: {item_id}.")
-    counts = level_counts(responses, items, [item_id], by=by).loc[item_id]
+    counts = survey.level_counts(responses, items, [item_id], by=by).loc[item_id]
     counts.index = counts.index.astype(str)
     groups = _ordered(list(counts.index), group_order, "group(s)")
     counts = counts.loc[groups]
 
     def label(g: str) -> str:
-        return (group_labels or {}).get(g) or survey._level_label(by, g)
+        return (group_labels or {}).get(g) or survey.level_label(by, g)
 
     texts = [label(g) for g in groups]
     lines = max(len(textwrap.wrap(t, wrap)) + 1 for t in texts)

@@ -1,12 +1,7 @@
-"""srim_analysis.analyses.survey: answers, scale scores, reliability, group tests, models."""
+"""srim_analysis.analyses.survey: answers, level counts, scale scores, reliability, group tests."""
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pingouin as pg
@@ -15,6 +10,7 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from srim_analysis.analyses import survey
+from tests.charts.test_likert import answered_items
 
 AGREE = "Strongly disagree|Disagree|Neither agree nor disagree|Agree|Strongly agree"
 
@@ -62,12 +58,6 @@ def responses() -> pd.DataFrame:
             "FS2": ["2", "dk", "4", None, None],
         }
     )
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 # ---------------------------------------------------------------------------
@@ -143,6 +133,17 @@ def test_reverse_keying(items, responses):
     ten = make_items([("T", "c", 1)], labels="", lo=0, hi=10)
     out = survey.numeric_items(pd.DataFrame({"T": ["0", "3", "10"]}), ten)
     assert out["T"].tolist() == [10.0, 7.0, 0.0]
+
+
+def test_level_counts_keep_every_level():
+    responses, items = answered_items()
+    counts = survey.level_counts(responses, items, ["A1", "B1"])
+    assert list(counts.columns) == [*AGREE.split("|"), "n", "n_dk_na"]
+    assert counts.loc["A1", "Strongly disagree"] == 0
+    assert counts.loc["A1"].tolist() == [0, 4, 8, 18, 4, 34, 2]
+    assert counts.loc["B1", "n_dk_na"] == 6
+    by = survey.level_counts(responses, items, ["A2"], by="agency")
+    assert by.loc[("A2", "housing"), "n"] == 5
 
 
 # ---------------------------------------------------------------------------
@@ -421,347 +422,3 @@ def test_compare_groups_reports_untestable(grouped):
     assert table.loc[0, "test"] == "not tested"
     assert np.isnan(table.loc[0, "p_value"]) and np.isnan(table.loc[0, "p_holm"])
     assert "fewer than two groups" in table.loc[0, "note"]
-
-
-# ---------------------------------------------------------------------------
-# Ordinal model of confidence
-# ---------------------------------------------------------------------------
-
-TRUE_OR_TRAINED = 2.5
-TRUE_OR_SUPPORT = 1.4
-TRUE_CUTS = np.array([-0.5, 1.0, 2.5, 3.8])
-
-
-def simulate_confidence(n: int = 600, seed: int = 20240501, proportional: bool = True):
-    """Return (responses, items) from a proportional-odds model with known odds ratios."""
-    rng = np.random.default_rng(seed)
-    trained = rng.integers(0, 2, n)
-    support = rng.integers(1, 6, n)
-    agency = rng.choice(["social_care", "police", "health_visiting"], n, p=[0.5, 0.3, 0.2])
-    eta = np.log(TRUE_OR_TRAINED) * trained + np.log(TRUE_OR_SUPPORT) * support
-    latent = eta + rng.logistic(size=n)
-    if proportional:
-        y = 1 + (latent[:, None] > TRUE_CUTS).sum(axis=1)
-    else:
-        # Training only moves people across the top cut: not proportional odds.
-        base = np.log(TRUE_OR_SUPPORT) * support + rng.logistic(size=n)
-        y = 1 + (base[:, None] > TRUE_CUTS).sum(axis=1)
-        y = np.where((trained == 1) & (y == 4) & (rng.random(n) < 0.8), 5, y)
-    conf1 = y.astype(str).astype(object)
-    second = np.clip(y + rng.integers(-1, 2, n), 1, 5).astype(str).astype(object)
-    conf1[:20] = "dk"
-    conf1[20:25] = "na"
-    conf1[25:35] = None
-    support_col = pd.array(support, dtype="Int64")
-    support_col[40:55] = pd.NA
-    responses = pd.DataFrame(
-        {
-            "respondent_id": [f"r{i:03d}" for i in range(n)],
-            "site_id": rng.choice(["site_a", "site_b"], n),
-            "agency": agency,
-            "role": "practitioner",
-            "years_in_role": rng.choice(["<2", "2-5", "6-10", ">10"], n),
-            "trained_2024": pd.array(trained, dtype="Int64"),
-            "read_advice_2024": pd.array(rng.integers(0, 2, n), dtype="Int64"),
-            "manager_support": support_col,
-            "CONF1": conf1,
-            "CONF2": second,
-        }
-    )
-    items = make_items([("CONF1", "confidence", 0), ("CONF2", "confidence", 0)])
-    return responses, items
-
-
-@pytest.fixture(scope="module")
-def planted():
-    responses, items = simulate_confidence()
-    result = survey.fit_confidence_model(
-        responses, items, factors=["trained_2024", "manager_support", "agency"]
-    )
-    return responses, items, result
-
-
-def test_ordinal_model_recovers_planted_odds_ratios(planted):
-    _, _, result = planted
-    est = result.estimates
-    for term, true in (("trained_2024", TRUE_OR_TRAINED), ("manager_support", TRUE_OR_SUPPORT)):
-        row = est.loc[term]
-        assert row["ci_low"] < true < row["ci_high"], term
-        assert abs(row["estimate"] / true - 1) < 0.25, term
-    assert est.loc["trained_2024", "kind"] == "binary"
-    assert est.loc["manager_support", "kind"] == "numeric"
-    # Agency has no true effect: its odds ratios stay near 1.
-    for term in ("agency[police]", "agency[health_visiting]"):
-        assert 0.6 < est.loc[term, "estimate"] < 1.6
-
-
-def test_thresholds_are_converted_to_the_cut_points(planted):
-    _, _, result = planted
-    raw = result.fit.params.to_numpy()[-4:]
-    # statsmodels: first threshold as is, later ones as log-increments.
-    manual = np.cumsum(np.concatenate([raw[:1], np.exp(raw[1:])]))
-    th = result.thresholds
-    assert th["threshold"].to_numpy() == pytest.approx(manual)
-    assert th["threshold"].to_numpy() == pytest.approx(TRUE_CUTS, abs=0.4)
-    assert ((th["ci_low"] < TRUE_CUTS) & (th["ci_high"] > TRUE_CUTS)).all()
-    assert th.index[0] == "Strongly disagree | Disagree"
-    assert list(th["above"]) == AGREE.split("|")[1:]
-
-
-def test_missing_data_is_counted_by_reason(planted):
-    responses, _, result = planted
-    dropped = result.dropped.set_index("reason")["n"]
-    assert dropped["answered 'don't know' to CONF1"] == 20
-    assert dropped["answered 'not applicable' to CONF1"] == 5
-    assert dropped["gave no answer to CONF1"] == 10
-    assert dropped["had no answer for 'Manager support (1-5)'"] == 15
-    assert result.n_total == len(responses) == 600
-    assert result.n_used == 600 - 50
-    statement = result.missing_data_statement()
-    assert "550 of 600" in statement and "20 answered 'don't know' to CONF1" in statement
-
-
-def test_reference_levels_are_stated_and_settable():
-    responses, items = simulate_confidence(n=300, seed=9)
-    default = survey.fit_confidence_model(
-        responses, items, factors=["agency", "years_in_role"], check_proportional_odds=False
-    )
-    assert default.references == {"agency": "social_care", "years_in_role": "<2"}
-    assert "agency[social_care]" not in default.estimates.index
-    assert default.estimates.loc["agency[police]", "label"] == (
-        "Agency: Police (vs Children's social care)"
-    )
-    chosen = survey.fit_confidence_model(
-        responses,
-        items,
-        factors=["agency"],
-        reference={"agency": "police"},
-        check_proportional_odds=False,
-    )
-    assert chosen.references["agency"] == "police"
-    assert "agency[social_care]" in chosen.estimates.index
-    with pytest.raises(ValueError, match="Reference level"):
-        survey.fit_confidence_model(
-            responses, items, factors=["agency"], reference={"agency": "probation"}
-        )
-
-
-def test_brant_test_passes_proportional_data(planted):
-    _, _, result = planted
-    po = result.proportional_odds
-    assert po.loc["all factors (omnibus)", "df"] == 3 * 4  # (cuts - 1) x terms
-    assert po.loc["all factors (omnibus)", "p_value"] > 0.05
-    assert result.proportional_odds_by_cut.shape == (4, 4)
-    assert "Brant" in result.proportional_odds_method
-
-
-def test_brant_test_flags_non_proportional_effect():
-    responses, items = simulate_confidence(n=800, seed=77, proportional=False)
-    result = survey.fit_confidence_model(
-        responses, items, factors=["trained_2024", "manager_support"]
-    )
-    po = result.proportional_odds
-    assert po.loc["trained_2024", "p_value"] < 0.001
-    by_cut = result.proportional_odds_by_cut.loc["trained_2024"]
-    assert by_cut.iloc[-1] > 3 * by_cut.iloc[0]  # the effect sits at the top cut
-    assert "differ across the answer scale" in survey.summarise_factors(result)
-
-
-def test_ols_sensitivity_on_scale_score(planted):
-    responses, items, _ = planted
-    result = survey.fit_scale_ols(
-        responses, items, factors=["trained_2024", "manager_support"], min_items_answered=2
-    )
-    est = result.estimates
-    assert est.loc["trained_2024", "estimate"] > 0
-    assert est.loc["trained_2024", "ci_low"] > 0
-    assert result.effect_measure == "difference in mean score"
-    dropped = result.dropped.set_index("reason")["n"]
-    # CONF1 not a number for 35 respondents: with two items required they have no score.
-    assert dropped.iloc[0] == 35
-    assert "answered fewer than 2 of its 2 items" in dropped.index[0]
-    assert result.n_used == 600 - 35 - 15
-    scores = survey.scale_scores(responses, items, 2)["confidence"]
-    assert result.fit.nobs == result.n_used
-    assert np.isnan(scores.iloc[0])
-
-
-def test_summary_sentence_quotes_estimates(planted):
-    _, _, result = planted
-    text = survey.summarise_factors(result)
-    row = result.estimates.loc["trained_2024"]
-    assert (
-        f"Practitioners trained on the 2024 advice had {row['estimate']:.2f} times the odds "
-        f"(95% CI {row['ci_low']:.2f} to {row['ci_high']:.2f}) of reporting higher confidence"
-    ) in text
-    assert "Each extra point of manager support" in text
-    assert "550 of 600" in text
-    assert "found no clear sign" in text
-
-
-def test_summary_when_nothing_is_clear():
-    rng = np.random.default_rng(1)
-    n = 120
-    responses = pd.DataFrame(
-        {
-            "trained_2024": pd.array(rng.integers(0, 2, n), dtype="Int64"),
-            "CONF1": rng.integers(1, 6, n).astype(str),
-        }
-    )
-    items = make_items([("CONF1", "confidence", 0)])
-    result = survey.fit_confidence_model(responses, items, factors=["trained_2024"])
-    text = survey.summarise_factors(result)
-    if result.estimates["ci_low"].iloc[0] < 1 < result.estimates["ci_high"].iloc[0]:
-        assert text.startswith("None of the 1 factor terms")
-        assert "may be chance" in text
-
-
-def test_unused_outcome_levels_are_dropped_and_noted():
-    rng = np.random.default_rng(4)
-    n = 200
-    trained = rng.integers(0, 2, n)
-    y = np.clip(2 + trained + rng.integers(0, 3, n), 2, 5)  # nobody answers 1
-    responses = pd.DataFrame(
-        {"trained_2024": pd.array(trained, dtype="Int64"), "CONF1": y.astype(str)}
-    )
-    items = make_items([("CONF1", "confidence", 0)])
-    result = survey.fit_confidence_model(responses, items, factors=["trained_2024"])
-    assert len(result.thresholds) == 3
-    assert list(result.thresholds["below"]) == ["Disagree", "Neither agree nor disagree", "Agree"]
-    assert any("Nobody in the model chose 'Strongly disagree'" in n for n in result.notes)
-    # Untrained people never answer 5 and trained never 2: separate logits at those cuts
-    # separate perfectly, so the Brant test is not reported, and a note says why.
-    assert result.proportional_odds is None
-    assert any("could not be computed" in n for n in result.notes)
-    assert "could not be computed" in survey.summarise_factors(result)
-
-
-def test_forest_plot_artists(planted):
-    _, _, result = planted
-    fig = survey.forest_plot(result)
-    ax = fig.axes[0]
-    assert ax.get_xscale() == "log"
-    ref_lines = [ln for ln in ax.get_lines() if list(ln.get_xdata()) == [1.0, 1.0]]
-    assert len(ref_lines) == 1
-    ticks = {
-        round(y): t.get_text() for y, t in zip(ax.get_yticks(), ax.get_yticklabels(), strict=True)
-    }
-    n_terms = len(result.estimates)
-    assert ticks[n_terms - 1] == result.estimates["label"].iloc[0]  # first term on top
-    points = next(ln for ln in ax.get_lines() if ln.get_marker() == "o")
-    assert list(points.get_xdata()) == pytest.approx(list(result.estimates["estimate"]))
-    assert "n = 550 of 600" in ax.get_title(loc="left")
-    ols = survey.fit_scale_ols(*planted[:2], factors=["trained_2024"])
-    ax2 = survey.forest_plot(ols).axes[0]
-    assert ax2.get_xscale() == "linear"
-
-
-# ---------------------------------------------------------------------------
-# Qualitative: barriers and facilitators
-# ---------------------------------------------------------------------------
-
-
-def test_barrier_facilitator_counts_distinct_participants():
-    codebook = pd.DataFrame(
-        {
-            "code_id": ["BAR", "BAR_IT", "BAR_FEAR", "FAC", "FAC_LEAD", "GR1"],
-            "parent_id": [None, "BAR", "BAR", None, "FAC", None],
-            "label": ["Barriers", "IT systems", "Fear", "Facilitators", "Leadership", "Rule 1"],
-            "description": [None] * 6,
-            "branch": ["barriers"] * 3 + ["facilitators"] * 2 + ["golden_rules"],
-            "a_priori": [1] * 6,
-        }
-    )
-    participants = pd.DataFrame(
-        {
-            "participant_id": ["p1", "p2", "p3", "p4"],
-            "site_id": ["s1"] * 4,
-            "agency": ["police", "police", "housing", "housing"],
-        }
-    )
-    segments = pd.DataFrame(
-        {
-            "segment_id": ["g1", "g2", "g3", "g4", "g5", "g6", "g7"],
-            "code_id": ["BAR_IT", "BAR_IT", "BAR_IT", "BAR_FEAR", "FAC_LEAD", "BAR_IT", "GR1"],
-            "site_id": ["s1"] * 7,
-            "participant_id": ["p1", "p1", "p1", "p1", "p3", None, "p2"],
-        }
-    )
-    out = survey.barrier_facilitator_counts(segments, codebook, participants, by="agency")
-    assert set(out["branch"]) == {"barriers", "facilitators"}
-    t = out.set_index(["code_id", "agency"])
-    assert t.loc[("BAR_IT", "police"), "n_participants"] == 1  # one person, three segments
-    assert t.loc[("BAR_IT", "police"), "n_segments"] == 3
-    assert t.loc[("BAR_IT", "police"), "pct_participants"] == pytest.approx(50.0)
-    assert t.loc[("BAR", "police"), "n_participants"] == 1  # rolled up, counted once
-    assert t.loc[("BAR", "police"), "n_segments"] == 4
-    assert t.loc[("BAR_IT", "(unattributed)"), "n_segments"] == 1
-    assert pd.isna(t.loc[("BAR_IT", "(unattributed)"), "n_participants"])
-    assert t.loc[("BAR_IT", "All"), "n_segments"] == 4
-    assert t.loc[("FAC", "housing"), "n_participants"] == 1
-    assert t.loc[("FAC", "All"), "n_group"] == 4
-    flat = survey.barrier_facilitator_counts(segments, codebook, participants, rollup=False)
-    assert flat.set_index(["code_id", "agency"]).loc[("BAR", "police"), "n_segments"] == 0
-    by_site = survey.barrier_facilitator_counts(segments, codebook, participants, by="site_id")
-    assert by_site.set_index(["code_id", "site_id"]).loc[("BAR", "s1"), "n_participants"] == 1
-
-
-def test_brant_falls_back_to_numeric_factors_when_a_category_separates():
-    responses, items = simulate_confidence(n=600, seed=31)
-    conf = pd.to_numeric(responses["CONF1"], errors="coerce")
-    # Nobody at "probation" answers 1: its dummy separates the lowest cut perfectly.
-    small = conf.isin([2, 3, 4]).to_numpy() & (np.arange(600) % 25 == 0)
-    responses.loc[small, "agency"] = "probation"
-    result = survey.fit_confidence_model(
-        responses, items, factors=["trained_2024", "manager_support", "agency"]
-    )
-    po = result.proportional_odds
-    assert po is not None
-    assert list(po.index) == ["all factors (omnibus)", "trained_2024", "manager_support"]
-    assert "reduced model" in result.proportional_odds_method
-    assert any("numeric and yes/no factors only" in n for n in result.notes)
-
-
-def test_ols_summary_states_lower_scores_with_positive_interval(planted):
-    responses, items, _ = planted
-    flipped = responses.assign(untrained=1 - responses["trained_2024"])
-    result = survey.fit_scale_ols(flipped, items, factors=["untrained"], min_items_answered=2)
-    row = result.estimates.loc["untrained"]
-    assert row["estimate"] < 0 and row["ci_high"] < 0
-    text = survey.summarise_factors(result)
-    assert (
-        f"scored {abs(row['estimate']):.2f} points lower on the confidence scale "
-        f"(95% CI {-row['ci_high']:.2f} to {-row['ci_low']:.2f} lower)"
-    ) in text
-
-
-def test_ordered_logit_with_exact_score_matches_statsmodels():
-    from statsmodels.miscmodels.ordinal_model import OrderedModel
-
-    rng = np.random.default_rng(7)
-    n = 600
-    x = pd.DataFrame(
-        {
-            "a": rng.normal(size=n),
-            "b": rng.integers(0, 2, n).astype(float),
-            "g2": (rng.random(n) < 0.3).astype(float),
-        }
-    )
-    latent = 0.8 * x["a"] - 0.5 * x["b"] + 0.4 * x["g2"] + rng.logistic(size=n)
-    y = pd.cut(latent, [-np.inf, -1.5, 0.0, 1.0, 2.5, np.inf], labels=list("12345"))
-    endog = pd.Series(pd.Categorical(y, ordered=True), index=x.index)
-    ours = survey.ordered_logit(endog, x)
-    theirs = OrderedModel(endog, x, distr="logit")
-    start = np.r_[0.3, -0.2, 0.1, -1.0, 0.2, -0.1, 0.3]
-    # the exact score agrees with statsmodels' numerical derivative of the log-likelihood
-    assert ours.score(start) == pytest.approx(theirs.score(start), rel=1e-5, abs=1e-6)
-    # and the exact Hessian agrees with the numerical derivative of the exact score
-    from statsmodels.tools.numdiff import approx_fprime
-
-    numeric = approx_fprime(start, ours.score, centered=True)
-    assert ours.hessian(start) == pytest.approx(numeric, rel=1e-5, abs=1e-4)
-    fit_ours = ours.fit(method="bfgs", disp=False, maxiter=5000)
-    fit_theirs = theirs.fit(method="bfgs", disp=False, maxiter=5000)
-    assert fit_ours.params.to_numpy() == pytest.approx(fit_theirs.params.to_numpy(), abs=1e-4)
-    assert fit_ours.bse.to_numpy() == pytest.approx(fit_theirs.bse.to_numpy(), rel=1e-3)
-    assert fit_ours.params["a"] == pytest.approx(0.8, abs=0.15)  # the planted slope

@@ -48,8 +48,8 @@ def _close_figures():
     plt.close("all")
 
 
-@pytest.fixture
-def data():
+def answered_items() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (responses, items): 40 respondents, five items on one 5-point scale."""
     # 40 respondents. A1: nobody chose 1 ("Strongly disagree"); 2 dk, 2 blank.
     a1 = answers({"2": 4, "3": 8, "4": 18, "5": 4}, {"dk": 2, "blank": 4})
     a2 = answers({"1": 10, "2": 10, "3": 10, "4": 5, "5": 5})
@@ -72,6 +72,11 @@ def data():
     return responses, items
 
 
+@pytest.fixture
+def data():
+    return answered_items()
+
+
 def bar_widths(ax) -> np.ndarray:
     """Return the bar widths as (rows, levels), rows in drawing order."""
     containers = ax.containers
@@ -84,17 +89,6 @@ def bar_lefts(ax) -> np.ndarray:
 
 def visible_pct_labels(ax) -> list[str]:
     return [t.get_text() for t in ax.texts if t.get_gid() == lp.PCT_GID and t.get_visible()]
-
-
-def test_level_counts_keep_every_level(data):
-    responses, items = data
-    counts = lp.level_counts(responses, items, ["A1", "B1"])
-    assert list(counts.columns) == [*LEVELS, "n", "n_dk_na"]
-    assert counts.loc["A1", "Strongly disagree"] == 0
-    assert counts.loc["A1"].tolist() == [0, 4, 8, 18, 4, 34, 2]
-    assert counts.loc["B1", "n_dk_na"] == 6
-    by = lp.level_counts(responses, items, ["A2"], by="agency")
-    assert by.loc[("A2", "housing"), "n"] == 5
 
 
 def test_item_chart_bars_sum_to_100_and_neutral_straddles_zero(data):

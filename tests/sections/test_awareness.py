@@ -15,8 +15,9 @@ import pandas as pd
 import pytest
 
 from srim_analysis import disclosure
-from srim_analysis.analyses import qualitative, survey
+from srim_analysis.analyses import survey, survey_barriers, survey_model_tables, survey_tables
 from srim_analysis.charts import likert
+from srim_analysis.charts import survey as survey_charts
 from srim_analysis.report.publishing import read_published
 from srim_analysis.sections import awareness
 
@@ -38,98 +39,19 @@ def test_min_cell_defaults_are_the_project_threshold():
         likert.plot_likert_items,
         likert.plot_likert_by_construct,
         likert.plot_likert_by_group,
+        survey_tables.group_tests,
+        survey_tables.chart_groups,
+        survey_model_tables.confidence_model,
+        survey_model_tables.ols_model,
+        survey_barriers.top_barrier_quotes,
+        survey_charts.plot_statements,
+        survey_charts.plot_item_by_group,
+        survey_charts.plot_construct_by_group,
+        survey_charts.barrier_chart,
+        awareness.explorer,
     ):
         default = inspect.signature(func).parameters["min_cell"].default
         assert default == disclosure.DEFAULT_MIN_CELL == 5, func.__name__
-
-
-def test_planted_odds_ratios_recovered_within_their_intervals(study):
-    outcome = awareness.confidence_model(study, "all")  # what the notebook's model section fits
-    assert outcome.estimated, outcome.reason
-    table = awareness.model_table(outcome.result).set_index("term")
-    for term, true_or in PLANTED.items():
-        row = table.loc[term]
-        assert row["ci_low"] <= true_or <= row["ci_high"], (term, row.to_dict())
-    assert table.loc["trained_2024", "ci_low"] > 1  # and clearly above no effect
-    assert any(t.startswith("site_id[") for t in table.index)  # all sites: site is a factor
-    assert "Harrowmere" in " ".join(table["label"])  # sites named, not ids
-
-
-def test_site_model_drops_the_site_factor_and_thins_to_what_the_n_supports(study):
-    outcome = awareness.confidence_model(study, "S01")
-    assert outcome.estimated, outcome.reason
-    assert "site_id" not in outcome.factors
-    assert not any(t.startswith("site_id") for t in outcome.result.estimates.index)
-    terms = len(outcome.result.estimates)
-    assert outcome.result.n_used >= awareness.MIN_PER_TERM * terms
-    assert "single site" in " ".join(outcome.notes)
-
-
-def test_small_site_model_is_explained_not_failed(study):
-    for outcome in (
-        awareness.confidence_model(study, SMALL_SITE),
-        awareness.ols_model(study, SMALL_SITE),
-    ):
-        assert not outcome.estimated
-        assert "respondents" in outcome.reason and "needed" in outcome.reason
-        assert outcome.where == "Harrowmere"
-
-
-def test_who_answered_is_a_partition_that_suppression_protects(study):
-    table = awareness.respondents_by(study, SMALL_SITE, "agency")
-    wide = table.pivot(index="agency", columns="answered", values="respondents")
-    assert (wide[awareness.COMPLETE] + wide[awareness.INCOMPLETE] == wide["All"]).all()
-    assert wide.loc["All", "All"] == 13
-    published = disclosure.publishable(table, 5, count_columns=["respondents"])
-    cells = published.pivot(index="agency", columns="answered", values="respondents")
-    for group, row in cells.iterrows():
-        values = [v for v in row if v != disclosure.SUPPRESSION_MARK]
-        assert not any(1 <= int(v) <= 4 for v in values), group
-        hidden = [v == disclosure.SUPPRESSION_MARK for v in row]
-        assert sum(hidden) != 1, f"{group}: one hidden cell beside its total can be worked out"
-
-
-def test_group_tests_use_only_groups_whose_counts_are_published(study):
-    summary = awareness.score_summary(study, "S02", ["awareness"], "role")
-    published = disclosure.publishable(
-        summary, 5, count_columns=["n"], depends=awareness.SCORE_DEPENDS
-    )
-    groups = published[published["role"] != "All"]
-    hidden = groups.loc[groups["n"] == disclosure.SUPPRESSION_MARK, "role"].tolist()
-    assert hidden, "Brackwater should have small roles to protect"
-    shown = pd.to_numeric(groups.loc[groups["n"] != disclosure.SUPPRESSION_MARK, "n"])
-    test = awareness.group_tests(study, "S02", ["awareness"], "role").iloc[0]
-    assert test["test"] == "Kruskal-Wallis H"
-    assert test["n"] == shown.sum()  # the n of the test gives no hidden count away
-    assert all(name in test["excluded"] for name in hidden)
-    assert not any(name in test["groups"] for name in hidden)
-
-
-def test_barriers_count_participants_in_codebook_order(study):
-    table = awareness.barrier_table(study, "all")
-    fear = table[(table["code"] == "Fear of getting it wrong")]
-    by_agency = fear[fear["agency"] != "All"]["n_participants"].sum()
-    assert by_agency == fear[fear["agency"] == "All"]["n_participants"].iloc[0]
-    codes = list(dict.fromkeys(table.loc[table["branch"] == "Barrier", "code"]))
-    assert codes[0] == "Any barrier"
-    book = study.codebook
-    in_book = list(book.loc[(book["branch"] == "barriers") & book["parent_id"].notna(), "label"])
-    assert codes[1:] == in_book  # not ranked by (possibly suppressed) counts
-
-
-def test_quotes_are_redacted_and_attributed_without_ids(study):
-    quotes = awareness.top_barrier_quotes(study, "all")
-    assert 1 <= quotes["barrier"].nunique() <= awareness.TOP_BARRIERS
-    assert quotes.groupby("barrier").size().between(1, 2).all()
-    ids = set(study.participants["participant_id"]) | set(study.sites["site_id"])
-    for row in quotes.itertuples():
-        assert not any(i in row.quote or i in row.attribution for i in ids)
-        assert row.attribution.endswith(("(interview)", "(focus group)"))
-        assert any(name in row.attribution for name in study.sites["display_name"])
-    names = qualitative.study_identifiers(study.folder)
-    assert names is not None and len(names) > 0
-    for quote in quotes["quote"]:
-        assert not disclosure.redact(quote, names).found, quote  # nothing left to redact
 
 
 def test_explorer_redraws_when_a_dropdown_changes(study):
@@ -270,7 +192,7 @@ def test_notebook_all_sites_publishes_the_expected_tables(runs):
     low, high = (float(model.loc["trained_2024", c]) for c in ("ci_low", "ci_high"))
     assert low <= PLANTED["trained_2024"] <= high and low > 1
     reliability = tables["reliability"]
-    assert list(reliability["construct"]) == list(awareness.DEFAULT_CONSTRUCTS)
+    assert list(reliability["construct"]) == list(survey_tables.DEFAULT_CONSTRUCTS)
     assert (reliability["alpha"].astype(float) > 0.7).all()
     assert (reliability["ci_low"].astype(float) < reliability["alpha"].astype(float)).all()
     assert set(reliability["nan_policy"]) == {"pairwise"}
@@ -283,7 +205,7 @@ def test_notebook_all_sites_publishes_the_expected_tables(runs):
     text = _text(out, site)
     assert "Complete-case analysis" in text and "times the odds" in text
     figures = {p.stem.removeprefix(f"{STEM}__") for p in (out / "figures" / site).glob("*.png")}
-    expected = {f"likert-{c.replace('_', '-')}" for c in awareness.DEFAULT_CONSTRUCTS}
+    expected = {f"likert-{c.replace('_', '-')}" for c in survey_tables.DEFAULT_CONSTRUCTS}
     assert expected | {"forest-ordinal-model", "barriers-facilitators", "confidence-by-agency"} <= (
         figures
     )
@@ -294,7 +216,7 @@ def test_notebook_small_site_says_the_model_is_not_estimated(runs):
     out, site = runs["small"]
     tables = _tables(out, site)
     assert "model_odds_ratios" not in tables and "reliability" in tables
-    assert list(tables["reliability"]["construct"]) == list(awareness.DEFAULT_CONSTRUCTS)
+    assert list(tables["reliability"]["construct"]) == list(survey_tables.DEFAULT_CONSTRUCTS)
     _assert_no_small_counts(tables)
     text = _text(out, site)
     assert "not estimated for Harrowmere" in text
