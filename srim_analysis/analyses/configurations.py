@@ -2,27 +2,24 @@
 
 This module prepares the configurational analysis (QCA) of the study's sites: the outcome
 per site from the case audits (or observed meetings), calibrated into a fuzzy set; the
-service-configuration features as crisp conditions; and the XY and calibration plots. The
-set-theoretic work itself is :mod:`srim_analysis.analyses.qca`.
+service-configuration features as crisp conditions; the whole chain from anchors to
+solutions (:func:`run_qca`, returning a :class:`QCARun`); and the points of the XY and
+calibration plots. The set-theoretic work itself is :mod:`srim_analysis.analyses.qca`; the
+plots are drawn by :mod:`srim_analysis.charts.configurations`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from srim_analysis.analyses import qca
-from srim_analysis.charts import style
 from srim_analysis.study.contract import SITE_FEATURES
 from srim_analysis.study.loading import Study
-
-if TYPE_CHECKING:
-    import ipywidgets
-    from matplotlib.figure import Figure
 
 OUTCOME_SOURCES = ("case_audit", "observations")
 
@@ -184,65 +181,6 @@ def calibration_table(rates: pd.DataFrame, data: pd.DataFrame, outcome_name: str
     return table
 
 
-def plot_calibration(table: pd.DataFrame, anchors: Anchors, title: str) -> Figure:
-    """Return the calibration curve with each site placed on it."""
-    fig, ax = style.new_figure("half", 3.2)
-    grid = np.linspace(0, 1, 201)
-    ax.plot(
-        grid,
-        qca.calibrate(grid, anchors.exclusion, anchors.crossover, anchors.inclusion),
-        color=style.MUTED,
-        lw=1.2,
-        label="Calibration",
-    )
-    for a in (anchors.exclusion, anchors.crossover, anchors.inclusion):
-        ax.axvline(a, color=style.MUTED, lw=0.6, ls=":")
-    ax.scatter(table["prop"], table["membership"], color=style.PALETTE[0], zorder=3)
-    for _, row in table.iterrows():
-        ax.annotate(
-            row["site"],
-            (row["prop"], row["membership"]),
-            fontsize=7,
-            xytext=(3, 3),
-            textcoords="offset points",
-        )
-    ax.set_xlabel("Proportion of cases with the outcome")
-    ax.set_ylabel("Membership in the outcome set")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(-0.03, 1.03)
-    ax.set_title(title)
-    return fig
-
-
-def plot_xy(data: pd.DataFrame, expression: str, outcome: str, title: str) -> Figure:
-    """Return an XY plot of membership in ``expression`` against the outcome, with fit."""
-    x = pd.Series(qca.parse(expression).evaluate(data), index=data.index)
-    y = pd.Series(qca.parse(outcome).evaluate(data), index=data.index)
-    whole = qca.fit(expression, data, outcome).loc[qca.EXPRESSION_ROW]
-    incl, cov = float(whole["inclS"]), float(whole["covS"])
-    fig, ax = style.new_figure("half", 3.4)
-    ax.plot([0, 1], [0, 1], color=style.MUTED, lw=0.8)
-    ax.axhline(0.5, color=style.MUTED, lw=0.5, ls=":")
-    ax.axvline(0.5, color=style.MUTED, lw=0.5, ls=":")
-    ax.scatter(x, y, color=style.PALETTE[0], zorder=3)
-    for site in data.index:
-        ax.annotate(site, (x[site], y[site]), fontsize=7, xytext=(3, 3), textcoords="offset points")
-    ax.set_xlim(-0.03, 1.03)
-    ax.set_ylim(-0.03, 1.03)
-    ax.set_xlabel(f"Membership in {expression}")
-    ax.set_ylabel(f"Membership in {outcome}")
-    ax.set_title(title)
-    ax.text(
-        0.02,
-        0.97,
-        f"consistency {incl:.2f}\ncoverage {cov:.2f}",
-        transform=ax.transAxes,
-        va="top",
-        fontsize=8,
-    )
-    return fig
-
-
 def solution_summary(solutions: Mapping[str, qca.Solution]) -> pd.DataFrame:
     """Return one row per solution type and model: the model and its fit."""
     rows = []
@@ -314,45 +252,146 @@ def planted_configuration_found(
     return bool(sol.models)
 
 
-def explorer(
+def calibration_curve(anchors: Anchors, points: int = 201) -> pd.DataFrame:
+    """Return the calibration function on a grid of proportions: ``prop`` and ``membership``."""
+    grid = np.linspace(0, 1, points)
+    membership = qca.calibrate(grid, anchors.exclusion, anchors.crossover, anchors.inclusion)
+    return pd.DataFrame({"prop": grid, "membership": membership})
+
+
+@dataclass(frozen=True)
+class XYFit:
+    """Each site's membership in an expression (``x``) and the outcome (``y``), with the fit."""
+
+    points: pd.DataFrame
+    expression: str
+    outcome: str
+    consistency: float
+    coverage: float
+
+
+def xy_membership(data: pd.DataFrame, expression: str, outcome: str) -> XYFit:
+    """Return the points of an XY plot of ``expression`` against ``outcome``, with their fit."""
+    x = pd.Series(qca.parse(expression).evaluate(data), index=data.index)
+    y = pd.Series(qca.parse(outcome).evaluate(data), index=data.index)
+    whole = qca.fit(expression, data, outcome).loc[qca.EXPRESSION_ROW]
+    return XYFit(
+        points=pd.DataFrame({"x": x, "y": y}),
+        expression=expression,
+        outcome=outcome,
+        consistency=float(whole["inclS"]),
+        coverage=float(whole["covS"]),
+    )
+
+
+def outcome_options(study: Study, source: str = "case_audit") -> list[str]:
+    """Return the father-related outcomes that ``source`` records (its ``father_*`` columns)."""
+    return [c for c in study.tables[source].columns if c.startswith("father_")]
+
+
+def binary_features() -> list[str]:
+    """Return the site features that are binary (usable as conditions without a threshold)."""
+    return [f for f, spec in SITE_FEATURES.items() if spec[0] == "binary"]
+
+
+@dataclass(frozen=True)
+class QCARun:
+    """One configurational analysis: its settings and QCA data, with the steps that follow.
+
+    The truth tables and solutions (for the outcome and for its negation) are worked out
+    when first asked for, then kept.
+    """
+
+    conditions: tuple[str, ...]
+    anchors: Anchors
+    rates: pd.DataFrame
+    data: pd.DataFrame
+    outcome: str = "father_info_shared"
+    source: str = "case_audit"
+    since: str | None = None
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+    directional: Mapping[str, int] | None = None
+    incl_cut: float = 0.8
+    n_cut: int = 1
+    outcome_name: str = "SHARE"
+
+    @property
+    def short_conditions(self) -> list[str]:
+        """Return the conditions' short QCA names."""
+        return short(self.conditions)
+
+    @property
+    def negated_name(self) -> str:
+        """Return the name of the negated outcome (``~SHARE``)."""
+        return f"~{self.outcome_name}"
+
+    def calibration(self) -> pd.DataFrame:
+        """Return each site's raw proportion beside its calibrated membership."""
+        return calibration_table(self.rates, self.data, self.outcome_name)
+
+    def legend(self) -> pd.DataFrame:
+        """Return the conditions' short names, features and what 'present' means."""
+        return legend(self.conditions, self.thresholds)
+
+    def necessity(self) -> pd.DataFrame:
+        """Return the necessity of each condition (and its absence) for the outcome."""
+        return qca.necessity(self.data, self.outcome_name, self.short_conditions).reset_index()
+
+    def truth_table_for(self, outcome: str) -> qca.TruthTable:
+        """Return the truth table of the conditions for ``outcome`` (or its negation, ``~``)."""
+        return qca.truth_table(
+            self.data, outcome, self.short_conditions, incl_cut=self.incl_cut, n_cut=self.n_cut
+        )
+
+    @cached_property
+    def truth_table(self) -> qca.TruthTable:
+        """Return the truth table for the outcome."""
+        return self.truth_table_for(self.outcome_name)
+
+    @cached_property
+    def solutions(self) -> dict[str, qca.Solution]:
+        """Return the conservative, parsimonious and (with expectations) intermediate solutions."""
+        return run_solutions(self.truth_table, directional_short(self.directional))
+
+    @cached_property
+    def negated_truth_table(self) -> qca.TruthTable:
+        """Return the truth table for the negated outcome."""
+        return self.truth_table_for(self.negated_name)
+
+    @cached_property
+    def negated(self) -> dict[str, qca.Solution]:
+        """Return the conservative and parsimonious solutions for the negated outcome."""
+        return run_solutions(self.negated_truth_table, None)
+
+
+def run_qca(
     study: Study,
     conditions: Sequence[str],
     anchors: Anchors,
-    thresholds: Mapping[str, float] | None = None,
-    since: str | None = None,
-    incl_cut: float = 0.8,
-    n_cut: int = 1,
-) -> ipywidgets.Widget:
-    """Return a widget to pick the outcome and conditions and see the truth table and solutions."""
-    import ipywidgets as w
+    *,
+    outcome: str,
+    source: str,
+    since: str | None,
+    thresholds: Mapping[str, float] | None,
+    directional: Mapping[str, int] | None,
+    incl_cut: float,
+    n_cut: int,
+) -> QCARun:
+    """Return the configurational analysis of the study's sites: outcome rates and QCA data.
 
-    outcomes = [c for c in study.case_audit.columns if c.startswith("father_")]
-    all_binary = [f for f, spec in SITE_FEATURES.items() if spec[0] == "binary"]
-    pick_outcome = w.Dropdown(options=outcomes, value="father_info_shared", description="Outcome")
-    pick_conditions = w.SelectMultiple(
-        options=sorted(set(all_binary) | set(conditions)),
-        value=tuple(conditions),
-        description="Conditions",
-        rows=8,
+    Every setting is named (they are the notebook's parameters); the truth tables and
+    solutions follow from the returned :class:`QCARun` when asked for.
+    """
+    return QCARun(
+        conditions=tuple(conditions),
+        anchors=anchors,
+        rates=site_outcome(study, outcome, source, since),
+        data=qca_data(study, conditions, anchors, outcome, source, since, thresholds),
+        outcome=outcome,
+        source=source,
+        since=since,
+        thresholds=dict(thresholds or {}),
+        directional=dict(directional) if directional else None,
+        incl_cut=incl_cut,
+        n_cut=n_cut,
     )
-    out = w.HTML()
-
-    def refresh(*_: object) -> None:
-        chosen = list(pick_conditions.value)
-        if not chosen:
-            out.value = "<p>Pick at least one condition.</p>"
-            return
-        data = qca_data(
-            study, chosen, anchors, pick_outcome.value, since=since, thresholds=thresholds
-        )
-        tt = qca.truth_table(data, "SHARE", short(chosen), incl_cut=incl_cut, n_cut=n_cut)
-        lines = [
-            f"<li><b>{kind}</b>: {' | '.join(sol.models) or '(no solution)'}</li>"
-            for kind, sol in run_solutions(tt, None).items()
-        ]
-        out.value = tt.table.round(3).to_html(border=0) + "<ul>" + "".join(lines) + "</ul>"
-
-    pick_outcome.observe(refresh, names="value")
-    pick_conditions.observe(refresh, names="value")
-    refresh()
-    return w.VBox([w.HBox([pick_outcome, pick_conditions]), out])

@@ -1,26 +1,19 @@
-"""What data the study holds, per site and overall (notebook 00)."""
+"""What data the study holds, per site and overall (notebook 00): tables of counts.
+
+The chart of data volume is :mod:`srim_analysis.charts.overview`; the sections that publish
+these tables are :mod:`srim_analysis.sections.overview`.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pandas as pd
 
-from srim_analysis.charts import style
 from srim_analysis.study.contract import AGENCIES, METHODS, TABLES
 from srim_analysis.study.loading import Study
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
-ALL = "all"
+from srim_analysis.study.selection import ALL_SITES, for_site
 
 
-def _for_site(frame: pd.DataFrame, site: str) -> pd.DataFrame:
-    return frame if site == ALL else frame[frame["site_id"] == site]
-
-
-def table_inventory(study: Study, site: str = ALL) -> pd.DataFrame:
+def table_inventory(study: Study, site: str = ALL_SITES) -> pd.DataFrame:
     """Return one row per contract table: whether the folder holds it and its row count."""
     rows = []
     for name, spec in TABLES.items():
@@ -28,7 +21,7 @@ def table_inventory(study: Study, site: str = ALL) -> pd.DataFrame:
         n = None
         if present:
             frame = study.tables[name]
-            n = len(_for_site(frame, site)) if "site_id" in frame else len(frame)
+            n = len(for_site(frame, site)) if "site_id" in frame else len(frame)
         rows.append(
             {
                 "table": name,
@@ -51,9 +44,9 @@ def sites_table(study: Study) -> pd.DataFrame:
     ]
 
 
-def participants_by(study: Study, site: str = ALL, by: str = "agency") -> pd.DataFrame:
+def participants_by(study: Study, site: str = ALL_SITES, by: str = "agency") -> pd.DataFrame:
     """Return participant counts by ``by`` (agency or role) and method, with totals."""
-    p = _for_site(study.participants, site)
+    p = for_site(study.participants, site)
     table = pd.crosstab(p[by], p["method"]).reindex(
         columns=["interview", "focus_group"], fill_value=0
     )
@@ -66,9 +59,9 @@ def participants_by(study: Study, site: str = ALL, by: str = "agency") -> pd.Dat
     return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
 
 
-def survey_completeness(study: Study, site: str = ALL) -> pd.DataFrame:
+def survey_completeness(study: Study, site: str = ALL_SITES) -> pd.DataFrame:
     """Return, per survey item, how many respondents answered, said don't know, or skipped."""
-    resp = _for_site(study.survey_responses, site)
+    resp = for_site(study.survey_responses, site)
     items = study.survey_items
     rows = []
     for item in items.itertuples(index=False):
@@ -104,9 +97,9 @@ def survey_by_site(study: Study) -> pd.DataFrame:
     return out
 
 
-def segments_by_source(study: Study, site: str = ALL) -> pd.DataFrame:
+def segments_by_source(study: Study, site: str = ALL_SITES) -> pd.DataFrame:
     """Return coded segments and sources per kind of source (method)."""
-    seg = _for_site(study.coded_segments, site)
+    seg = for_site(study.coded_segments, site)
     grouped = seg.groupby("method").agg(
         n_sources=("source_id", "nunique"),
         n_segments=("segment_id", "nunique"),
@@ -136,43 +129,3 @@ def audit_observation_counts(study: Study) -> pd.DataFrame:
         **{c: int(out[c].sum()) for c in out.columns if c.startswith("n_")},
     }
     return pd.concat([out, pd.DataFrame([total])], ignore_index=True)
-
-
-def plot_data_volume(counts: pd.DataFrame, title: str, min_cell: int) -> Figure:
-    """Return a bar chart of cases, observations and documents per site (small bars hidden)."""
-    data = counts[counts["site_id"] != "Total"].set_index("site")
-    cols = [c for c in ("n_cases", "n_observations", "n_documents") if c in data]
-    fig, ax = style.new_figure("full", 3.6)
-    width = 0.8 / max(len(cols), 1)
-    labels = {
-        "n_cases": "Audited cases",
-        "n_observations": "Observed meetings",
-        "n_documents": "Documents",
-    }
-    x = range(len(data))
-    for k, col in enumerate(cols):
-        values = data[col].where(~data[col].between(1, min_cell - 1), 0)
-        bars = ax.bar(
-            [i + k * width for i in x],
-            values,
-            width=width,
-            label=labels[col],
-            color=style.PALETTE[k],
-        )
-        hidden = data[col].between(1, min_cell - 1)
-        for bar, small in zip(bars, hidden, strict=True):
-            if small:
-                ax.annotate(
-                    "c",
-                    (bar.get_x() + bar.get_width() / 2, 0),
-                    ha="center",
-                    va="bottom",
-                    fontsize=8,
-                    color=style.MUTED,
-                )
-    ax.set_xticks([i + width * (len(cols) - 1) / 2 for i in x])
-    ax.set_xticklabels(data.index, rotation=30, ha="right")
-    ax.set_ylabel("Count")
-    ax.set_title(title)
-    ax.legend(ncols=3, loc="upper right")
-    return fig

@@ -4,25 +4,21 @@ Sites are clustered hierarchically on Gower's distance, which treats binary feat
 present/absent and ordinal features by their range-scaled difference. Because a typology of
 a handful of sites can hinge on the choice of distance, :func:`robustness` reruns the
 clustering with other reasonable distances and reports how often pairs of sites are grouped
-the same way (the Rand index and its chance-adjusted form).
+the same way (the Rand index and its chance-adjusted form). The heatmap and dendrogram are
+drawn by :mod:`srim_analysis.charts.typology`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy.cluster import hierarchy
 from scipy.spatial.distance import pdist
 
-from srim_analysis.charts import style
 from srim_analysis.study.contract import SITE_FEATURES
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
 
 
 def feature_matrix(
@@ -160,51 +156,3 @@ def robustness_sentence(table: pd.DataFrame) -> str:
         f"{worst['rand_index']:.0%} of site pairs are grouped as with Gower's distance "
         f"(adjusted Rand {worst['adjusted_rand']:.2f}); read the types as tentative."
     )
-
-
-def plot_feature_heatmap(matrix: pd.DataFrame, title: str) -> Figure:
-    """Return an annotated heatmap of the site-by-feature matrix (raw values shown)."""
-    import seaborn as sns
-
-    fig, ax = style.new_figure("full", 0.35 * len(matrix.columns) + 1.6)
-    sns.heatmap(
-        scaled(matrix).T,
-        annot=matrix.T.astype(int),
-        fmt="d",
-        cmap="Blues",
-        vmin=0,
-        vmax=1,
-        cbar_kws={"label": "Share of the feature's maximum"},
-        linewidths=0.5,
-        linecolor="white",
-        ax=ax,
-    )
-    ax.set_xlabel("")
-    ax.set_ylabel("")
-    ax.set_title(title)
-    ax.tick_params(axis="x", rotation=30)
-    for label in ax.get_xticklabels():
-        label.set_ha("right")
-    return fig
-
-
-def plot_dendrogram(typology: Typology, title: str) -> Figure:
-    """Return the dendrogram of the typology, sites coloured by type."""
-    fig, ax = style.new_figure("full", 3.4)
-    n = len(typology.matrix)
-    k = typology.clusters.nunique()
-    threshold = typology.linkage[n - k - 1, 2] + 1e-9 if 1 < k < n else 0
-    hierarchy.set_link_color_palette(list(style.PALETTE))
-    hierarchy.dendrogram(
-        typology.linkage,
-        labels=list(typology.matrix.index),
-        ax=ax,
-        color_threshold=threshold,
-        above_threshold_color=style.MUTED,
-        leaf_rotation=30,
-    )
-    hierarchy.set_link_color_palette(None)
-    ax.set_ylabel(f"{typology.distance.split(' ')[0].capitalize()} distance")
-    ax.set_title(title)
-    ax.grid(False)
-    return fig

@@ -1,4 +1,4 @@
-"""Objective 1: site outcomes, calibration, conditions, and the planted configuration."""
+"""Objective 1: site outcomes, calibration, conditions, the QCA chain, the planted configuration."""
 
 from __future__ import annotations
 
@@ -60,52 +60,62 @@ def test_planted_configuration_is_the_parsimonious_solution(study):
     assert "EH*FL" in sc.describe(sols, "SHARE")
 
 
-def test_xy_and_calibration_plots_draw_every_site(study):
+def test_run_qca_chains_the_notebook_steps(study):
+    run = sc.run_qca(
+        study,
+        CONDITIONS,
+        ANCHORS,
+        outcome="father_info_shared",
+        source="case_audit",
+        since="2024-07-01",
+        thresholds=None,
+        directional={c: 1 for c in CONDITIONS},
+        incl_cut=0.8,
+        n_cut=1,
+    )
+    pd.testing.assert_frame_equal(
+        run.data, sc.qca_data(study, CONDITIONS, ANCHORS, since="2024-07-01")
+    )
+    pd.testing.assert_frame_equal(run.rates, sc.site_outcome(study, since="2024-07-01"))
+    assert run.short_conditions == ["EH", "FL", "MASH", "PROT", "TRAIN"]
+    tt = qca.truth_table(run.data, "SHARE", run.short_conditions, incl_cut=0.8)
+    pd.testing.assert_frame_equal(run.truth_table.table, tt.table)
+    assert run.solutions["parsimonious"].models == ["EH*FL"]
+    assert set(run.solutions) == {"conservative", "parsimonious", "intermediate"}
+    assert run.negated_name == "~SHARE"
+    assert set(run.negated) == {"conservative", "parsimonious"}
+    neg = qca.truth_table(run.data, "~SHARE", run.short_conditions, incl_cut=0.8)
+    pd.testing.assert_frame_equal(run.negated_truth_table.table, neg.table)
+    calibration = run.calibration()
+    assert list(calibration.columns) == ["site", "n_yes", "n_cases", "prop", "membership", "in_set"]
+    assert run.legend()["condition"].tolist() == run.short_conditions
+    assert run.necessity()["inclN"].between(0, 1).all()
+
+
+def test_calibration_curve_passes_through_the_anchors():
+    curve = sc.calibration_curve(ANCHORS, points=101)
+    assert len(curve) == 101 and list(curve.columns) == ["prop", "membership"]
+    at = curve.set_index(curve["prop"].round(2))["membership"]
+    assert at[0.45] == pytest.approx(0.5, abs=1e-6)
+    assert at[0.25] == pytest.approx(0.05, abs=0.01)
+    assert at[0.65] == pytest.approx(0.95, abs=0.01)
+    assert curve["membership"].is_monotonic_increasing
+
+
+def test_xy_membership_gives_each_site_and_the_fit(study):
     data = sc.qca_data(study, CONDITIONS, ANCHORS, since="2024-07-01")
-    fig = sc.plot_xy(data, "EH*FL", "SHARE", "XY")
-    ax = fig.axes[0]
-    assert len(ax.collections[0].get_offsets()) == len(data)
-    assert {t.get_text() for t in ax.texts} >= set(data.index)
-    table = sc.calibration_table(sc.site_outcome(study, since="2024-07-01"), data, "SHARE")
-    fig = sc.plot_calibration(table, ANCHORS, "Calibration")
-    assert len(fig.axes[0].collections[0].get_offsets()) == len(table)
+    xy = sc.xy_membership(data, "EH*FL", "SHARE")
+    assert list(xy.points.index) == list(data.index)
+    assert xy.points["x"].tolist() == (data["EH"] * data["FL"]).astype(float).tolist()
+    assert xy.points["y"].tolist() == data["SHARE"].tolist()
+    whole = qca.fit("EH*FL", data, "SHARE").loc[qca.EXPRESSION_ROW]
+    assert xy.consistency == pytest.approx(float(whole["inclS"]))
+    assert xy.coverage == pytest.approx(float(whole["covS"]))
+    assert (xy.expression, xy.outcome) == ("EH*FL", "SHARE")
 
 
-def test_explorer_updates_when_conditions_change(study):
-    widget = sc.explorer(study, CONDITIONS[:2], ANCHORS, since="2024-07-01")
-    out = widget.children[1]
-    before = out.value
-    assert "EH*FL" in before and "MASH" not in before
-    widget.children[0].children[1].value = tuple(CONDITIONS[:3])
-    assert out.value != before and "MASH" in out.value
-    widget.children[0].children[0].value = "father_checked"
-    assert "<table" in out.value
-
-
-@pytest.mark.notebooks
-def test_notebook_finds_the_planted_configuration(synthetic_report, report_tables):
-    def table(name):
-        return report_tables("all", "02_service_configuration_typology", name)
-
-    solutions = table("solutions")
-    pars = solutions[solutions["solution"] == "parsimonious"]
-    assert pars["expression"].tolist() == ["EH*FL"]
-    assert float(pars["inclS"].iloc[0]) >= 0.8
-    tt = table("truth_table")
-    assert len(tt) == 7 and set(tt["OUT"]) == {"0", "1"}
-    assert tt["sites_in_row"].astype(int).sum() == 8
-    calib = table("calibration")
-    assert not calib["n_yes"].isin([str(i) for i in range(1, 5)]).any()  # suppressed
-    negated = table("solutions_negated")
-    assert (negated["solution"] == "parsimonious").sum() >= 1
-    figs = {p.name for p in (synthetic_report / "figures" / "all").glob("02_*.png")}
-    assert {
-        f"02_service_configuration_typology__{f}.png"
-        for f in (
-            "xy-parsimonious",
-            "xy-negated",
-            "feature-heatmap",
-            "typology-dendrogram",
-            "calibration",
-        )
-    } <= figs
+def test_outcome_options_and_binary_features(study):
+    options = sc.outcome_options(study)
+    assert "father_info_shared" in options and all(o.startswith("father_") for o in options)
+    features = sc.binary_features()
+    assert "front_door_mash" in features and "hub_maturity" not in features

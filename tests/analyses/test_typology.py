@@ -1,15 +1,15 @@
-"""Site typology: Gower distance, clustering, robustness and the figures."""
+"""Site typology: Gower distance, clustering and robustness (the figures: tests/charts)."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from srim_analysis.analyses import typology
 
 
-def _two_groups() -> pd.DataFrame:
+def two_groups() -> pd.DataFrame:
+    """Return six sites in two planted groups of three (shared with the chart tests)."""
     rows = {
         "A": [1, 2, 1, 2, 0],
         "B": [1, 2, 1, 1, 0],
@@ -32,7 +32,7 @@ def _two_groups() -> pd.DataFrame:
 
 
 def test_gower_distance_by_hand():
-    m = _two_groups()
+    m = two_groups()
     d = typology.gower_distance(m)
     # A vs B: |0| + |0| + |0| + |2-1|/2 + 0 over 5 features = 0.1
     assert d[0] == pytest.approx(0.1)
@@ -41,7 +41,7 @@ def test_gower_distance_by_hand():
 
 
 def test_clusters_recover_planted_groups():
-    ty = typology.cluster_sites(_two_groups(), n_types=2)
+    ty = typology.cluster_sites(two_groups(), n_types=2)
     assert ty.clusters[["A", "B", "C"]].nunique() == 1
     assert ty.clusters[["D", "E", "F"]].nunique() == 1
     assert ty.clusters["A"] != ty.clusters["D"]
@@ -58,7 +58,7 @@ def test_rand_index_known_values():
 
 
 def test_robustness_reports_every_distance_and_a_sentence():
-    table = typology.robustness(_two_groups(), n_types=2)
+    table = typology.robustness(two_groups(), n_types=2)
     assert set(table["distance"]) == set(typology.DISTANCES)
     assert table["same_types"].all()
     assert "does not hinge" in typology.robustness_sentence(table)
@@ -69,16 +69,3 @@ def test_feature_matrix_uses_site_names(study):
     assert m.index[0] == "Ashcombe"
     with pytest.raises(ValueError, match="unknown feature"):
         typology.feature_matrix(study.site_features, study.sites, ["nope"])
-
-
-def test_heatmap_and_dendrogram_artists():
-    m = _two_groups()
-    fig = typology.plot_feature_heatmap(m, "Features")
-    ax = fig.axes[0]
-    texts = [t.get_text() for t in ax.texts]
-    assert len(texts) == m.size and texts[:6] == ["1", "1", "1", "0", "0", "0"]
-    ty = typology.cluster_sites(m, 2)
-    fig = typology.plot_dendrogram(ty, "Types")
-    labels = {t.get_text() for t in fig.axes[0].get_xticklabels()}
-    assert labels == set(m.index)
-    assert np.isfinite(ty.linkage).all()
