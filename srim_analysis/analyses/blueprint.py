@@ -28,7 +28,9 @@ initiative (the origin and the adopters) and each component:
   site and method - never by participant id or name.
 
 Tables are tidy with a ``site`` column of display names; counts are named so that the
-disclosure module finds them (``segments``, ``n_sources``).
+disclosure module finds them (``segments``, ``n_sources``). The charts are in
+:mod:`srim_analysis.charts.blueprint`; the notebook's sections in
+:mod:`srim_analysis.sections.comparison`.
 """
 
 from __future__ import annotations
@@ -40,18 +42,13 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from srim_analysis.analyses import comparison
-from srim_analysis.analyses.comparison import TOTAL
-from srim_analysis.charts import style
-from srim_analysis.disclosure import study_identifiers
-from srim_analysis.report.publishing import Section
+from srim_analysis import disclosure
+from srim_analysis.analyses import qualitative
+from srim_analysis.analyses.comparison import DEFAULT_SEED, TOTAL
 from srim_analysis.study.contract import METHODS
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
     from srim_analysis.disclosure import Identifiers
-    from srim_analysis.report.publishing import Report
     from srim_analysis.study.loading import Study
 
 __all__ = [
@@ -63,15 +60,11 @@ __all__ = [
     "STATUSES",
     "EvidenceRule",
     "adoption_order",
-    "adoption_timeline",
-    "blueprint_chart",
     "blueprint_matrix",
     "component_codes",
+    "component_evidence",
     "component_lessons",
-    "focus_column",
     "illustrative_quotes",
-    "rule_text",
-    "study_identifiers",
 ]
 
 COMPONENT_BRANCH = "transfer_components"
@@ -82,7 +75,6 @@ STATUSES: tuple[str, ...] = ("present", "partial", "absent")
 SOURCE_TYPES: tuple[str, ...] = ("document", "observation", "interview", "focus_group")
 #: Which kinds of source a quote is taken from first.
 QUOTE_PREFERENCE: tuple[str, ...] = ("interview", "focus_group", "observation", "document")
-DEFAULT_SEED = 20240701
 DEFAULT_ROLES: tuple[str, ...] = ("origin", "adopter")
 
 
@@ -133,19 +125,6 @@ class EvidenceRule:
             + "; **absent** = "
             + ("no evidence." if self.partial_min_types == 1 else "less evidence than that.")
         )
-
-
-def rule_text(rule: EvidenceRule | None = None) -> Any:
-    """Return a Markdown paragraph stating the blueprint rule (for the notebook)."""
-    from IPython.display import Markdown
-
-    rule = rule or EvidenceRule()
-    return Markdown(
-        "How a component is judged to be in place at a site: "
-        + rule.describe()
-        + " Each cell also gives the evidence: coded segments, distinct sources and the "
-        "source types behind it (counts below the small-cell threshold show as c)."
-    )
 
 
 def component_codes(codebook: pd.DataFrame, branch: str = COMPONENT_BRANCH) -> pd.DataFrame:
@@ -350,8 +329,6 @@ def _attribution(row: pd.Series, people: pd.DataFrame | None, site: str, min_gro
     ``people`` has one row per participant, indexed by id, with ``site_name``, ``role`` and
     ``agency``.
     """
-    from srim_analysis.analyses import qualitative
-
     speaker: dict[str, object] = {"method": str(row["method"]), "site_name": site}
     pid = row.get("participant_id")
     if people is not None and isinstance(pid, str) and pid in people.index:
@@ -377,8 +354,6 @@ def illustrative_quotes(
     An agency or role shared by fewer than ``min_group`` participants of the site is left
     out of the attribution (notebooks pass ``min_cell``).
     """
-    from srim_analysis import disclosure
-
     components = component_codes(study.tables["codebook"], branch)
     sites = _sites(study, roles)
     names = dict(zip(sites["site_id"], sites["site"], strict=True))
@@ -422,191 +397,3 @@ def illustrative_quotes(
     comp_rank = {c: i for i, c in enumerate(components["code_id"])}
     out = out.assign(_s=out["site_id"].map(site_rank), _c=out["component_id"].map(comp_rank))
     return out.sort_values(["_s", "_c"])[cols].reset_index(drop=True)
-
-
-# ---------------------------------------------------------------------------
-# Figures
-# ---------------------------------------------------------------------------
-
-_STATUS_COLOURS = {"present": "#009E73", "partial": "#E69F00", "absent": "#F2F2F2"}
-
-
-def blueprint_chart(
-    matrix: pd.DataFrame, focus: str | None = None, min_cell: int = 5, title: str | None = None
-) -> Figure:
-    """Return the blueprint as a grid: components by site, coloured present/partial/absent.
-
-    Each cell shows its number of sources (``c`` where the tables suppress it) and its
-    source types' initials; the focus site's column is outlined.
-    """
-    from matplotlib.patches import Patch, Rectangle
-
-    sites = list(dict.fromkeys(matrix["site"]))
-    comps = list(dict.fromkeys(matrix["component"]))
-    shown = comparison.kept(matrix, min_cell, "n_sources")
-    fig, ax = style.new_figure("full", height=0.5 * len(comps) + 1.8)
-    ax.grid(False)
-    for _, r in matrix.iterrows():
-        x, y = sites.index(r["site"]), comps.index(r["component"])
-        ax.add_patch(
-            Rectangle(
-                (x - 0.48, y - 0.45),
-                0.96,
-                0.9,
-                color=_STATUS_COLOURS[r["status"]],
-                ec="white",
-            )
-        )
-        if r["status"] != "absent":
-            n = r["n_sources"] if bool(shown[r.name]) else "c"
-            initials = "".join(t.strip()[0].upper() for t in r["source_types"].split(",") if t)
-            ax.text(x, y, f"{n} ({initials})", ha="center", va="center", fontsize=7.5)
-    if focus in sites:
-        x = sites.index(focus)
-        ax.add_patch(
-            Rectangle(
-                (x - 0.5, -0.5),
-                1.0,
-                len(comps),
-                fill=False,
-                ec=style.HIGHLIGHT,
-                lw=2.2,
-            )
-        )
-    ax.set_xlim(-0.5, len(sites) - 0.5)
-    ax.set_ylim(len(comps) - 0.5, -0.5)
-    roles = matrix.drop_duplicates("site").set_index("site")["role"]
-    ax.set_xticks(range(len(sites)), [f"{s}\n({roles[s]})" for s in sites])
-    ax.set_yticks(range(len(comps)), comps)
-    for tick, s in zip(ax.get_xticklabels(), sites, strict=True):
-        if s == focus:
-            tick.set_color(style.HIGHLIGHT)
-            tick.set_fontweight("bold")
-    ax.tick_params(length=0)
-    for side in ("left", "bottom"):
-        ax.spines[side].set_visible(False)
-    handles = [Patch(color=c, label=s) for s, c in _STATUS_COLOURS.items()]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
-    ax.set_title(
-        (title or "Transfer blueprint")
-        + "\ncells: number of sources (D document, O observation, I interview, F focus group)",
-        fontsize=10,
-    )
-    return fig
-
-
-def adoption_timeline(
-    order: pd.DataFrame, focus: str | None = None, title: str | None = None
-) -> Figure:
-    """Return a timeline: when each component was first evidenced at each site, with its start.
-
-    One row per site; a black bar marks the site's ``initiative_start``.
-    """
-    from matplotlib.lines import Line2D
-
-    sites = list(dict.fromkeys(order["site"]))
-    comps = sorted(dict.fromkeys(order["component"]), key=str.casefold)
-    colours = {c: style.PALETTE[i % len(style.PALETTE)] for i, c in enumerate(comps)}
-    fig, ax = style.new_figure("full", height=0.55 * max(len(sites), 1) + 1.9)
-    for y, site in enumerate(sites):
-        rows = order[order["site"] == site]
-        start = rows["initiative_start"].iloc[0]
-        if start:
-            ax.plot([pd.Timestamp(start)] * 2, [y - 0.35, y + 0.35], color="black", lw=2)
-        for k, r in enumerate(rows.itertuples()):
-            ax.plot(
-                pd.Timestamp(r.first_evidence),
-                y + (k % 3 - 1) * 0.12,
-                "o",
-                color=colours[r.component],
-                ms=7 if site == focus else 5.5,
-                markeredgecolor="black" if site == focus else "white",
-            )
-    ax.set_yticks(range(len(sites)), sites)
-    for tick, s in zip(ax.get_yticklabels(), sites, strict=True):
-        if s == focus:
-            tick.set_color(style.HIGHLIGHT)
-            tick.set_fontweight("bold")
-    ax.invert_yaxis()
-    handles = [Line2D([], [], marker="o", ls="", color=colours[c], label=c) for c in comps] + [
-        Line2D([], [], color="black", lw=2, label="Initiative start")
-    ]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7.5)
-    import matplotlib.dates as mdates
-
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=9)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    ax.set_xlabel("Date of the first source evidencing the component")
-    ax.set_title(title or "When each component was first evidenced", fontsize=10)
-    return fig
-
-
-# ---------------------------------------------------------------------------
-# The focus site's column
-# ---------------------------------------------------------------------------
-
-
-def _listing(values: Sequence[str]) -> str:
-    return "; ".join(values) if len(values) else "none coded"
-
-
-def focus_column(
-    report: Report,
-    matrix: pd.DataFrame,
-    lessons: pd.DataFrame,
-    quotes: pd.DataFrame,
-) -> Section:
-    """Return the focus site's column of the blueprint with its lessons and quotes.
-
-    ``matrix``, ``lessons`` and ``quotes`` are the tables as published (``report.table``
-    returned them); the section shows their rows for the site, joined per component
-    (barriers and facilitators most frequent first, without counts). For ``site = "all"``
-    or a comparison site it says why there is no column.
-    """
-    name = comparison.focus_name(report)
-    if name is None:
-        return Section(
-            [
-                '*No focus site was chosen (`site = "all"`): the full blueprint, lessons and '
-                "quotes are above.*"
-            ]
-        )
-    if name not in set(matrix["site"]):
-        role = report.study.tables["sites"].set_index("site_id").at[report.site, "role"]
-        return Section(
-            [
-                f"*{name} is a {role} site: it did not adopt the initiative, so it has no column "
-                "in the transfer blueprint. The blueprint above shows the origin and the "
-                "adopters.*"
-            ]
-        )
-    mine = matrix[matrix["site"] == name]
-    rows = []
-    for r in mine.itertuples():
-        les = lessons[(lessons["site"] == name) & (lessons["component_id"] == r.component_id)]
-        q = quotes[(quotes["site"] == name) & (quotes["component_id"] == r.component_id)]
-        rows.append(
-            {
-                "component": r.component,
-                "status": r.status,
-                "source types": r.source_types,
-                "first evidence": r.first_evidence,
-                "barriers": _listing(list(les.loc[les["kind"] == "barrier", "lesson"])),
-                "facilitators": _listing(list(les.loc[les["kind"] == "facilitator", "lesson"])),
-                "quote": f"“{q['quote'].iloc[0]}” — {q['attribution'].iloc[0]}" if len(q) else "",
-            }
-        )
-    view = pd.DataFrame(rows)
-    view.attrs = {
-        "caption": f"{name}: its column of the transfer blueprint, with the barriers and "
-        "facilitators coded on the same segments as each component and one illustrative "
-        "quote (redacted)",
-        "note": matrix.attrs.get("note", ""),
-    }
-    counts = mine["status"].value_counts()
-    note = (
-        f"**{name}**: {int(counts.get('present', 0))} of {len(mine)} components present, "
-        f"{int(counts.get('partial', 0))} partial, {int(counts.get('absent', 0))} absent."
-    )
-    return Section([note, report.show(view)])

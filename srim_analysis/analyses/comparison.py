@@ -1,6 +1,7 @@
 """Objective 2: compare father-related practice across sites, and before and after adoption.
 
-What is here, in the order the notebook ``01_cross_site_comparison`` uses it:
+Pure functions on the study's tables (no plotting, no publishing), in the order the
+notebook ``01_cross_site_comparison`` uses them:
 
 * **Site indicators** - :func:`site_indicators` (case audits, observed meetings and
   documents, one row per site and indicator) and :func:`agency_indicators` (the same per
@@ -19,86 +20,75 @@ What is here, in the order the notebook ``01_cross_site_comparison`` uses it:
   built from the two Wilson intervals). The origin site started before the audits began,
   so it has no "before" of its own: it is split at the *first adopter's* start, as a
   reference for change that had nothing to do with adopting. Comparison sites, pooled,
-  are split at the same date. :func:`before_after_chart` draws it.
-* **Notebook sections** - :func:`describe_run`, :func:`focus_profile`,
-  :func:`focus_change` return a :class:`Section` (a sentence, tables, figures) that says
-  so in plain words when it does not apply to the focus site; :func:`site_explorer`
-  is the interactive dropdown.
+  are split at the same date (:func:`split_note` says so in a sentence).
 
 Every table is tidy (one row per site, or site and agency, per indicator) and names its
 count columns so that :mod:`srim_analysis.disclosure` recognises them; the ``*_DEPENDS``
 mappings say which estimates must go when a count is suppressed. Sites are named by their
-display name in a single ``site`` column, and the all-site row is labelled ``"All"``:
-the disclosure module then reads it as the total of the site rows and hides enough cells
-that no suppressed count can be worked out from it (an extra id column would hide that
-structure). Figures hide what the tables suppress (:func:`kept`), and the focus-site
-sections show rows of the tables *as published* rather than publishing subsets.
+display name in a single ``site`` column, and the all-site row is labelled ``"All"``
+(:data:`TOTAL`): the disclosure module then reads it as the total of the site rows and
+hides enough cells that no suppressed count can be worked out from it (an extra id column
+would hide that structure). :func:`kept` says which rows survive that suppression, so
+that figures hide what the tables suppress. The charts are in
+:mod:`srim_analysis.charts.comparison`; the notebook's sections in
+:mod:`srim_analysis.sections.comparison`.
 """
 
 from __future__ import annotations
 
-import html
-import io
 import itertools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
 
-from srim_analysis.charts import style
-from srim_analysis.report.publishing import Section
-from srim_analysis.study.contract import AGENCIES, DOCUMENTS, SITE_ROLES
+from srim_analysis import disclosure
+from srim_analysis.study.contract import AGENCIES, DOCUMENTS
 
 if TYPE_CHECKING:
-    import ipywidgets
-    from matplotlib.figure import Figure
-
-    from srim_analysis.report.publishing import Report
     from srim_analysis.study.loading import Study
 
 __all__ = [
-    "ALL",
     "AUDIT_INDICATORS",
     "CHANGE_DEPENDS",
+    "DECIMALS",
+    "DEFAULT_SEED",
     "DOCUMENT_FEATURES",
     "INDICATOR_LABELS",
     "MEAN_DEPENDS",
     "OBSERVATION_INDICATORS",
     "PROPORTION_DEPENDS",
+    "ROLE_LABELS",
+    "SOURCE_LABELS",
     "SURVEY_CONSTRUCTS",
     "TOTAL",
-    "Section",
     "agency_indicators",
     "before_after",
-    "before_after_chart",
-    "describe_run",
-    "focus_change",
-    "focus_name",
-    "focus_phrase",
-    "focus_profile",
+    "date_text",
     "kept",
     "mean_interval",
     "newcombe_interval",
+    "origin_site_id",
     "proportions",
     "reference_date",
     "respondent_scores",
-    "rows_of",
-    "site_explorer",
     "site_indicators",
     "site_names",
+    "site_role",
+    "site_table",
     "split_note",
-    "split_section",
     "survey_scores",
-    "survey_section",
     "wilson_interval",
 ]
 
-ALL = "all"
 #: Decimal places of the proportions, means and intervals in the tables.
 DECIMALS = 3
 #: The label of an all-site (or all-agency) row: the disclosure module reads it as a total.
 TOTAL = "All"
+#: The default seed of the bootstrap intervals and of the blueprint's choice of quotes.
 DEFAULT_SEED = 20240701
 
 #: Case-audit indicators (columns of ``case_audit``), in the order of the care pathway.
@@ -187,8 +177,6 @@ def wilson_interval(count: Any, nobs: Any, alpha: float = 0.05) -> tuple[Any, An
     >>> round(float(low), 4), round(float(high), 4)
     (0.2188, 0.6134)
     """
-    from statsmodels.stats.proportion import proportion_confint
-
     count_arr = np.asarray(count, dtype=float)
     nobs_arr = np.asarray(nobs, dtype=float)
     safe = np.where(nobs_arr > 0, nobs_arr, 1.0)
@@ -241,8 +229,6 @@ def mean_interval(
     >>> round(m, 2), round(low, 3), round(high, 3)
     (3.5, 1.446, 5.554)
     """
-    from scipy import stats
-
     x = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").dropna().to_numpy(float)
     if len(x) == 0:
         return float("nan"), float("nan"), float("nan")
@@ -269,11 +255,6 @@ def site_names(study: Study) -> dict[str, str]:
     """Return site id -> display name, in the order of ``sites``."""
     sites = study.tables["sites"]
     return dict(zip(sites["site_id"].astype(str), sites["display_name"].astype(str), strict=True))
-
-
-def focus_name(report: Report) -> str | None:
-    """Return the focus site's display name, or None when ``site = "all"``."""
-    return None if report.site == ALL else report.site_label
 
 
 def _check_indicators(frame: pd.DataFrame, indicators: Sequence[str], table: str) -> list[str]:
@@ -523,16 +504,34 @@ def survey_scores(
 # ---------------------------------------------------------------------------
 
 
-def _sites(study: Study) -> pd.DataFrame:
+def site_table(study: Study) -> pd.DataFrame:
+    """Return the ``sites`` table indexed by site id, with ``initiative_start`` as dates."""
     sites = study.tables["sites"].copy()
     sites["site_id"] = sites["site_id"].astype(str)
     sites["initiative_start"] = pd.to_datetime(sites["initiative_start"])
     return sites.set_index("site_id")
 
 
-def _origin(study: Study, origin_site: str | None) -> str | None:
-    """Return the origin site's id: ``origin_site``, or (None or "") the origin in sites.csv."""
-    sites = _sites(study)
+def site_role(study: Study, site: str) -> str:
+    """Return a site's role (origin, adopter or comparison), or "" for an unknown site id."""
+    sites = site_table(study)
+    return str(sites.at[site, "role"]) if site in sites.index else ""
+
+
+def date_text(value: Any) -> str:
+    """Return a date as a sentence writes it ("1 March 2024"), or "no start date"."""
+    if value is None or pd.isna(value):
+        return "no start date"
+    ts = pd.Timestamp(value)
+    return f"{ts.day} {ts.strftime('%B %Y')}"
+
+
+def origin_site_id(study: Study, origin_site: str | None) -> str | None:
+    """Return the origin site's id: ``origin_site``, or (None or "") the origin in sites.csv.
+
+    An ``origin_site`` that is not a site of the study is a plain error.
+    """
+    sites = site_table(study)
     if not origin_site:
         origins = sites.index[sites["role"] == "origin"]
         return str(origins[0]) if len(origins) else None
@@ -546,35 +545,30 @@ def _origin(study: Study, origin_site: str | None) -> str | None:
 
 def reference_date(study: Study) -> pd.Timestamp | None:
     """Return the first adopter's initiative start (the origin's reference date), or None."""
-    sites = _sites(study)
+    sites = site_table(study)
     starts = sites.loc[sites["role"] == "adopter", "initiative_start"].dropna()
     return None if starts.empty else pd.Timestamp(starts.min())
 
 
 def split_note(study: Study, origin_site: str | None = None) -> str:
     """Return a sentence saying where each site's cases are split into before and after."""
-    sites = _sites(study)
+    sites = site_table(study)
     adopters = sites[(sites["role"] == "adopter") & sites["initiative_start"].notna()]
     if adopters.empty:
         return "No adopter site has an initiative start date, so there is no before and after."
     parts = ", ".join(
-        f"{r.display_name} {_date_text(r.initiative_start)}" for r in adopters.itertuples()
+        f"{r.display_name} {date_text(r.initiative_start)}" for r in adopters.itertuples()
     )
     ref = reference_date(study)
-    origin = _origin(study, origin_site)
+    origin = origin_site_id(study, origin_site)
     text = f"Adopters are split at their own initiative start ({parts})"
     if origin is not None:
         text += (
             f"; the origin site, {sites.at[origin, 'display_name']}, whose initiative predates "
             f"the audits, and the comparison sites at the first adopter's start, "
-            f"{_date_text(ref)}"
+            f"{date_text(ref)}"
         )
     return text + ". A case is 'after' from its split date onwards (audit_date)."
-
-
-def split_section(report: Report, origin_site: str | None = None) -> Section:
-    """Return the sentence saying where each site is split into before and after (a Section)."""
-    return Section([split_note(report.study, origin_site)])
 
 
 _CHANGE_COLUMNS = [
@@ -611,10 +605,10 @@ def before_after(
     role adopter) and the comparison sites (split at the first adopter's start; role
     comparison). ``diff`` is after minus before, with Newcombe's hybrid score interval.
     """
-    sites = _sites(study)
+    sites = site_table(study)
     audit = study.tables["case_audit"]
     indicators = _check_indicators(audit, indicators, "case_audit")
-    origin = _origin(study, origin_site)
+    origin = origin_site_id(study, origin_site)
     ref = reference_date(study)
     site_id = audit["site_id"].astype(str)
     start = site_id.map(sites["initiative_start"])
@@ -683,123 +677,6 @@ def before_after(
     return _rounded(out[_CHANGE_COLUMNS])
 
 
-def finish_panel(
-    ax: Any,
-    labels: Sequence[str],
-    sites: Sequence[str],
-    focus: str | None,
-    inner: bool,
-    indicator: str,
-    xlabel: str,
-) -> None:
-    """Label one panel of a small-multiple proportion chart, the focus site in bold colour."""
-
-    ax.set_yticks(range(len(labels)), labels)
-    for tick, site in zip(ax.get_yticklabels(), sites, strict=True):
-        if site == focus:
-            tick.set_color(style.HIGHLIGHT)
-            tick.set_fontweight("bold")
-    if inner:
-        ax.tick_params(labelleft=False)
-    ax.invert_yaxis()
-    ax.set_xlim(0, 1)
-    ax.set_xticks([0, 0.5, 1], ["0", "0.5", "1"])
-    ax.set_title(_wrap(INDICATOR_LABELS.get(indicator, indicator)), fontsize=9, loc="left")
-    ax.set_xlabel(xlabel)
-
-
-def before_after_chart(
-    change: pd.DataFrame,
-    indicators: Sequence[str] | None = None,
-    focus: str | None = None,
-    min_cell: int = 5,
-    title: str | None = None,
-) -> Figure:
-    """Return a figure: before (hollow) and after (filled) proportions with 95% Wilson intervals.
-
-    One panel per indicator, one row per site (adopters, pooled adopters, the origin for
-    reference, pooled comparison sites). Points whose counts the tables suppress are not
-    drawn (the row label says "c").
-    """
-
-    indicators = list(indicators or dict.fromkeys(change["indicator"]))
-    ncols = min(3, len(indicators))
-    nrows = int(np.ceil(len(indicators) / ncols))
-    keys = list(dict.fromkeys(zip(change["site"], change["role"], strict=True)))
-    fig, axes = style.new_figure(
-        "full", height=max(2.6, 0.34 * len(keys) + 1.3) * nrows, nrows=nrows, ncols=ncols
-    )
-    axes = np.atleast_1d(axes).ravel()
-    show_before = kept(change, min_cell, "prop_before", CHANGE_DEPENDS) & (change["n_before"] > 0)
-    show_after = kept(change, min_cell, "prop_after", CHANGE_DEPENDS) & (change["n_after"] > 0)
-    for k, (ax, ind) in enumerate(zip(axes, indicators, strict=False)):
-        labels = []
-        for y, (site, role) in enumerate(keys):
-            sel = (change["site"] == site) & (change["role"] == role) & (change["indicator"] == ind)
-            name = _row_name(site, role)
-            if not sel.any():
-                labels.append(name)
-                continue
-            i = change.index[sel][0]
-            row = change.loc[i]
-            colour = style.HIGHLIGHT if site == focus else style.PALETTE[0]
-            if site == TOTAL:
-                colour = style.PALETTE[7]
-            shown = []
-            for flag, x, n, filled, dy in (
-                (show_before[i], row["n_yes_before"], row["n_before"], False, 0.13),
-                (show_after[i], row["n_yes_after"], row["n_after"], True, -0.13),
-            ):
-                shown.append(bool(flag))
-                if not flag:
-                    continue
-                low, high = wilson_interval(x, n)
-                ax.plot([low, high], [y + dy, y + dy], color=colour, lw=1.2)
-                face = colour if filled else "white"
-                ax.plot(x / n, y + dy, "o", ms=5, color=colour, markerfacecolor=face)
-            if all(shown):
-                ax.annotate(
-                    "",
-                    xy=(row["prop_after"], y - 0.13),
-                    xytext=(row["prop_before"], y + 0.13),
-                    arrowprops={"arrowstyle": "->", "color": colour, "lw": 0.8, "alpha": 0.7},
-                )
-            labels.append(name)
-            if not all(shown):
-                ax.text(0.02, y, "c", color=style.MUTED, va="center", fontsize=8)
-        finish_panel(
-            ax,
-            labels,
-            [site for site, _role in keys],
-            focus,
-            k % ncols != 0,
-            ind,
-            "Proportion of cases",
-        )
-    for ax in axes[len(indicators) :]:
-        ax.set_visible(False)
-    fig.suptitle(
-        (title or "Before and after adoption")
-        + "\nhollow = before, filled = after; lines: 95% Wilson intervals; c: too few to show",
-        x=0.01,
-        ha="left",
-        fontsize=10,
-    )
-    return fig
-
-
-def _wrap(text: str, width: int = 24) -> str:
-    import textwrap
-
-    return "\n".join(textwrap.wrap(text, width)) or text
-
-
-def _row_name(site: str, role: str) -> str:
-    if site == TOTAL:
-        return {"adopter": "All adopters", "comparison": "All comparison sites"}.get(role, "All")
-    return f"{site} (origin)" if role == "origin" else site
-
-
 # ---------------------------------------------------------------------------
 # Small-cell suppression for figures
 # ---------------------------------------------------------------------------
@@ -822,8 +699,6 @@ def kept(
     >>> kept(t, 5, "prop_yes", {"prop_yes": ("n_yes", "n")}).tolist()
     [False, False, True]
     """
-    from srim_analysis import disclosure
-
     if table.empty:
         return pd.Series(dtype=bool)
     published = disclosure.publishable(
@@ -831,317 +706,5 @@ def kept(
     )
     if column not in published.columns:
         return pd.Series(True, index=table.index)
-    marked = published[column].map(lambda v: isinstance(v, str) and v == "c")
+    marked = published[column].map(disclosure.is_suppressed)
     return ~marked.astype(bool)
-
-
-# ---------------------------------------------------------------------------
-# Notebook sections
-# ---------------------------------------------------------------------------
-
-
-def rows_of(published: pd.DataFrame, sites: Sequence[str], caption: str) -> pd.DataFrame:
-    """Return the rows of an already-published table for the named sites (for display only).
-
-    The cells are exactly the published ones (suppression worked out on the whole table);
-    nothing new is written.
-    """
-    out = published[published["site"].isin(list(sites))].copy()
-    out.attrs = {**published.attrs, "caption": caption}
-    return out
-
-
-def _date_text(value: Any) -> str:
-    if value is None or pd.isna(value):
-        return "no start date"
-    ts = pd.Timestamp(value)
-    return f"{ts.day} {ts.strftime('%B %Y')}"
-
-
-def focus_phrase(report: Report) -> str:
-    """Return how a caption names the focus site ("Brackwater highlighted" or "none")."""
-    if report.site == ALL:
-        return "all sites, none highlighted"
-    return f"{report.site_label} highlighted"
-
-
-def _role_of(report: Report) -> str:
-    sites = _sites(report.study)
-    return str(sites.at[report.site, "role"]) if report.site in sites.index else ""
-
-
-def describe_run(report: Report, origin_site: str | None = None) -> Any:
-    """Return a Markdown paragraph: the focus site, its role, and which sections apply to it."""
-    from IPython.display import Markdown
-
-    _origin(report.study, origin_site)  # an unknown origin site stops the run here
-    sites = _sites(report.study)
-    counts = sites["role"].value_counts()
-    role_text = ", ".join(
-        f"{int(counts[r])} {ROLE_LABELS[r]}{'' if counts[r] == 1 else 's'}"
-        for r in SITE_ROLES
-        if counts.get(r, 0)
-    )
-    lines = []
-    if report.site == ALL:
-        lines.append(
-            f'**No focus site** (`site = "all"`): this run compares all {len(sites)} sites '
-            f"({role_text}). The focus-site sections say so and are skipped; set `site` to "
-            "a site id to see one site's profile, its place in the funnel plots, its change "
-            "since adoption and its column of the blueprint."
-        )
-    else:
-        role = _role_of(report)
-        start = sites.at[report.site, "initiative_start"]
-        what = {
-            "adopter": (
-                f"It adopted the initiative on {_date_text(start)}: every section applies, "
-                "including its change since adoption."
-            ),
-            "origin": (
-                f"The initiative started here on {_date_text(start)}, before the audited "
-                "cases begin, so its before/after comparison uses the first adopter's start "
-                "as a reference date."
-            ),
-            "comparison": (
-                "It did not adopt the initiative: it has no before/after change and no "
-                "column in the transfer blueprint, and those sections say so."
-            ),
-        }.get(role, "")
-        lines.append(
-            f"**Focus site: {report.site_label}** ({ROLE_LABELS.get(role, role)}). {what} "
-            f"All {len(sites)} sites ({role_text}) are shown for comparison, the focus site "
-            "highlighted."
-        )
-    if origin_site and sites.at[origin_site, "role"] != "origin":
-        lines.append(
-            f'*Note: `origin_site = "{origin_site}"` '
-            f"({sites.at[origin_site, 'display_name']}) is recorded as a "
-            f"{sites.at[origin_site, 'role']} site in sites.csv, not as the origin; it is "
-            "treated as the origin here.*"
-        )
-    return Markdown("\n\n".join(lines))
-
-
-def survey_section(report: Report, by_agency: bool = False) -> Section:
-    """Return the survey scores section: the published table, or a note if there is no survey."""
-    if "survey_responses" not in report.study.tables:
-        return Section(
-            [
-                "*This study folder has no `survey_responses` table, so survey confidence and "
-                "awareness are not shown.*"
-            ]
-        )
-    scores = survey_scores(report.study, by_agency=by_agency)
-    name = "survey-scores-by-agency" if by_agency else "survey-scores"
-    caption = (
-        "Mean confidence to share information about a father (CONF1) and awareness of the "
-        "2024 advice (mean of AW1-AW3), from 1 to 5, by site"
-        + (" and respondent's agency" if by_agency else "")
-        + ", with 95% t intervals; don't know, not applicable and blank answers left out"
-    )
-    published = report.table(scores, name, caption, depends=MEAN_DEPENDS)
-    return Section([report.show(published)])
-
-
-def focus_profile(
-    report: Report,
-    table: pd.DataFrame,
-    published: pd.DataFrame,
-    indicators: Sequence[str] = AUDIT_INDICATORS,
-) -> Section:
-    """Return the focus site's profile: its published rows beside "All", and a sentence.
-
-    ``table`` is the :func:`site_indicators` table and ``published`` what ``report.table``
-    returned for it. The sentence names the audit indicators on which the site lies
-    outside the 95% funnel limits. For ``site = "all"`` it says there is no focus site.
-    """
-    from srim_analysis.analyses import funnel
-
-    name = focus_name(report)
-    if name is None:
-        return Section(
-            [
-                '*No focus site was chosen (`site = "all"`), so there is no single-site '
-                "profile: the full comparison is above and below.*"
-            ]
-        )
-    view = rows_of(
-        published,
-        [name, TOTAL],
-        f"{name} beside all sites (All): father-related practice in audited cases, observed "
-        "meetings and documents, with 95% Wilson intervals",
-    )
-    positions = funnel.funnel_positions(table, "case_audit")
-    keep = kept(positions, report.min_cell, "position", funnel.POSITION_DEPENDS)
-    mine = positions[(positions["site"] == name) & keep]
-    mine = mine[mine["indicator"].isin(indicators)]
-    outside = mine[mine["position"].str.startswith(("above", "below"))]
-    parts = [f"How **{name}** compares with the other sites in audited cases."]
-    if len(outside):
-        parts.append(
-            "Outside the 95% funnel limits around the all-site value: "
-            + "; ".join(f"{r.label} ({r.position})" for r in outside.itertuples())
-            + "."
-        )
-    if mine.empty:
-        parts.append("Its numbers are too small to publish.")
-    elif outside.empty:
-        parts.append(
-            "Every indicator lies within the 95% funnel limits: on these data the site does "
-            "not differ from the all-site value by more than chance would explain."
-        )
-    section = Section([" ".join(parts), report.show(view)])
-    section.tables["focus-profile"] = view
-    return section
-
-
-def focus_change(report: Report, published: pd.DataFrame) -> Section:
-    """Return the focus site's change since adoption (its published rows), or why there is none.
-
-    ``published`` is what ``report.table`` returned for the :func:`before_after` table.
-    """
-    name = focus_name(report)
-    if name is None:
-        return Section(
-            ["*No focus site was chosen: the table and chart above show every adopter.*"]
-        )
-    role = _role_of(report)
-    if role == "comparison":
-        return Section(
-            [
-                f"*{name} is a comparison site: it did not adopt the initiative, so it has no "
-                "before/after change. The pooled comparison sites (All comparison sites) show how "
-                "practice moved elsewhere over the same period.*"
-            ]
-        )
-    rows = published[(published["site"] == name) & (published["role"] == role)]
-    if rows.empty:
-        return Section(
-            [
-                f"*{name} has no audited cases on both sides of its split date, so no change can "
-                "be estimated.*"
-            ]
-        )
-    view = rows_of(
-        published[published["role"] == role],
-        [name, TOTAL] if role == "adopter" else [name],
-        f"{name}: each indicator before and after, with the change (after minus before) and "
-        "its 95% Newcombe hybrid score interval",
-    )
-
-    def num(v: Any) -> float:
-        return float(v) if not isinstance(v, str) else float("nan")
-
-    up = [r.label for r in rows.itertuples() if num(r.diff_low) > 0]
-    down = [r.label for r in rows.itertuples() if num(r.diff_high) < 0]
-    lead = (
-        f"{name} is the origin site: its initiative predates the audits, so this compares "
-        "its cases before and after the first adopter's start, as a reference. "
-        if role == "origin"
-        else f"Change at {name} since it adopted the initiative. "
-    )
-    if up:
-        lead += "Clear rises (interval above zero): " + "; ".join(up) + ". "
-    if down:
-        lead += "Clear falls (interval below zero): " + "; ".join(down) + ". "
-    if not up and not down:
-        lead += "No change is clear of chance (every published interval includes zero)."
-    section = Section([lead.strip(), report.show(view)])
-    section.tables["focus-change"] = view
-    return section
-
-
-# ---------------------------------------------------------------------------
-# Interactive explorer
-# ---------------------------------------------------------------------------
-
-
-def _explorer_html(
-    table: pd.DataFrame,
-    published: pd.DataFrame,
-    change: pd.DataFrame,
-    name: str,
-    role: str,
-) -> str:
-    rows = published[published["site"].isin([name, TOTAL]) & (published["source"] == "case_audit")]
-    show = rows[["site", "label", "n_yes", "n", "prop_yes", "ci_low", "ci_high"]]
-    parts = [
-        f"<h4>{html.escape(name)} ({html.escape(ROLE_LABELS.get(role, role))})</h4>",
-        show.to_html(index=False, float_format=lambda x: f"{x:.2f}", border=0, na_rep=""),
-    ]
-    mine = change[
-        (change["site"] == name)
-        & (change["role"] == role)
-        & (change["indicator"] == "father_info_shared")
-    ]
-    if role == "comparison" or mine.empty:
-        parts.append("<p>No before/after change: the site did not adopt the initiative.</p>")
-    else:
-        r = mine.iloc[0]
-        parts.append(
-            "<p>Information about him shared, before and after "
-            f"{'adoption' if role == 'adopter' else 'the first adopter started'}: "
-            f"{_fmt(r['prop_before'])} to {_fmt(r['prop_after'])} (change {_fmt(r['diff'])}, "
-            f"95% interval {_fmt(r['diff_low'])} to {_fmt(r['diff_high'])}).</p>"
-        )
-    return "\n".join(parts)
-
-
-def _fmt(value: Any) -> str:
-    try:
-        return f"{float(value):.2f}"
-    except (TypeError, ValueError):
-        return html.escape(str(value))
-
-
-def site_explorer(
-    study: Study,
-    indicators: Sequence[str] = AUDIT_INDICATORS,
-    min_cell: int = 5,
-    initial: str | None = None,
-    origin_site: str | None = None,
-) -> ipywidgets.Widget:
-    """Return a widget: a site dropdown above that site's profile table and chart.
-
-    Changing the dropdown redraws the profile; small cells are suppressed exactly as in
-    the published tables. ``initial`` is a site id (the notebook passes ``site``).
-    """
-    import ipywidgets as widgets
-    import matplotlib.pyplot as plt
-
-    from srim_analysis import disclosure
-    from srim_analysis.analyses import funnel
-
-    table = site_indicators(study, indicators)
-    published = disclosure.publishable(table, min_cell, depends=PROPORTION_DEPENDS)
-    change = before_after(study, indicators, origin_site=origin_site)
-    change = disclosure.publishable(change, min_cell, depends=CHANGE_DEPENDS)
-    sites = _sites(study)
-    options = [(f"{r.display_name} ({r.role})", sid) for sid, r in sites.iterrows()]
-    value = initial if initial in sites.index else str(sites.index[0])
-    dropdown = widgets.Dropdown(options=options, value=value, description="Site:")
-    summary = widgets.HTML()
-    image = widgets.Image(format="png", layout=widgets.Layout(max_width="900px"))
-
-    def render(site: str) -> None:
-        name = str(sites.at[site, "display_name"])
-        fig = funnel.interval_chart(
-            table,
-            indicators,
-            focus=name,
-            min_cell=min_cell,
-            title=f"Audited cases: each site against the all-site value — {name}",
-        )
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=90)
-        plt.close(fig)
-        image.value = buf.getvalue()
-        summary.value = _explorer_html(table, published, change, name, str(sites.at[site, "role"]))
-
-    def on_change(event: dict[str, Any]) -> None:
-        render(str(event["new"]))
-
-    dropdown.observe(on_change, names="value")
-    render(value)
-    return widgets.VBox([dropdown, summary, image])

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from srim_analysis import disclosure
 from srim_analysis.analyses import blueprint
 from srim_analysis.analyses.blueprint import EvidenceRule
 from srim_analysis.study.loading import Study, ValidationReport
@@ -161,9 +162,9 @@ def test_quotes_are_redacted_attributed_pseudonymously_and_reproducible():
 
 
 def test_study_identifiers_reads_the_generated_list(shipped_dir, tmp_path):
-    ids = blueprint.study_identifiers(shipped_dir)
+    ids = disclosure.study_identifiers(shipped_dir)
     assert ids is not None and len(ids) > 10
-    assert blueprint.study_identifiers(tmp_path) is None
+    assert disclosure.study_identifiers(tmp_path) is None
 
 
 def test_blueprint_on_the_synthetic_study(study):
@@ -173,25 +174,5 @@ def test_blueprint_on_the_synthetic_study(study):
     assert (origin["status"] != "absent").all()  # the origin has every component
     components = blueprint.component_codes(study.codebook)
     assert len(matrix) == len(components) * 4
-    fig = blueprint.blueprint_chart(matrix, focus="Brackwater")
-    assert fig.axes[0].get_title(loc="left").startswith("Transfer blueprint")
     order = blueprint.adoption_order(study, matrix)
     assert (order.groupby("site")["order"].min() == 1).all()
-    timeline = blueprint.adoption_timeline(order, focus="Brackwater")
-    assert len(timeline.axes[0].get_yticklabels()) == 4
-
-
-def test_focus_column_for_a_comparison_site_says_why(tmp_path, shipped_dir, study):
-    from srim_analysis.report import publishing
-
-    report = publishing.start(
-        notebook="01_cross_site_comparison",
-        site="S06",
-        data_dir=shipped_dir,
-        reports_dir=tmp_path,
-        figures_dir=tmp_path,
-        tables=["sites", "case_audit", "codebook", "coded_segments"],
-    )
-    matrix = blueprint.blueprint_matrix(study)
-    section = blueprint.focus_column(report, matrix, pd.DataFrame(), pd.DataFrame())
-    assert "comparison site" in section.text() and "no column" in section.text()

@@ -1,23 +1,21 @@
-"""Objective 2: site indicators, intervals, before/after, sections, explorer and the notebook."""
+"""Objective 2: site indicators, intervals, survey scores, before/after and suppression."""
 
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from statsmodels.stats.proportion import confint_proportions_2indep
 
 from srim_analysis import disclosure
 from srim_analysis.analyses import comparison
 from srim_analysis.analyses.comparison import TOTAL
 from srim_analysis.study.loading import Study, ValidationReport
 
-ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOK = ROOT / "notebooks" / "01_cross_site_comparison.ipynb"
 Z = stats.norm.ppf(0.975)
 
 
@@ -64,8 +62,6 @@ def test_wilson_interval_is_nan_for_an_empty_group_and_works_on_arrays():
 
 
 def test_newcombe_interval_matches_statsmodels():
-    from statsmodels.stats.proportion import confint_proportions_2indep
-
     for before, n_before, after, n_after in [(9, 30, 64, 102), (12, 31, 41, 69), (0, 10, 5, 12)]:
         d, low, high = comparison.newcombe_interval(before, n_before, after, n_after)
         ref = confint_proportions_2indep(
@@ -217,16 +213,6 @@ def test_planted_adoption_effect_is_found(study):
     assert origin["prop_after"] == pytest.approx(0.65, abs=0.08)
 
 
-def test_before_after_chart_hides_suppressed_points(study):
-    change = comparison.before_after(study, indicators=["father_info_shared"])
-    fig = comparison.before_after_chart(change, focus="Brackwater", min_cell=5)
-    ax = fig.axes[0]
-    assert "Brackwater" in [t.get_text() for t in ax.get_yticklabels()]
-    hidden = comparison.before_after_chart(change, min_cell=10_000)
-    assert [t.get_text() for t in hidden.axes[0].texts].count("c") == len(change)
-    assert not [ln for ln in hidden.axes[0].lines if len(ln.get_xdata()) == 1]
-
-
 def test_kept_agrees_with_the_published_table(study):
     table = comparison.site_indicators(study)
     published = disclosure.publishable(table, 5, depends=comparison.PROPORTION_DEPENDS)
@@ -235,131 +221,20 @@ def test_kept_agrees_with_the_published_table(study):
     assert not keep.all()  # the small site and observations have suppressed cells
 
 
-# ---------------------------------------------------------------------------
-# Notebook sections and the explorer
-# ---------------------------------------------------------------------------
-
-
-def _report(tmp_path, shipped_dir, site):
-    from srim_analysis.report import publishing
-
-    return publishing.start(
-        notebook="01_cross_site_comparison",
-        site=site,
-        data_dir=shipped_dir,
-        reports_dir=tmp_path / "reports",
-        figures_dir=tmp_path / "figures",
-        tables=["sites", "case_audit", "codebook", "coded_segments"],
-        optional=["observations", "documents", "participants"],
-    )
-
-
-def test_sections_say_when_they_do_not_apply(tmp_path, shipped_dir):
-    everyone = _report(tmp_path, shipped_dir, "all")
-    assert "No focus site" in comparison.describe_run(everyone, "S01").data
-    change = comparison.before_after(everyone.study)
-    assert "No focus site" in str(comparison.focus_change(everyone, change))
-    comparison_site = _report(tmp_path, shipped_dir, "S05")
-    note = str(comparison.focus_change(comparison_site, change))
-    assert "comparison site" in note and "no before/after change" in note
-    assert "did not adopt" in comparison.describe_run(comparison_site, "S01").data
-    assert "not as the origin" in comparison.describe_run(comparison_site, "S02").data
-    assert "no `survey_responses` table" in comparison.survey_section(everyone).text()
-
-
-def test_focus_change_for_an_adopter_uses_the_published_rows(tmp_path, shipped_dir):
-    report = _report(tmp_path, shipped_dir, "S02")
-    change = comparison.before_after(report.study)
-    published = report.table(change, "before-after", "x", depends=comparison.CHANGE_DEPENDS)
-    section = comparison.focus_change(report, published)
-    assert "Information about him shared" in section.text()
-    assert set(section.tables["focus-change"]["site"]) == {"Brackwater", TOTAL}
-
-
-def test_focus_profile_names_the_indicators_outside_the_funnel(tmp_path, shipped_dir):
-    report = _report(tmp_path, shipped_dir, "S01")
-    table = comparison.site_indicators(report.study)
-    published = report.table(table, "site-indicators", "x", depends=comparison.PROPORTION_DEPENDS)
-    section = comparison.focus_profile(report, table, published)
-    assert "Information about him shared (above the 99.8% limit)" in section.text()
-    assert set(section.tables["focus-profile"]["site"]) == {"Ashcombe", TOTAL}
-
-
-def test_site_explorer_updates_when_the_dropdown_changes(study):
-    import ipywidgets as widgets
-
-    box = comparison.site_explorer(study, initial="S01")
-    dropdown, summary, image = box.children
-    assert isinstance(dropdown, widgets.Dropdown) and dropdown.value == "S01"
-    assert "Ashcombe" in summary.value
-    first_image = image.value
-    dropdown.value = "S03"
-    assert "Carrowby" in summary.value and "Ashcombe (" not in summary.value
-    assert image.value != first_image and image.value[:4] == b"\x89PNG"
-
-
-# ---------------------------------------------------------------------------
-# The notebook, end to end
-# ---------------------------------------------------------------------------
-
-
-def _published(report_tables, site, name):
-    return report_tables(site, "01_cross_site_comparison", name)
-
-
-@pytest.mark.notebooks
-def test_notebook_runs_for_all_sites(synthetic_report, report_tables, study):
-    change = _published(report_tables, "all", "before-after")
-    shared = change[change["indicator"] == "father_info_shared"]
-    pooled = shared[(shared["site"] == TOTAL) & (shared["role"] == "adopter")].iloc[0]
-    assert float(pooled["diff_low"]) > 0 and float(pooled["diff"]) > 0.15
-    sites = _published(report_tables, "all", "site-indicators")
-    expected = comparison.site_indicators(study)
-    row = sites[(sites["site"] == TOTAL) & (sites["indicator"] == "father_info_shared")]
-    want = expected[(expected["site"] == TOTAL) & (expected["indicator"] == "father_info_shared")]
-    assert int(row.iloc[0]["n"]) == int(want.iloc[0]["n"])
-    assert float(row.iloc[0]["prop_yes"]) == pytest.approx(want.iloc[0]["prop_yes"], abs=1e-3)
-    assert "c" in set(sites["n_yes"])  # small cells are suppressed in what is written
-    blueprint = _published(report_tables, "all", "blueprint")
-    assert set(blueprint["status"]) <= {"present", "partial", "absent"}
-    assert set(blueprint["role"]) == {"origin", "adopter"}
-    figures = synthetic_report / "figures" / "all"
-    for fid in ("funnel-father-info-shared", "before-after", "blueprint-matrix"):
-        assert (figures / f"01_cross_site_comparison__{fid}.png").exists()
-
-
-@pytest.mark.notebooks
-def test_notebook_runs_for_an_adopter_site(synthetic_report, report_tables):
-    import nbformat
-
-    out = synthetic_report / "reports" / "S02" / "01_cross_site_comparison.ipynb"
-    nb = nbformat.read(out, as_version=4)
-    text = "\n".join(
-        str(o.get("data", {}).get("text/markdown", ""))
-        for c in nb.cells
-        if c.cell_type == "code"
-        for o in c.outputs
-    )
-    assert "Focus site: Brackwater" in text
-    assert "Change at Brackwater since it adopted" in text
-    change = _published(report_tables, "S02", "before-after")
-    mine = change[(change["site"] == "Brackwater") & (change["indicator"] == "father_info_shared")]
-    assert float(mine.iloc[0]["diff"]) > 0
-    quotes = _published(report_tables, "S02", "quotes")
-    joined = " ".join(quotes["quote"]) + " ".join(quotes["attribution"])
-    assert not re.search(r"\bP\d{4}\b", joined)  # no participant ids
-    assert not re.search(r"0161 496 0\d{3}", joined)  # no phone numbers
-    assert (
-        synthetic_report / "figures" / "S02" / "01_cross_site_comparison__funnel-father-checked.png"
-    ).exists()
-
-
-def test_origin_defaults_to_the_site_recorded_as_origin(tmp_path, shipped_dir):
-    report = _report(tmp_path, shipped_dir, "S02")
-    assert comparison._origin(report.study, "") == "S01"  # role "origin" in sites.csv
-    assert comparison._origin(report.study, None) == "S01"
-    assert comparison.before_after(report.study, origin_site="").equals(
-        comparison.before_after(report.study, origin_site="S01")
+def test_origin_defaults_to_the_site_recorded_as_origin(study):
+    assert comparison.origin_site_id(study, "") == "S01"  # role "origin" in sites.csv
+    assert comparison.origin_site_id(study, None) == "S01"
+    assert comparison.before_after(study, origin_site="").equals(
+        comparison.before_after(study, origin_site="S01")
     )
     with pytest.raises(ValueError, match="origin_site 'S001' is not a site in this study"):
-        comparison.describe_run(report, origin_site="S001")
+        comparison.origin_site_id(study, "S001")
+
+
+def test_site_roles_and_dates_read_as_sentences(study):
+    assert comparison.site_role(study, "S01") == "origin"
+    assert comparison.site_role(study, "S05") == "comparison"
+    assert comparison.site_role(study, "nowhere") == ""
+    assert comparison.date_text(pd.Timestamp("2024-03-01")) == "1 March 2024"
+    assert comparison.date_text(None) == "no start date"
+    assert "split at their own initiative start" in comparison.split_note(study)

@@ -1,16 +1,14 @@
-"""Funnel plots and dot-and-interval charts: exact binomial limits, positions, suppression."""
+"""Funnel plots' numbers: exact binomial limits and each site's position."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.colors import to_rgb
 from scipy.stats import binom
 
 from srim_analysis.analyses import comparison, funnel
 from srim_analysis.analyses.comparison import TOTAL
-from srim_analysis.charts import style
 
 
 @pytest.mark.parametrize("p0", [0.05, 0.3, 0.47, 0.9])
@@ -41,7 +39,8 @@ def test_limits_need_whole_numbers():
         funnel.funnel_limits(0.4, [10.5])
 
 
-def _table(rows):
+def funnel_table(rows: list[tuple[str, int, int]]) -> pd.DataFrame:
+    """Return a one-indicator site table (with its "All" row) for funnel tests."""
     out = pd.DataFrame(rows, columns=["site", "n_yes", "n"])
     total = pd.DataFrame([[TOTAL, out["n_yes"].sum(), out["n"].sum()]], columns=out.columns)
     out = pd.concat([out, total], ignore_index=True)
@@ -53,7 +52,9 @@ def _table(rows):
 
 
 def test_positions_against_exact_limits():
-    table = _table([("High", 90, 100), ("Middle", 200, 400), ("Low", 20, 100), ("Edge", 56, 100)])
+    table = funnel_table(
+        [("High", 90, 100), ("Middle", 200, 400), ("Low", 20, 100), ("Edge", 56, 100)]
+    )
     pos = funnel.funnel_positions(table).set_index("site")
     p0 = 366 / 700
     assert pos.loc["High", "position"] == "above the 99.8% limit"
@@ -79,7 +80,7 @@ def test_positions_of_many_sites_follow_the_limits_one_by_one():
     n = rng.integers(0, 400, size=300)
     p = np.where(n > 0, rng.binomial(np.maximum(n, 1), 0.4) / np.maximum(n, 1), np.nan)
     p0 = 0.4
-    got = funnel._positions(p, n, p0)
+    got = funnel.limit_positions(p, n, p0)
     for pi, ni, g in zip(p, n, got, strict=True):
         if ni == 0:
             assert g == "nothing recorded"
@@ -101,44 +102,13 @@ def test_positions_of_many_sites_follow_the_limits_one_by_one():
     assert len(set(got)) >= 4  # the sample reaches beyond the 95% limits on both sides
 
 
-def test_funnel_plot_highlights_the_focus_and_hides_small_sites():
-    table = _table([("Alpha", 40, 100), ("Beta", 30, 90), ("Tiny", 2, 3), ("Gamma", 55, 120)])
-    keep = comparison.kept(table, 5, "prop_yes", comparison.PROPORTION_DEPENDS)
-    shown = set(table.loc[keep & (table["site"] != TOTAL), "site"])
-    assert "Tiny" not in shown and "Gamma" in shown  # and Beta goes too (secondary)
-    fig = funnel.funnel_plot(table, "x", focus="Gamma", min_cell=5)
-    ax = fig.axes[0]
-    points = [ln for ln in ax.lines if ln.get_marker() == "o"]
-    drawn = sorted(x for ln in points for x in ln.get_xdata())
-    assert drawn == sorted(table.loc[table["site"].isin(shown), "n"])
-    focus = [ln for ln in points if ln.get_color() == style.HIGHLIGHT]
-    assert len(focus) == 1 and list(focus[0].get_xdata()) == [120]
-    assert focus[0].get_zorder() > max(ln.get_zorder() for ln in points if ln not in focus)
-    texts = [t.get_text() for t in ax.texts]
-    assert shown <= set(texts) and "Tiny" not in texts
-    assert any(t.startswith("Not shown") and "Tiny" in t for t in texts)
-    limit_lines = [ln for ln in ax.lines if ln.get_marker() in ("None", "", None)]
-    assert len(limit_lines) == 5  # four limits and the all-site line
-    assert all(np.isfinite(ln.get_ydata()).all() for ln in limit_lines)
-
-
-def test_interval_chart_sorts_sites_by_name_not_rank(study):
-    table = comparison.site_indicators(study)
-    fig = funnel.interval_chart(table, ["father_info_shared", "father_checked"], focus="Dunmere")
-    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-    assert labels == sorted(labels, key=str.casefold)
-    assert len(labels) == len(study.sites)
-    bold = [t.get_text() for t in fig.axes[0].get_yticklabels() if t.get_color() == style.HIGHLIGHT]
-    assert bold == ["Dunmere"]
-    ax = fig.axes[0]
-    segments = [seg for c in ax.collections for seg in c.get_segments()]
-    hidden = [t for t in ax.texts if t.get_text() == "c"]
-    assert len(segments) + len(hidden) == len(study.sites)  # one interval per shown site
-    focus = [c for c in ax.collections if tuple(c.get_color()[0][:3]) == to_rgb(style.HIGHLIGHT)]
-    assert len(focus) == 1 and len(focus[0].get_segments()) == 1
-
-
 def test_synthetic_origin_sits_above_the_funnel(study):
     table = comparison.site_indicators(study, indicators=["father_info_shared"])
     pos = funnel.funnel_positions(table, "case_audit").set_index("site")
     assert pos.loc["Ashcombe", "position"].startswith("above")
+
+
+def test_pooled_proportion_is_all_yes_over_all_recorded():
+    rows = pd.DataFrame({"n_yes": [3, 5], "n": [10, 10]})
+    assert funnel.pooled_proportion(rows) == pytest.approx(0.4)
+    assert np.isnan(funnel.pooled_proportion(pd.DataFrame({"n_yes": [0], "n": [0]})))

@@ -1,0 +1,130 @@
+"""Charts of the transfer blueprint: the components-by-site grid and the adoption timeline.
+
+Both draw from tables of :mod:`srim_analysis.analyses.blueprint` and return a matplotlib
+figure; publishing it is the report layer's job. Counts the tables suppress show as ``c``.
+"""
+
+from __future__ import annotations
+
+import matplotlib.dates as mdates
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+
+from srim_analysis.analyses.comparison import kept
+from srim_analysis.charts import style
+from srim_analysis.disclosure import DEFAULT_MIN_CELL
+
+__all__ = ["STATUS_COLOURS", "adoption_timeline", "blueprint_chart"]
+
+#: The colour of each blueprint status.
+STATUS_COLOURS: dict[str, str] = {"present": "#009E73", "partial": "#E69F00", "absent": "#F2F2F2"}
+
+
+def blueprint_chart(
+    matrix: pd.DataFrame,
+    focus: str | None = None,
+    min_cell: int = DEFAULT_MIN_CELL,
+    title: str | None = None,
+) -> Figure:
+    """Return the blueprint as a grid: components by site, coloured present/partial/absent.
+
+    Each cell shows its number of sources (``c`` where the tables suppress it) and its
+    source types' initials; the focus site's column is outlined.
+    """
+    sites = list(dict.fromkeys(matrix["site"]))
+    comps = list(dict.fromkeys(matrix["component"]))
+    shown = kept(matrix, min_cell, "n_sources")
+    fig, ax = style.new_figure("full", height=0.5 * len(comps) + 1.8)
+    ax.grid(False)
+    for _, r in matrix.iterrows():
+        x, y = sites.index(r["site"]), comps.index(r["component"])
+        ax.add_patch(
+            Rectangle(
+                (x - 0.48, y - 0.45),
+                0.96,
+                0.9,
+                color=STATUS_COLOURS[r["status"]],
+                ec="white",
+            )
+        )
+        if r["status"] != "absent":
+            n = r["n_sources"] if bool(shown[r.name]) else "c"
+            initials = "".join(t.strip()[0].upper() for t in r["source_types"].split(",") if t)
+            ax.text(x, y, f"{n} ({initials})", ha="center", va="center", fontsize=7.5)
+    if focus in sites:
+        x = sites.index(focus)
+        ax.add_patch(
+            Rectangle(
+                (x - 0.5, -0.5),
+                1.0,
+                len(comps),
+                fill=False,
+                ec=style.HIGHLIGHT,
+                lw=2.2,
+            )
+        )
+    ax.set_xlim(-0.5, len(sites) - 0.5)
+    ax.set_ylim(len(comps) - 0.5, -0.5)
+    roles = matrix.drop_duplicates("site").set_index("site")["role"]
+    ax.set_xticks(range(len(sites)), [f"{s}\n({roles[s]})" for s in sites])
+    ax.set_yticks(range(len(comps)), comps)
+    for tick, s in zip(ax.get_xticklabels(), sites, strict=True):
+        if s == focus:
+            tick.set_color(style.HIGHLIGHT)
+            tick.set_fontweight("bold")
+    ax.tick_params(length=0)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
+    handles = [Patch(color=c, label=s) for s, c in STATUS_COLOURS.items()]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+    ax.set_title(
+        (title or "Transfer blueprint")
+        + "\ncells: number of sources (D document, O observation, I interview, F focus group)",
+        fontsize=10,
+    )
+    return fig
+
+
+def adoption_timeline(
+    order: pd.DataFrame, focus: str | None = None, title: str | None = None
+) -> Figure:
+    """Return a timeline: when each component was first evidenced at each site, with its start.
+
+    One row per site; a black bar marks the site's ``initiative_start``.
+    """
+    sites = list(dict.fromkeys(order["site"]))
+    comps = sorted(dict.fromkeys(order["component"]), key=str.casefold)
+    colours = {c: style.PALETTE[i % len(style.PALETTE)] for i, c in enumerate(comps)}
+    fig, ax = style.new_figure("full", height=0.55 * max(len(sites), 1) + 1.9)
+    for y, site in enumerate(sites):
+        rows = order[order["site"] == site]
+        start = rows["initiative_start"].iloc[0]
+        if start:
+            ax.plot([pd.Timestamp(start)] * 2, [y - 0.35, y + 0.35], color="black", lw=2)
+        for k, r in enumerate(rows.itertuples()):
+            ax.plot(
+                pd.Timestamp(r.first_evidence),
+                y + (k % 3 - 1) * 0.12,
+                "o",
+                color=colours[r.component],
+                ms=7 if site == focus else 5.5,
+                markeredgecolor="black" if site == focus else "white",
+            )
+    ax.set_yticks(range(len(sites)), sites)
+    for tick, s in zip(ax.get_yticklabels(), sites, strict=True):
+        if s == focus:
+            tick.set_color(style.HIGHLIGHT)
+            tick.set_fontweight("bold")
+    ax.invert_yaxis()
+    handles = [Line2D([], [], marker="o", ls="", color=colours[c], label=c) for c in comps] + [
+        Line2D([], [], color="black", lw=2, label="Initiative start")
+    ]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7.5)
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=9)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.set_xlabel("Date of the first source evidencing the component")
+    ax.set_title(title or "When each component was first evidenced", fontsize=10)
+    return fig

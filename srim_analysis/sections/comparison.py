@@ -1,0 +1,734 @@
+"""Objective 2: the cross-site comparison and the transfer blueprint - the notebook's glue.
+
+The numbers come from :mod:`srim_analysis.analyses.comparison`,
+:mod:`srim_analysis.analyses.funnel` and :mod:`srim_analysis.analyses.blueprint`, the
+figures from :mod:`srim_analysis.charts.comparison` and
+:mod:`srim_analysis.charts.blueprint`; this module turns them into what notebook
+``01_cross_site_comparison`` publishes, one call per section:
+
+* :func:`show_run_summary` - the focus site, its role, and which sections apply to it;
+* :func:`show_site_indicators` and :func:`show_agency_indicators` - practice with fathers
+  per site (audits, observed meetings, documents) and per site and lead agency;
+* :func:`show_survey_scores` - mean confidence and awareness by site, then by agency;
+* :func:`show_intervals` - every site with its 95% interval, one panel per indicator;
+* :func:`show_focus_profile` - the focus site beside the all-site value;
+* :func:`show_funnel_plots` - where each site lies, and one funnel plot per indicator;
+* :func:`show_before_after` - where sites are split, the change table, its chart and the
+  focus site's change;
+* :func:`show_blueprint`, :func:`show_adoption_order`, :func:`show_lessons`,
+  :func:`show_quotes` and :func:`show_focus_column` - the transfer blueprint;
+* :func:`show_explorer` - an interactive site picker.
+
+Every table goes through :meth:`Report.publish` (small counts suppressed, written as CSV)
+and every figure through :meth:`Report.add_figure`. Each section says so in plain words
+when it does not apply to the focus site, and a focus-site section shows rows of a table
+*as published* (suppression worked out on the whole table) rather than publishing a
+subset. Sections read the small-cell threshold from ``report.min_cell``.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from srim_analysis import disclosure
+from srim_analysis.analyses import blueprint, comparison, funnel
+from srim_analysis.analyses.blueprint import EvidenceRule
+from srim_analysis.analyses.comparison import (
+    AUDIT_INDICATORS,
+    CHANGE_DEPENDS,
+    INDICATOR_LABELS,
+    MEAN_DEPENDS,
+    PROPORTION_DEPENDS,
+    ROLE_LABELS,
+    TOTAL,
+)
+from srim_analysis.charts import blueprint as blueprint_charts
+from srim_analysis.charts import comparison as comparison_charts
+from srim_analysis.report.publishing import Section
+from srim_analysis.report.wording import decimal
+from srim_analysis.study.contract import SITE_ROLES
+from srim_analysis.study.selection import is_all_sites
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from srim_analysis.report.publishing import Report
+
+__all__ = [
+    "show_adoption_order",
+    "show_agency_indicators",
+    "show_before_after",
+    "show_blueprint",
+    "show_explorer",
+    "show_focus_column",
+    "show_focus_profile",
+    "show_funnel_plots",
+    "show_intervals",
+    "show_lessons",
+    "show_quotes",
+    "show_run_summary",
+    "show_site_indicators",
+    "show_survey_scores",
+]
+
+# ---------------------------------------------------------------------------
+# The focus site
+# ---------------------------------------------------------------------------
+
+
+def _focus_name(report: Report) -> str | None:
+    """Return the focus site's display name, or None when the run covers all sites."""
+    return None if is_all_sites(report.site) else report.site_label
+
+
+def _focus_phrase(report: Report) -> str:
+    """Return how a caption names the focus site ("Brackwater highlighted" or "none")."""
+    if is_all_sites(report.site):
+        return "all sites, none highlighted"
+    return f"{report.site_label} highlighted"
+
+
+def _add_chart(
+    report: Report,
+    section: Section,
+    figure_id: str,
+    caption: str,
+    title: str,
+    draw: Callable[..., Figure],
+    *args: Any,
+    **kwargs: Any,
+) -> None:
+    """Draw a chart with the focus site highlighted, save it and add it to ``section``.
+
+    The title names the site; the caption ends by saying which site is highlighted.
+    """
+    fig = draw(*args, focus=_focus_name(report), title=report.title(title), **kwargs)
+    report.add_figure(section, fig, figure_id, f"{caption}; {_focus_phrase(report)}.")
+
+
+def _table_section(
+    report: Report, frame: pd.DataFrame, name: str, caption: str, **options: Any
+) -> Section:
+    """Publish one table (options as for :meth:`Report.publish`); return the section showing it."""
+    section = Section()
+    report.publish(section, frame, name, caption, **options)
+    return section
+
+
+def _rows_of(published: pd.DataFrame, sites: Sequence[str], caption: str) -> pd.DataFrame:
+    """Return the rows of a published table for the named sites (shown, not written)."""
+    out = published[published["site"].isin(list(sites))].copy()
+    out.attrs = {**published.attrs, "caption": caption}
+    return out
+
+
+def _published_cells(
+    report: Report, frame: pd.DataFrame, depends: Mapping[str, tuple[str, ...]] | None = None
+) -> pd.DataFrame:
+    """Return the cells of ``frame`` as an earlier section published it (nothing is written)."""
+    published = disclosure.publishable(frame, report.min_cell, depends=depends)
+    published.attrs["note"] = disclosure.suppression_note(report.min_cell)
+    return published
+
+
+def show_run_summary(report: Report, origin_site: str | None = None) -> Section:
+    """Return a paragraph: the focus site, its role, and which sections apply to it.
+
+    An ``origin_site`` that is not a site of the study stops the run here.
+    """
+    comparison.origin_site_id(report.study, origin_site)
+    sites = comparison.site_table(report.study)
+    counts = sites["role"].value_counts()
+    role_text = ", ".join(
+        f"{int(counts[r])} {ROLE_LABELS[r]}{'' if counts[r] == 1 else 's'}"
+        for r in SITE_ROLES
+        if counts.get(r, 0)
+    )
+    lines = []
+    if is_all_sites(report.site):
+        lines.append(
+            f'**No focus site** (`site = "all"`): this run compares all {len(sites)} sites '
+            f"({role_text}). The focus-site sections say so and are skipped; set `site` to "
+            "a site id to see one site's profile, its place in the funnel plots, its change "
+            "since adoption and its column of the blueprint."
+        )
+    else:
+        role = comparison.site_role(report.study, report.site)
+        start = comparison.date_text(sites.at[report.site, "initiative_start"])
+        what = {
+            "adopter": (
+                f"It adopted the initiative on {start}: every section applies, "
+                "including its change since adoption."
+            ),
+            "origin": (
+                f"The initiative started here on {start}, before the audited "
+                "cases begin, so its before/after comparison uses the first adopter's start "
+                "as a reference date."
+            ),
+            "comparison": (
+                "It did not adopt the initiative: it has no before/after change and no "
+                "column in the transfer blueprint, and those sections say so."
+            ),
+        }.get(role, "")
+        lines.append(
+            f"**Focus site: {report.site_label}** ({ROLE_LABELS.get(role, role)}). {what} "
+            f"All {len(sites)} sites ({role_text}) are shown for comparison, the focus site "
+            "highlighted."
+        )
+    if origin_site and sites.at[origin_site, "role"] != "origin":
+        lines.append(
+            f'*Note: `origin_site = "{origin_site}"` '
+            f"({sites.at[origin_site, 'display_name']}) is recorded as a "
+            f"{sites.at[origin_site, 'role']} site in sites.csv, not as the origin; it is "
+            "treated as the origin here.*"
+        )
+    return Section(lines)
+
+
+# ---------------------------------------------------------------------------
+# Site and agency indicators, survey scores
+# ---------------------------------------------------------------------------
+
+
+def show_site_indicators(report: Report, indicators: Sequence[str] = AUDIT_INDICATORS) -> Section:
+    """Publish and return the practice indicators per site (audits, meetings, documents)."""
+    return _table_section(
+        report,
+        comparison.site_indicators(report.study, indicators=indicators),
+        "site-indicators",
+        "Father-related practice by site: audited cases, observed meetings and documents; "
+        "proportion with a 95% Wilson interval (blanks excluded from n and counted in n_blank)",
+        depends=PROPORTION_DEPENDS,
+    )
+
+
+def show_agency_indicators(report: Report, indicators: Sequence[str] = AUDIT_INDICATORS) -> Section:
+    """Publish and return the audit indicators per site and lead agency."""
+    return _table_section(
+        report,
+        comparison.agency_indicators(report.study, indicators=indicators),
+        "agency-indicators",
+        "Father-related practice in audited cases by site and lead agency, with 95% Wilson "
+        "intervals",
+        depends=PROPORTION_DEPENDS,
+    )
+
+
+def show_survey_scores(report: Report) -> Section:
+    """Publish and return mean confidence and awareness by site, then by site and agency.
+
+    Without a ``survey_responses`` table the section says so and publishes nothing.
+    """
+    if "survey_responses" not in report.study.tables:
+        return Section(
+            [
+                "*This study folder has no `survey_responses` table, so survey confidence and "
+                "awareness are not shown.*"
+            ]
+        )
+    section = Section()
+    for by_agency in (False, True):
+        report.publish(
+            section,
+            comparison.survey_scores(report.study, by_agency=by_agency),
+            "survey-scores-by-agency" if by_agency else "survey-scores",
+            "Mean confidence to share information about a father (CONF1) and awareness of the "
+            "2024 advice (mean of AW1-AW3), from 1 to 5, by site"
+            + (" and respondent's agency" if by_agency else "")
+            + ", with 95% t intervals; don't know, not applicable and blank answers left out",
+            depends=MEAN_DEPENDS,
+        )
+    return section
+
+
+# ---------------------------------------------------------------------------
+# Every site with its interval; the focus site's profile; funnel plots
+# ---------------------------------------------------------------------------
+
+
+def show_intervals(report: Report, indicators: Sequence[str] = AUDIT_INDICATORS) -> Section:
+    """Save and return the dot-and-interval chart of the audit indicators, site by site."""
+    table = comparison.site_indicators(report.study, indicators=indicators)
+    section = Section()
+    _add_chart(
+        report,
+        section,
+        "intervals-audit-indicators",
+        "Proportion of audited cases with each father-related step, by site, with 95% Wilson "
+        "intervals and the all-site value",
+        "Audited cases by site",
+        comparison_charts.interval_chart,
+        table,
+        indicators,
+        min_cell=report.min_cell,
+    )
+    return section
+
+
+def show_focus_profile(report: Report, indicators: Sequence[str] = AUDIT_INDICATORS) -> Section:
+    """Return the focus site's published indicators beside "All", and a sentence.
+
+    The sentence names the audit indicators on which the site lies outside the 95% funnel
+    limits. For ``site = "all"`` it says there is no focus site.
+    """
+    name = _focus_name(report)
+    if name is None:
+        return Section(
+            [
+                '*No focus site was chosen (`site = "all"`), so there is no single-site '
+                "profile: the full comparison is above and below.*"
+            ]
+        )
+    table = comparison.site_indicators(report.study, indicators=indicators)
+    view = _rows_of(
+        _published_cells(report, table, PROPORTION_DEPENDS),
+        [name, TOTAL],
+        f"{name} beside all sites (All): father-related practice in audited cases, observed "
+        "meetings and documents, with 95% Wilson intervals",
+    )
+    positions = funnel.funnel_positions(table, "case_audit")
+    keep = comparison.kept(positions, report.min_cell, "position", funnel.POSITION_DEPENDS)
+    mine = positions[(positions["site"] == name) & keep]
+    mine = mine[mine["indicator"].isin(indicators)]
+    outside = mine[mine["position"].str.startswith(("above", "below"))]
+    parts = [f"How **{name}** compares with the other sites in audited cases."]
+    if len(outside):
+        parts.append(
+            "Outside the 95% funnel limits around the all-site value: "
+            + "; ".join(f"{r.label} ({r.position})" for r in outside.itertuples())
+            + "."
+        )
+    if mine.empty:
+        parts.append("Its numbers are too small to publish.")
+    elif outside.empty:
+        parts.append(
+            "Every indicator lies within the 95% funnel limits: on these data the site does "
+            "not differ from the all-site value by more than chance would explain."
+        )
+    section = Section([" ".join(parts), report.show(view)])
+    section.tables["focus-profile"] = view
+    return section
+
+
+def _funnel_note(report: Report, positions: pd.DataFrame) -> str:
+    """Return the sentence above the funnel plots: how to read them, or where the focus lies."""
+    focus = _focus_name(report)
+    if focus is None:
+        return (
+            "Each point is a site. A site inside the dashed funnel (95% limits) is consistent "
+            "with the all-site value; outside the dotted funnel (99.8% limits) a difference is "
+            'unlikely to be chance. No site is highlighted (`site = "all"`).'
+        )
+    keep = comparison.kept(positions, report.min_cell, "position", funnel.POSITION_DEPENDS)
+    mine = positions[(positions["site"] == focus) & keep]
+    if mine.empty:
+        return f"{focus}'s numbers are too small to publish, so it is not drawn."
+    inside = mine["position"].eq(funnel.POSITIONS[2]).sum()
+    outside = [
+        f"{r.label.lower()} ({r.position})"
+        for r in mine.itertuples()
+        if r.position != funnel.POSITIONS[2]
+    ]
+    return (
+        f"**{focus}** (highlighted) lies within the 95% limits for "
+        f"{inside} of {len(mine)} indicators" + ("; " + "; ".join(outside) if outside else "") + "."
+    )
+
+
+def show_funnel_plots(
+    report: Report, indicators: Sequence[str] = AUDIT_INDICATORS, source: str = "case_audit"
+) -> Section:
+    """Publish and return the funnel positions table and one funnel plot per indicator.
+
+    Figure ids are ``funnel-<indicator>`` (``funnel-father-info-shared``); the section's
+    sentence says where the focus site lies in each.
+    """
+    table = comparison.site_indicators(report.study, indicators=indicators)
+    positions = funnel.funnel_positions(table, source)
+    positions = positions[positions["indicator"].isin(indicators)]
+    section = Section([_funnel_note(report, positions)])
+    report.publish(
+        section,
+        positions,
+        "funnel-positions",
+        "Where each site lies in each funnel plot of audited cases: proportion, 95% Wilson "
+        "interval, all-site value and position against exact binomial 95% and 99.8% limits",
+        depends=funnel.POSITION_DEPENDS,
+    )
+    for ind in indicators:
+        label = INDICATOR_LABELS.get(ind, ind)
+        _add_chart(
+            report,
+            section,
+            f"funnel-{ind.replace('_', '-')}",
+            f"Funnel plot of audited cases where {label.lower()}: each site's proportion "
+            "against its number of cases with this recorded, with 95% and 99.8% exact "
+            "binomial limits around the all-site value",
+            f"Funnel plot: {label.lower()}",
+            comparison_charts.funnel_plot,
+            table,
+            ind,
+            source=source,
+            min_cell=report.min_cell,
+        )
+    return section
+
+
+# ---------------------------------------------------------------------------
+# Before and after adoption
+# ---------------------------------------------------------------------------
+
+
+def _focus_change(report: Report, published: pd.DataFrame, section: Section) -> None:
+    """Add the focus site's change since adoption (its published rows), or why there is none."""
+    name = _focus_name(report)
+    if name is None:
+        section.add("*No focus site was chosen: the table and chart above show every adopter.*")
+        return
+    role = comparison.site_role(report.study, report.site)
+    if role == "comparison":
+        section.add(
+            f"*{name} is a comparison site: it did not adopt the initiative, so it has no "
+            "before/after change. The pooled comparison sites (All comparison sites) show how "
+            "practice moved elsewhere over the same period.*"
+        )
+        return
+    rows = published[(published["site"] == name) & (published["role"] == role)]
+    if rows.empty:
+        section.add(
+            f"*{name} has no audited cases on both sides of its split date, so no change can "
+            "be estimated.*"
+        )
+        return
+    view = _rows_of(
+        published[published["role"] == role],
+        [name, TOTAL] if role == "adopter" else [name],
+        f"{name}: each indicator before and after, with the change (after minus before) and "
+        "its 95% Newcombe hybrid score interval",
+    )
+
+    def num(v: Any) -> float:
+        return float("nan") if disclosure.is_suppressed(v) else float(v)
+
+    up = [r.label for r in rows.itertuples() if num(r.diff_low) > 0]
+    down = [r.label for r in rows.itertuples() if num(r.diff_high) < 0]
+    lead = (
+        f"{name} is the origin site: its initiative predates the audits, so this compares "
+        "its cases before and after the first adopter's start, as a reference. "
+        if role == "origin"
+        else f"Change at {name} since it adopted the initiative. "
+    )
+    if up:
+        lead += "Clear rises (interval above zero): " + "; ".join(up) + ". "
+    if down:
+        lead += "Clear falls (interval below zero): " + "; ".join(down) + ". "
+    if not up and not down:
+        lead += "No change is clear of chance (every published interval includes zero)."
+    section.add(lead.strip())
+    section.add(report.show(view))
+    section.tables["focus-change"] = view
+
+
+def show_before_after(
+    report: Report,
+    indicators: Sequence[str] = AUDIT_INDICATORS,
+    origin_site: str | None = None,
+) -> Section:
+    """Publish and return the change since adoption: split dates, table, chart, focus site.
+
+    The section says where each site's cases are split, publishes the before/after table
+    and its chart, and ends with the focus site's change (or why it has none).
+    """
+    change = comparison.before_after(report.study, indicators=indicators, origin_site=origin_site)
+    section = Section([comparison.split_note(report.study, origin_site)])
+    published = report.publish(
+        section,
+        change,
+        "before-after",
+        "Audit indicators before and after adoption, with the change (after minus before) "
+        "and its 95% Newcombe hybrid score interval; adopters, all adopters pooled, the origin "
+        "site and the comparison sites pooled (split at the first adopter's start)",
+        depends=CHANGE_DEPENDS,
+    )
+    _add_chart(
+        report,
+        section,
+        "before-after",
+        "Each audit indicator before (hollow) and after (filled) adoption for each adopter, all "
+        "adopters, the origin site and the comparison sites, with 95% Wilson intervals",
+        "Before and after adoption",
+        comparison_charts.before_after_chart,
+        change,
+        indicators,
+        min_cell=report.min_cell,
+    )
+    _focus_change(report, published, section)
+    return section
+
+
+# ---------------------------------------------------------------------------
+# The transfer blueprint
+# ---------------------------------------------------------------------------
+
+
+def _rule_text(rule: EvidenceRule) -> str:
+    """Return the paragraph stating the blueprint rule."""
+    return (
+        "How a component is judged to be in place at a site: "
+        + rule.describe()
+        + " Each cell also gives the evidence: coded segments, distinct sources and the "
+        "source types behind it (counts below the small-cell threshold show as c)."
+    )
+
+
+def show_blueprint(
+    report: Report,
+    present_min_types: int = EvidenceRule.present_min_types,
+    partial_min_types: int = EvidenceRule.partial_min_types,
+) -> Section:
+    """Publish and return the transfer blueprint: its rule, the matrix and its chart."""
+    rule = EvidenceRule(present_min_types=present_min_types, partial_min_types=partial_min_types)
+    matrix = blueprint.blueprint_matrix(report.study, rule=rule)
+    section = Section([_rule_text(rule)])
+    report.publish(
+        section,
+        matrix,
+        "blueprint",
+        "Transfer blueprint: each component at the origin and each adopter, its status "
+        "(present / partial / absent), coded segments, distinct sources, source types and the "
+        "date of the first source evidencing it",
+    )
+    _add_chart(
+        report,
+        section,
+        "blueprint-matrix",
+        "Transfer blueprint: components by site, coloured present, partial or absent, with the "
+        "number of sources and their types in each cell",
+        "Transfer blueprint",
+        blueprint_charts.blueprint_chart,
+        matrix,
+        min_cell=report.min_cell,
+    )
+    return section
+
+
+def show_adoption_order(report: Report) -> Section:
+    """Publish and return the order in which each site's components appeared, and its timeline.
+
+    The order uses only the dates of the evidence, not the blueprint rule.
+    """
+    order = blueprint.adoption_order(report.study, blueprint.blueprint_matrix(report.study))
+    section = Section()
+    report.publish(
+        section,
+        order,
+        "adoption-order",
+        "Order in which each site's components were first evidenced (earliest source date), with "
+        "days from the site's initiative start",
+        not_counts=["order", "days_from_start"],
+    )
+    _add_chart(
+        report,
+        section,
+        "adoption-timeline",
+        "Date of the first source evidencing each component at the origin and each adopter, with "
+        "the site's initiative start",
+        "When each component was first evidenced",
+        blueprint_charts.adoption_timeline,
+        order,
+    )
+    return section
+
+
+def show_lessons(report: Report) -> Section:
+    """Publish and return the barriers and facilitators coded with each component, by site."""
+    return _table_section(
+        report,
+        blueprint.component_lessons(report.study),
+        "lessons",
+        "Barriers and facilitators coded on the same segments as each component, by site",
+    )
+
+
+def _quotes(report: Report, seed: int) -> pd.DataFrame:
+    """Return the illustrative quotes (redacted with the study's identifier list)."""
+    return blueprint.illustrative_quotes(
+        report.study,
+        disclosure.study_identifiers(report.study.folder),
+        seed=seed,
+        min_group=report.min_cell,
+    )
+
+
+def show_quotes(report: Report, seed: int = blueprint.DEFAULT_SEED) -> Section:
+    """Publish and return one redacted illustrative quote per component and site."""
+    return _table_section(
+        report,
+        _quotes(report, seed),
+        "quotes",
+        "One illustrative quote per component and site (redacted; attributed by role, agency, site "
+        "and method)",
+    )
+
+
+def _listing(values: Sequence[str]) -> str:
+    return "; ".join(values) if len(values) else "none coded"
+
+
+def show_focus_column(
+    report: Report,
+    present_min_types: int = EvidenceRule.present_min_types,
+    partial_min_types: int = EvidenceRule.partial_min_types,
+    seed: int = blueprint.DEFAULT_SEED,
+) -> Section:
+    """Return the focus site's column of the blueprint with its lessons and quotes.
+
+    The rows are those of the published blueprint, lessons and quotes, joined per
+    component (barriers and facilitators most frequent first, without counts). For
+    ``site = "all"`` or a comparison site it says why there is no column.
+    """
+    name = _focus_name(report)
+    if name is None:
+        return Section(
+            [
+                '*No focus site was chosen (`site = "all"`): the full blueprint, lessons and '
+                "quotes are above.*"
+            ]
+        )
+    rule = EvidenceRule(present_min_types=present_min_types, partial_min_types=partial_min_types)
+    matrix = _published_cells(report, blueprint.blueprint_matrix(report.study, rule=rule))
+    if name not in set(matrix["site"]):
+        role = comparison.site_role(report.study, report.site)
+        return Section(
+            [
+                f"*{name} is a {role} site: it did not adopt the initiative, so it has no column "
+                "in the transfer blueprint. The blueprint above shows the origin and the "
+                "adopters.*"
+            ]
+        )
+    lessons = _published_cells(report, blueprint.component_lessons(report.study))
+    quotes = _published_cells(report, _quotes(report, seed))
+    mine = matrix[matrix["site"] == name]
+    rows = []
+    for r in mine.itertuples():
+        les = lessons[(lessons["site"] == name) & (lessons["component_id"] == r.component_id)]
+        q = quotes[(quotes["site"] == name) & (quotes["component_id"] == r.component_id)]
+        rows.append(
+            {
+                "component": r.component,
+                "status": r.status,
+                "source types": r.source_types,
+                "first evidence": r.first_evidence,
+                "barriers": _listing(list(les.loc[les["kind"] == "barrier", "lesson"])),
+                "facilitators": _listing(list(les.loc[les["kind"] == "facilitator", "lesson"])),
+                "quote": f"“{q['quote'].iloc[0]}” — {q['attribution'].iloc[0]}" if len(q) else "",
+            }
+        )
+    view = pd.DataFrame(rows)
+    view.attrs = {
+        "caption": f"{name}: its column of the transfer blueprint, with the barriers and "
+        "facilitators coded on the same segments as each component and one illustrative "
+        "quote (redacted)",
+        "note": matrix.attrs.get("note", ""),
+    }
+    counts = mine["status"].value_counts()
+    note = (
+        f"**{name}**: {int(counts.get('present', 0))} of {len(mine)} components present, "
+        f"{int(counts.get('partial', 0))} partial, {int(counts.get('absent', 0))} absent."
+    )
+    section = Section([note, report.show(view)])
+    section.tables["focus-column"] = view
+    return section
+
+
+# ---------------------------------------------------------------------------
+# Interactive explorer
+# ---------------------------------------------------------------------------
+
+
+def _explorer_html(
+    published: pd.DataFrame,
+    change: pd.DataFrame,
+    name: str,
+    role: str,
+) -> str:
+    """Return the explorer's summary of one site: its audit rows and its change in sharing."""
+    rows = published[published["site"].isin([name, TOTAL]) & (published["source"] == "case_audit")]
+    show = rows[["site", "label", "n_yes", "n", "prop_yes", "ci_low", "ci_high"]]
+    parts = [
+        f"<h4>{html.escape(name)} ({html.escape(ROLE_LABELS.get(role, role))})</h4>",
+        show.to_html(index=False, float_format=lambda x: f"{x:.2f}", border=0, na_rep=""),
+    ]
+    mine = change[
+        (change["site"] == name)
+        & (change["role"] == role)
+        & (change["indicator"] == "father_info_shared")
+    ]
+    if role == "comparison" or mine.empty:
+        parts.append("<p>No before/after change: the site did not adopt the initiative.</p>")
+    else:
+        r = mine.iloc[0]
+        values = {k: html.escape(decimal(r[k])) for k in ("prop_before", "prop_after", "diff")}
+        low, high = html.escape(decimal(r["diff_low"])), html.escape(decimal(r["diff_high"]))
+        parts.append(
+            "<p>Information about him shared, before and after "
+            f"{'adoption' if role == 'adopter' else 'the first adopter started'}: "
+            f"{values['prop_before']} to {values['prop_after']} (change {values['diff']}, "
+            f"95% interval {low} to {high}).</p>"
+        )
+    return "\n".join(parts)
+
+
+def show_explorer(
+    report: Report,
+    indicators: Sequence[str] = AUDIT_INDICATORS,
+    origin_site: str | None = None,
+) -> widgets.Widget:
+    """Return a widget: a site dropdown above that site's profile table and chart.
+
+    Changing the dropdown redraws the profile; small cells are suppressed exactly as in
+    the published tables. It starts on the focus site (or the first site).
+    """
+    study = report.study
+    table = comparison.site_indicators(study, indicators)
+    published = _published_cells(report, table, PROPORTION_DEPENDS)
+    change = _published_cells(
+        report,
+        comparison.before_after(study, indicators, origin_site=origin_site),
+        CHANGE_DEPENDS,
+    )
+    sites = comparison.site_table(study)
+    options = [(f"{r.display_name} ({r.role})", sid) for sid, r in sites.iterrows()]
+    value = report.site if report.site in sites.index else str(sites.index[0])
+    dropdown = widgets.Dropdown(options=options, value=value, description="Site:")
+    summary = widgets.HTML()
+    image = widgets.Image(format="png", layout=widgets.Layout(max_width="900px"))
+
+    def render(site: str) -> None:
+        name = str(sites.at[site, "display_name"])
+        fig = comparison_charts.interval_chart(
+            table,
+            indicators,
+            focus=name,
+            min_cell=report.min_cell,
+            title=f"Audited cases: each site against the all-site value — {name}",
+        )
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=90)
+        plt.close(fig)
+        image.value = buf.getvalue()
+        summary.value = _explorer_html(published, change, name, str(sites.at[site, "role"]))
+
+    def on_change(event: dict[str, Any]) -> None:
+        render(str(event["new"]))
+
+    dropdown.observe(on_change, names="value")
+    render(value)
+    return widgets.VBox([dropdown, summary, image])
