@@ -16,9 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
+from IPython.display import HTML, Markdown, display
 
-from srim_analysis import atomic, paths
+from srim_analysis import atomic, disclosure, paths
 from srim_analysis.charts import style
+from srim_analysis.disclosure import DEFAULT_MIN_CELL
+from srim_analysis.layout import RunLayout
 from srim_analysis.report import figures
 from srim_analysis.study.loading import Study, load_study, tables_present
 from srim_analysis.study.selection import ALL_SITES, for_site
@@ -62,10 +65,16 @@ class Section:
         #: Tables the section published, by name (for tests and later cells).
         self.tables: dict[str, pd.DataFrame] = {}
 
-    def add(self, item: object) -> Section:
-        """Add an item (Markdown text or a display object; None is ignored) and return self."""
+    def add(self, item: object, *, first: bool = False) -> Section:
+        """Add an item (Markdown text or a display object; None is ignored); return self.
+
+        ``first`` puts it before everything added so far (a sentence that sums up the tables).
+        """
         if item is not None:
-            self.items.append(item)
+            if first:
+                self.items.insert(0, item)
+            else:
+                self.items.append(item)
         return self
 
     def text(self) -> str:
@@ -73,8 +82,6 @@ class Section:
         return "\n\n".join(i for i in self.items if isinstance(i, str))
 
     def _ipython_display_(self) -> None:
-        from IPython.display import Markdown, display
-
         for item in self.items:
             display(Markdown(item) if isinstance(item, str) else item)
 
@@ -102,7 +109,7 @@ class Report:
     @property
     def tables_dir(self) -> Path:
         """Return the folder this run's tables are written to."""
-        return self.reports_dir / self.site / "tables"
+        return RunLayout(self.reports_dir, self.figures_dir).tables_dir(self.site)
 
     def for_site(self, frame: pd.DataFrame, column: str = "site_id") -> pd.DataFrame:
         """Return the rows of ``frame`` for this run's site (all rows for the whole study)."""
@@ -127,6 +134,29 @@ class Report:
         )
         return SavedFigure(record, self.figures_dir)
 
+    def made_safe(
+        self,
+        frame: pd.DataFrame,
+        *,
+        count_columns: Sequence[str] | None = None,
+        depends: Mapping[str, tuple[str, ...]] | None = None,
+        not_counts: Sequence[str] = (),
+        decimals: int = 3,
+    ) -> pd.DataFrame:
+        """Return ``frame`` as :meth:`table` publishes it (rounded, suppressed); writes nothing.
+
+        A later section that needs the cells an earlier one published calls this with the
+        same table: suppression is deterministic, so the cells are the same.
+        """
+        _refuse_undeclared_counts(frame, count_columns, not_counts)
+        floats = frame.select_dtypes("floating").columns
+        frame = frame.assign(**{c: frame[c].round(decimals) for c in floats})
+        published = disclosure.publishable(
+            frame, self.min_cell, count_columns=count_columns, depends=depends
+        )
+        published.attrs["note"] = disclosure.suppression_note(self.min_cell)
+        return published
+
     def table(
         self,
         frame: pd.DataFrame,
@@ -145,15 +175,14 @@ class Report:
         feature level): an undeclared one is refused, so no count is published unsuppressed
         by accident. Decimal numbers are rounded to ``decimals`` places.
         """
-        from srim_analysis import disclosure
-
-        _refuse_undeclared_counts(frame, count_columns, not_counts)
-        floats = frame.select_dtypes("floating").columns
-        frame = frame.assign(**{c: frame[c].round(decimals) for c in floats})
-        published = disclosure.publishable(
-            frame, self.min_cell, count_columns=count_columns, depends=depends
+        published = self.made_safe(
+            frame,
+            count_columns=count_columns,
+            depends=depends,
+            not_counts=not_counts,
+            decimals=decimals,
         )
-        note = disclosure.suppression_note(self.min_cell)
+        note = published.attrs["note"]
         buf = io.StringIO()
         buf.write(f"# {caption}\n# {note}\n")
         if self.study.synthetic:
@@ -177,11 +206,13 @@ class Report:
         depends: Mapping[str, tuple[str, ...]] | None = None,
         not_counts: Sequence[str] = (),
         view: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+        show: bool = True,
     ) -> pd.DataFrame:
-        """Publish ``frame`` (see :meth:`table`), add it to ``section``; return the published table.
+        """Publish ``frame`` (see :meth:`table`), record it in ``section``; return it.
 
         ``view``, if given, picks what the section shows from the published cells (the CSV
-        holds the whole published table).
+        holds the whole published table); ``show=False`` publishes and records the table
+        without showing it (a download the page does not repeat).
         """
         published = self.table(
             frame,
@@ -192,6 +223,8 @@ class Report:
             not_counts=not_counts,
         )
         section.tables[name] = published
+        if not show:
+            return published
         shown = published
         if view is not None:
             shown = view(published)
@@ -211,8 +244,6 @@ class Report:
 
     def banner(self) -> object:
         """Return a display object naming the site, the data and, if so, that it is synthetic."""
-        from IPython.display import HTML
-
         kind = (
             '<b style="color:#D55E00">SYNTHETIC DATA</b>: made up for testing and '
             "training; not real people, places or cases."
@@ -226,24 +257,16 @@ class Report:
 
     def say(self, text: str) -> object:
         """Return a sentence the library wrote, for display as Markdown."""
-        from IPython.display import Markdown
-
         return Markdown(text)
 
-    def show_if(self, table: str, make: Callable[[], pd.DataFrame]) -> object:
-        """Return ``make()`` for display if the study has ``table``, else a note saying why not."""
-        from IPython.display import Markdown
-
-        if table not in self.study.tables:
-            return Markdown(
-                f"*This study folder has no `{table}` table, so this section is skipped.*"
-            )
-        return self.show(make())
+    def missing(self, table: str) -> Section | None:
+        """Return a section saying it is skipped for want of ``table``; None if the study has it."""
+        if table in self.study.tables:
+            return None
+        return Section([f"*This study folder has no `{table}` table, so this section is skipped.*"])
 
     def show(self, frame: pd.DataFrame) -> object:
         """Return a display object: the table with its caption and suppression note."""
-        from IPython.display import HTML
-
         caption = frame.attrs.get("caption", "")
         note = frame.attrs.get("note", "")
         html = frame.to_html(index=False, na_rep="", border=0, classes="srim-table")
@@ -253,8 +276,6 @@ class Report:
 def _refuse_undeclared_counts(
     frame: pd.DataFrame, count_columns: Sequence[str] | None, not_counts: Sequence[str]
 ) -> None:
-    from srim_analysis import disclosure
-
     counts = set(disclosure.count_columns_of(frame, count_columns))
     undeclared = []
     for col in frame.columns:
@@ -284,7 +305,7 @@ def start(
     data_dir: str | Path = "data/synthetic",
     reports_dir: str | Path = "reports",
     figures_dir: str | Path = "figures",
-    min_cell: int = 5,
+    min_cell: int = DEFAULT_MIN_CELL,
     tables: Sequence[str] | None = None,
     optional: Sequence[str] = (),
 ) -> Report:

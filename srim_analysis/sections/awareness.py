@@ -503,13 +503,14 @@ def show_model(report: Report, factors: Sequence[str] | None = None) -> Section:
         count_columns=["n_level"],
         view=survey_model_tables.estimates_view,
     )
-    dropped = report.table(
+    dropped = report.publish(
+        section,
         survey_model_tables.dropped_table(result),
         "model_missing_data",
         f"Respondents in the ordinal model and those left out, by reason — {where}",
         count_columns=["n"],
+        show=False,
     )
-    section.tables["model_missing_data"] = dropped
     section.add(missing_data_sentence(dropped, report.min_cell))
     report.add_figure(
         section,

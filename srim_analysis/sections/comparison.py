@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import html
 import io
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
@@ -127,15 +127,6 @@ def _rows_of(published: pd.DataFrame, sites: Sequence[str], caption: str) -> pd.
     out = published[published["site"].isin(list(sites))].copy()
     out.attrs = {**published.attrs, "caption": caption}
     return out
-
-
-def _published_cells(
-    report: Report, frame: pd.DataFrame, depends: Mapping[str, tuple[str, ...]] | None = None
-) -> pd.DataFrame:
-    """Return the cells of ``frame`` as an earlier section published it (nothing is written)."""
-    published = disclosure.publishable(frame, report.min_cell, depends=depends)
-    published.attrs["note"] = disclosure.suppression_note(report.min_cell)
-    return published
 
 
 def show_run_summary(report: Report, origin_site: str | None = None) -> Section:
@@ -288,7 +279,7 @@ def show_focus_profile(report: Report, indicators: Sequence[str] = AUDIT_INDICAT
         )
     table = comparison.site_indicators(report.study, indicators=indicators)
     view = _rows_of(
-        _published_cells(report, table, PROPORTION_DEPENDS),
+        report.made_safe(table, depends=PROPORTION_DEPENDS),
         [name, TOTAL],
         f"{name} beside all sites (All): father-related practice in audited cases, observed "
         "meetings and documents, with 95% Wilson intervals",
@@ -603,7 +594,7 @@ def show_focus_column(
             ]
         )
     rule = EvidenceRule(present_min_types=present_min_types, partial_min_types=partial_min_types)
-    matrix = _published_cells(report, blueprint.blueprint_matrix(report.study, rule=rule))
+    matrix = report.made_safe(blueprint.blueprint_matrix(report.study, rule=rule))
     if name not in set(matrix["site"]):
         role = comparison.site_role(report.study, report.site)
         return Section(
@@ -613,8 +604,8 @@ def show_focus_column(
                 "adopters.*"
             ]
         )
-    lessons = _published_cells(report, blueprint.component_lessons(report.study))
-    quotes = _published_cells(report, _quotes(report, seed))
+    lessons = report.made_safe(blueprint.component_lessons(report.study))
+    quotes = report.made_safe(_quotes(report, seed))
     mine = matrix[matrix["site"] == name]
     rows = []
     for r in mine.itertuples():
@@ -698,11 +689,10 @@ def show_explorer(
     """
     study = report.study
     table = comparison.site_indicators(study, indicators)
-    published = _published_cells(report, table, PROPORTION_DEPENDS)
-    change = _published_cells(
-        report,
+    published = report.made_safe(table, depends=PROPORTION_DEPENDS)
+    change = report.made_safe(
         comparison.before_after(study, indicators, origin_site=origin_site),
-        CHANGE_DEPENDS,
+        depends=CHANGE_DEPENDS,
     )
     sites = comparison.site_table(study)
     options = [(f"{r.display_name} ({r.role})", sid) for sid, r in sites.iterrows()]

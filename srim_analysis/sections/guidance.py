@@ -142,12 +142,14 @@ def _publish_quotes(
     quotes = _choose_quotes(report, coded, [branch], per_code)
     if len(quotes):
         table = f"quotes_{branch}"
-        shown.tables[table] = report.table(
+        report.publish(
+            shown,
             qualitative.quotes_table(quotes),
             table,
             f"Illustrative quotes: {_lower_first(name)} (redacted, pseudonymous) — "
             f"{report.site_label}",
             count_columns=[],
+            show=False,
         )
     return quotes
 
@@ -291,12 +293,14 @@ def show_reception(
     )
     by_group = qualitative.stance_table(coded, by=by, branches=[branch])
     table = f"stance_{branch}_by_{by}"
-    shown.tables[table] = report.table(
+    report.publish(
+        shown,
         by_group.drop(columns=["branch"]),
         table,
         f"Stance on {_lower_first(name)} by {group} — {report.site_label}",
         count_columns=_counts(by_group),
         depends=qualitative.STANCE_DEPENDS,
+        show=False,
     )
     quotes = _publish_quotes(report, shown, coded, branch, name, per_code)
     fig = charts.stance_grid_figure(
@@ -366,7 +370,7 @@ def show_most_criticised(
         )
     else:
         sentence = found.sentence(report.min_cell, report.site_label, hidden=hidden_groups)
-    shown.items.insert(0, sentence)
+    shown.add(sentence, first=True)
     return shown
 
 
@@ -489,11 +493,13 @@ def show_cooccurrence(
     )
     table = qualitative.cooccurrence_table(matrix, label)
     name = f"cooccurrence_{rows}_{columns}_{within}"
-    shown.tables[name] = report.table(
+    report.publish(
+        shown,
         table,
         name,
         f"Co-occurrence within {unit}: {rname.lower()} by {cname.lower()} — {report.site_label}",
         count_columns=_counts(table),
+        show=False,
     )
     return shown
 

@@ -30,11 +30,7 @@ def _needs(table: str) -> Callable[[Show], Show]:
     def decorate(show: Show) -> Show:
         @functools.wraps(show)
         def shown_if_held(report: Report) -> Section:
-            if table not in report.study.tables:
-                return Section(
-                    [f"*This study folder has no `{table}` table, so this section is skipped.*"]
-                )
-            return show(report)
+            return report.missing(table) or show(report)
 
         return shown_if_held
 
