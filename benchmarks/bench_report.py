@@ -71,7 +71,7 @@ def _floor_worker_init() -> None:
 
     from srim_analysis import runner
 
-    runner._skip_slow_imports()  # the runner's workers do the same: a fair comparison
+    runner.skip_slow_imports()  # the runner's workers do the same: a fair comparison
     devnull = os.open(os.devnull, os.O_WRONLY)  # the kernels' start-up chatter
     os.dup2(devnull, 2)
 
@@ -346,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from srim_analysis import paths, runner
 
-    runner._skip_slow_imports()
+    runner.skip_slow_imports()
     notebooks = runner.discover_notebooks(paths.NOTEBOOKS_DIR)
     if not notebooks:
         print(f"No notebooks in {paths.NOTEBOOKS_DIR}: nothing to benchmark.")

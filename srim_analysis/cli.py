@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from srim_analysis import __version__
+from srim_analysis import __version__, runner
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -116,8 +116,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``srim`` command and return its exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "run":
-        from srim_analysis import runner
-
         return runner.cli(argv[1:])
     if argv and argv[0] == "import-qda":
         from srim_analysis.analyses.qda import cli as import_qda

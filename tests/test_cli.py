@@ -44,3 +44,10 @@ def test_help_lists_commands(capsys):
     out = capsys.readouterr().out
     for command in ("run", "validate", "template", "synth", "import-qda"):
         assert command in out
+
+
+def test_run_is_passed_to_the_runner(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["run", "--help"])
+    out = capsys.readouterr().out
+    assert "srim run" in out and "--notebook" in out and "--site" in out

@@ -24,11 +24,9 @@ from typing import Any
 from urllib.parse import quote
 
 from srim_analysis import atomic
+from srim_analysis.layout import FAILED_SUFFIX, OK_SUFFIX, RunLayout
 from srim_analysis.report import figures
-
-OK_SUFFIX = ".ok.json"
-FAILED_SUFFIX = ".failed.json"
-ALL_SITES = "all"
+from srim_analysis.study.selection import ALL_SITES
 
 
 @dataclass(frozen=True)
@@ -58,12 +56,6 @@ class RunState:
         return self.failed is not None and self.ok is not None
 
 
-def stamp_paths(reports_dir: Path, site: str, notebook: str) -> tuple[Path, Path]:
-    """Return the paths of the (ok, failed) stamps of one notebook and site."""
-    logs = reports_dir / site / "logs"
-    return logs / f"{notebook}{OK_SUFFIX}", logs / f"{notebook}{FAILED_SUFFIX}"
-
-
 def _read_json(path: Path) -> dict[str, Any] | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -72,16 +64,15 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def read_states(reports_dir: str | Path) -> list[RunState]:
-    """Return every notebook and site with outputs under ``reports_dir``, from the stamps."""
-    reports_dir = Path(reports_dir)
+def read_states(layout: RunLayout) -> list[RunState]:
+    """Return every notebook and site with outputs in ``layout``, from the run stamps."""
     found: dict[tuple[str, str], dict[str, Any]] = {}
-    if not reports_dir.is_dir():
+    if not layout.reports_dir.is_dir():
         return []
-    for site_dir in sorted(p for p in reports_dir.iterdir() if p.is_dir()):
+    for site_dir in sorted(p for p in layout.reports_dir.iterdir() if p.is_dir()):
         if site_dir.name.startswith("."):
             continue
-        logs = site_dir / "logs"
+        logs = layout.logs_dir(site_dir.name)
         if not logs.is_dir():
             continue
         for stamp in sorted(logs.glob("*.json")):
@@ -270,9 +261,10 @@ def render_index(
 ) -> str:
     """Return the HTML of the index page for the outputs under ``out``."""
     out = Path(out).resolve()
-    reports_dir, figures_dir = out / "reports", out / "figures"
+    layout = RunLayout.under(out)
+    reports_dir, figures_dir = layout.reports_dir, layout.figures_dir
     site_names = dict(site_names or {})
-    states = read_states(reports_dir)
+    states = read_states(layout)
     manifest: dict[tuple[str, str], list[figures.FigureRecord]] = {}
     for rec in figures.read_manifest(figures_dir) if figures_dir.is_dir() else []:
         manifest.setdefault((rec.site, rec.notebook), []).append(rec)
@@ -351,8 +343,8 @@ def render_index(
 
     extra_links = []
     for target, label in (
-        (reports_dir / "run-record.json", "Run record (JSON)"),
-        (figures_dir / "manifest.csv", "Figure manifest (CSV)"),
+        (layout.record, "Run record (JSON)"),
+        (layout.manifest, "Figure manifest (CSV)"),
     ):
         if target.exists():
             extra_links.append(f'<a href="{_href(target, reports_dir)}">{_esc(label)}</a>')
@@ -389,4 +381,4 @@ def render_index(
 def write_index(out: str | Path, **kwargs: Any) -> Path:
     """Write ``<out>/reports/index.html`` atomically and return its path."""
     page = render_index(out, **kwargs)
-    return atomic.write_text(Path(out) / "reports" / "index.html", page)
+    return atomic.write_text(RunLayout.under(out).index, page)

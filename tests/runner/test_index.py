@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote
 
+from srim_analysis.layout import RunLayout
 from srim_analysis.report import figures
 from srim_analysis.runner import index
 
@@ -66,8 +67,9 @@ def make_run(
     figure_ids: tuple[str, ...] = ("fig-a",),
 ) -> None:
     """Write the files and stamps a run leaves, as the runner does."""
-    reports, figs = out / "reports", out / "figures"
-    site_dir = reports / site
+    layout = RunLayout.under(out)
+    figs = layout.figures_dir
+    site_dir = layout.site_dir(site)
     (site_dir / "logs").mkdir(parents=True, exist_ok=True)
     common = {
         "notebook": notebook,
@@ -83,7 +85,7 @@ def make_run(
         (site_dir / f"{notebook}.html").write_text("<p>report</p>")
         (site_dir / f"{notebook}.ipynb").write_text("{}")
         (site_dir / "logs" / f"{notebook}.log").write_text("log")
-        ok_path, _ = index.stamp_paths(reports, site, notebook)
+        ok_path = layout.ok_stamp(site, notebook)
         outputs = {
             "executed": f"reports/{site}/{notebook}.ipynb",
             "html": f"reports/{site}/{notebook}.html",
@@ -96,7 +98,7 @@ def make_run(
             png = figs / site / f"{notebook}__{fid}.png"
             png.write_bytes(PNG)
             png.with_suffix(".svg").write_text("<svg/>")
-            figures._append_fragment(
+            figures.add_to_manifest(
                 figs,
                 figures.FigureRecord(
                     figure_id=fid,
@@ -111,7 +113,7 @@ def make_run(
             )
     if failed is not None:
         (site_dir / f"{notebook}.failed.ipynb").write_text("{}")
-        _, failed_path = index.stamp_paths(reports, site, notebook)
+        failed_path = layout.failed_stamp(site, notebook)
         outputs = {"executed": f"reports/{site}/{notebook}.failed.ipynb", "html": None}
         failed_path.write_text(
             json.dumps(
@@ -200,6 +202,6 @@ def test_read_states_ignores_broken_stamps(tmp_path):
     (logs / "01_broken.ok.json").write_text("{not json")
     (out / "reports" / ".staging" / "x" / "logs").mkdir(parents=True)
     (out / "reports" / ".staging" / "x" / "logs" / "a.ok.json").write_text("{}")
-    states = index.read_states(out / "reports")
+    states = index.read_states(RunLayout.under(out))
     assert [(s.site, s.notebook) for s in states] == [("all", "00_overview")]
     assert states[0].title.startswith("Title of") and not states[0].stale

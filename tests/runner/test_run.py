@@ -1,0 +1,160 @@
+"""A whole `srim run`: parameters arrive, outputs are indexed, unchanged runs are skipped, a
+failed run keeps the last good outputs."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+
+from srim_analysis.layout import RunLayout
+from srim_analysis.runner import planning
+from srim_analysis.runner.command import cli
+from srim_analysis.runner.errors import RunError
+from srim_analysis.runner.run import run_report
+from tests.runner.conftest import SITES, run, snapshot, table, write_settings
+from tests.runner.test_index import assert_links_resolve
+
+
+def test_an_output_folder_that_is_a_file_is_refused(project, tmp_path):
+    clash = tmp_path / "out-file"
+    clash.write_text("not a folder")
+    config = project.replace(out=clash)
+    with pytest.raises(RunError, match=r"out-file is a file, not a folder"):
+        run(config)
+    assert clash.read_text() == "not a folder"
+
+
+def test_an_empty_notebooks_folder_is_refused(project, tmp_path):
+    empty = tmp_path / "none"
+    empty.mkdir()
+    with pytest.raises(RunError, match="No notebooks"):
+        run_report(project.replace(notebooks_dir=empty), echo=None)
+
+
+@pytest.mark.notebooks
+def test_parameters_arrive_in_the_executed_notebooks(full_run):
+    config, summary = full_run
+    assert summary.exit_code == 0, summary.table()
+    assert len(summary.ran) == 4 + 1 + 4
+    out = config.out
+    params = table(out, "S02", "params")
+    assert params["site"] == "S02"
+    assert params["greeting"] == "hi"  # [parameters]
+    assert params["factor"] == "3" and params["product"] == "63"  # -p 00.factor
+    assert params["min_cell"] == "8"  # -p beats [parameters]
+    assert params["cwd"] == "notebooks"  # run from the notebooks folder
+    cross = (out / "reports" / "all" / "tables" / "01_cross__summary.csv").read_text()
+    assert "all,from-settings,8" in cross  # [notebooks.01_cross]
+    nb = nbformat.read(out / "reports" / "S02" / "00_echo.ipynb", as_version=4)
+    injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    assert 'site = "S02"' in injected.source and "factor = 3" in injected.source
+    # the executed notebook shows the real output folders, not the staging folder
+    assert f'reports_dir = "{config.reports_dir}"' in injected.source
+    assert ".staging" not in injected.source
+    assert not (config.reports_dir / ".staging").exists()
+
+
+@pytest.mark.notebooks
+def test_index_links_resolve_to_files_that_exist(full_run):
+    config, _ = full_run
+    page = config.reports_dir / "index.html"
+    links = assert_links_resolve(page)
+    text = page.read_text(encoding="utf-8")
+    assert "Synthetic data" in text
+    for site in ("all", *SITES):
+        assert f"{site}/00_echo.html" in links and f"{site}/00_echo.ipynb" in links
+        assert f"../figures/{site}/00_echo__echo.png" in links
+    assert "../figures/all/01_cross__second.png" in links
+    assert "Echo of the parameters for S03" in text
+    assert "OK: ran in this run" in text
+    assert "run-record.json" in links
+
+
+@pytest.mark.notebooks
+def test_unchanged_runs_are_skipped_and_force_reruns(project):
+    config = project.replace(notebooks=["01"])
+    first = run(config)
+    assert [r.status for r in first.results] == ["ok"]
+    before = snapshot(config.out)
+
+    again = run(config)  # nothing changed: nothing runs, nothing is rewritten
+    assert [r.status for r in again.results] == ["skipped"]
+    assert again.results[0].made_by == first.run_id
+    assert "up to date" in again.table()
+    assert {k: v for k, v in snapshot(config.out).items() if "/logs/" in f"/{k}"} == {
+        k: v for k, v in before.items() if "/logs/" in f"/{k}"
+    }
+    assert snapshot(config.out / "figures") == {
+        k.removeprefix("figures/"): v for k, v in before.items() if k.startswith("figures/")
+    }
+
+    # the notebook changes (and the code is asked for): it reruns, in a fresh kernel
+    path = config.notebooks_dir / "01_cross.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("A new closing note."))
+    nbformat.write(nb, path)
+    (config.out / "figures" / "all" / "01_cross__second.svg").unlink()
+    edited = run(config.replace(with_code=True, fresh_kernels=True))
+    assert [r.status for r in edited.results] == ["ok"]
+    html = (config.reports_dir / "all" / "01_cross.html").read_text(encoding="utf-8")
+    assert '<span class="n">publish_table</span>' in html  # the code is shown
+    assert "A new closing note." in html
+    assert (config.out / "figures" / "all" / "01_cross__second.svg").is_file()
+
+    forced = run(config.replace(with_code=True), force=True)
+    assert [r.status for r in forced.results] == ["ok"]
+    assert forced.results[0].made_by is None
+
+    # an output that disappears makes the run due again
+    notebooks = planning.discover_notebooks(config.notebooks_dir)
+    study = planning.read_study(config.data)
+    with_code = config.replace(with_code=True)
+    (spec,) = planning.plan_runs(with_code, notebooks, notebooks[1:2], study, ["all"])
+    assert planning.up_to_date(with_code, spec) is not None
+    (config.reports_dir / "all" / "tables" / "01_cross__summary.csv").unlink()
+    assert planning.up_to_date(with_code, spec) is None
+
+
+@pytest.mark.notebooks
+def test_a_failing_notebook_is_reported_and_the_last_good_outputs_kept(project, capsys):
+    settings = write_settings(project)
+    base = ["--config", str(settings), "--notebook", "02", "--site", "S01,S02"]
+    assert run(project.replace(notebooks=["02"], sites=["S01", "S02"])).exit_code == 0
+    good = snapshot(project.reports_dir / "S02")
+    good_figures = snapshot(project.out / "figures" / "S02")
+    capsys.readouterr()
+
+    status = cli([*base, "-p", "fail_site=S02"])
+    printed = capsys.readouterr().out
+    assert status == 1
+    failed_line = next(line for line in printed.splitlines() if line.startswith("FAILED"))
+    assert "02_fails" in failed_line and "S02" in failed_line
+    assert "ValueError: planned failure for site S02 (cell [" in failed_line
+    assert "S02/02_fails.failed.ipynb" in printed
+    assert "stale" in printed.lower()
+    assert "1 ran, 0 up to date, 1 failed" in printed
+
+    # the last good outputs are untouched; the failed notebook is kept beside them
+    after = snapshot(project.reports_dir / "S02")
+    for name, data in good.items():
+        if "/logs/" not in f"/{name}":
+            assert after[name] == data, f"{name} was replaced by a failed run"
+    assert snapshot(project.out / "figures" / "S02") == good_figures
+    layout = RunLayout.under(project.out)
+    failed_nb = nbformat.read(layout.failed_executed("S02", "02_fails"), 4)
+    assert "planned failure" in json.dumps(failed_nb.cells[-1].get("outputs", []))
+    assert layout.failed_html("S02", "02_fails").is_file()
+    assert "planned failure" in layout.log("S02", "02_fails").read_text()
+    # the others ran with the new parameter
+    assert "S01,S02" in (project.reports_dir / "S01" / "tables" / "02_fails__ok.csv").read_text()
+
+    record = json.loads((project.reports_dir / "run-record.json").read_text())
+    failed = next(r for r in record["runs"] if r["site"] == "S02" and r["notebook"] == "02_fails")
+    assert failed["status"] == "failed" and failed["stale_outputs"] is True
+    assert failed["error"] == "ValueError: planned failure for site S02"
+    index = project.reports_dir / "index.html"
+    assert_links_resolve(index)
+    text = index.read_text()
+    assert "planned failure for site S02" in text and "<b>Stale:</b>" in text
