@@ -15,12 +15,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from srim_analysis import __version__, runner
+from srim_analysis import __version__, atomic, paths, runner
+from srim_analysis.analyses.qda import cli as import_qda
+from srim_analysis.study import synthetic
+from srim_analysis.study.contract import data_dictionary_markdown
+from srim_analysis.study.loading import read_marker, validate_study
+from srim_analysis.study.template import write_template
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from srim_analysis.study.loading import read_marker, validate_study
-
     folder = Path(args.folder)
     report, tables = validate_study(folder)
     try:
@@ -48,17 +51,12 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _template(args: argparse.Namespace) -> int:
-    from srim_analysis.study.template import write_template
-
     written = write_template(args.folder, kind=args.kind)
     print(f"Wrote a blank study folder in {args.folder}: {len(written)} files.")
     return 0
 
 
 def _synth(args: argparse.Namespace) -> int:
-    from srim_analysis import paths
-    from srim_analysis.study import synthetic
-
     out = Path(args.out) if args.out else paths.SYNTHETIC_DIR
     folder = synthetic.write_study(out, seed=args.seed, scale=args.scale)
     print(f"Wrote the synthetic study ({args.scale}, seed {args.seed}) to {folder}")
@@ -66,9 +64,6 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 def _dictionary(args: argparse.Namespace) -> int:
-    from srim_analysis import atomic, paths
-    from srim_analysis.study.contract import data_dictionary_markdown
-
     out = Path(args.out) if args.out else paths.DOCS_DIR / "data-dictionary.md"
     atomic.write_text(out, data_dictionary_markdown())
     print(f"Wrote {out}")
@@ -118,8 +113,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv and argv[0] == "run":
         return runner.cli(argv[1:])
     if argv and argv[0] == "import-qda":
-        from srim_analysis.analyses.qda import cli as import_qda
-
         return import_qda(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)

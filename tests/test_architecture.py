@@ -217,9 +217,13 @@ def test_no_module_uses_another_modules_private_names():
     breaches = []
     for module in MODULES.values():
         for target, name, line in module.names:
-            if name.startswith("_") and not name.startswith("__") and target != module.name:
-                if not _same_package_private_module(module, target):
-                    breaches.append(f"{module.path.relative_to(ROOT)}:{line} {target}.{name}")
+            private = name.startswith("_") and not name.startswith("__")
+            if (
+                private
+                and target != module.name
+                and not _same_package_private_module(module, target)
+            ):
+                breaches.append(f"{module.path.relative_to(ROOT)}:{line} {target}.{name}")
         aliases = {
             (a.asname or a.name): f"{_resolve(module, node)}.{a.name}"
             for node in ast.walk(module.tree)
@@ -283,9 +287,13 @@ def test_no_module_spells_the_all_sites_value_itself():
     breaches = []
     for module in MODULES.values():
         for node in ast.walk(module.tree):
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
-                if node.value.value == "all" and module.name != "srim_analysis.study.selection":
-                    breaches.append(f"{module.path.relative_to(ROOT)}:{node.lineno}")
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Constant)
+                and node.value.value == "all"
+                and module.name != "srim_analysis.study.selection"
+            ):
+                breaches.append(f"{module.path.relative_to(ROOT)}:{node.lineno}")
     assert not breaches, "an 'all' sentinel defined outside study.selection:\n" + "\n".join(
         breaches
     )
@@ -298,8 +306,11 @@ def test_no_function_writes_the_min_cell_default_as_a_number():
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 args = node.args
                 positional = args.posonlyargs + args.args
-                pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults))
-                pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d]
+                with_default = positional[len(positional) - len(args.defaults) :]
+                pairs = list(zip(with_default, args.defaults, strict=True))
+                pairs += [
+                    (a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d
+                ]
                 for arg, default in pairs:
                     if arg.arg == "min_cell" and isinstance(default, ast.Constant):
                         breaches.append(f"{module.path.relative_to(ROOT)}:{node.lineno}")

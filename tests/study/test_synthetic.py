@@ -20,7 +20,9 @@ def test_same_seed_gives_byte_identical_files_in_a_fresh_process(tmp_path):
     """Two processes with different hash seeds write the same bytes."""
     for i, hash_seed in enumerate(("1", "987")):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-        code = f"from srim_analysis.study import synthetic; synthetic.write_study(r'{tmp_path}/{i}')"
+        code = (
+            f"from srim_analysis.study import synthetic; synthetic.write_study(r'{tmp_path}/{i}')"
+        )
         subprocess.run([sys.executable, "-c", code], check=True, env=env)
     for name in [*TABLE_FILES, "study.toml", "identifiers.csv", "README.md"]:
         assert (tmp_path / "0" / name).read_bytes() == (tmp_path / "1" / name).read_bytes(), name
