@@ -56,6 +56,24 @@ class RunLayout:
         figures_dir = Path(figures_dir)
         return cls(reports_dir=figures_dir.parent / "reports", figures_dir=figures_dir)
 
+    @staticmethod
+    def final(path: str | Path) -> Path:
+        """Return where ``path`` ends up once its run succeeds (staging folders left out).
+
+        >>> RunLayout.final("/p/reports/.staging/r1/reports/S01/tables")
+        PosixPath('/p/reports/S01/tables')
+        >>> RunLayout.final("/p/reports/.staging/r1/figures/S01")
+        PosixPath('/p/figures/S01')
+        >>> RunLayout.final("reports/S01/tables")
+        PosixPath('reports/S01/tables')
+        """
+        parts = Path(path).parts
+        if ".staging" not in parts:
+            return Path(path)
+        i = parts.index(".staging")
+        root = Path(*parts[: i - 1]) if i > 1 else Path()
+        return root.joinpath(*parts[i + 2 :])
+
     # -- reports/ -------------------------------------------------------------------------
 
     @property

@@ -9,6 +9,7 @@ helper and records it in the manifest.
 
 from __future__ import annotations
 
+import html
 import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from srim_analysis.disclosure import DEFAULT_MIN_CELL
 from srim_analysis.layout import RunLayout
 from srim_analysis.report import figures
 from srim_analysis.study.loading import Study, load_study, tables_present
-from srim_analysis.study.selection import ALL_SITES, for_site
+from srim_analysis.study.selection import ALL_SITES, for_site, is_all_sites
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -107,9 +108,14 @@ class Report:
         return self.study.site_label(self.site)
 
     @property
+    def layout(self) -> RunLayout:
+        """Return where this run's outputs go."""
+        return RunLayout(self.reports_dir, self.figures_dir)
+
+    @property
     def tables_dir(self) -> Path:
         """Return the folder this run's tables are written to."""
-        return RunLayout(self.reports_dir, self.figures_dir).tables_dir(self.site)
+        return self.layout.tables_dir(self.site)
 
     def for_site(self, frame: pd.DataFrame, column: str = "site_id") -> pd.DataFrame:
         """Return the rows of ``frame`` for this run's site (all rows for the whole study)."""
@@ -188,7 +194,7 @@ class Report:
         if self.study.synthetic:
             buf.write("# SYNTHETIC DATA: made from the shipped synthetic study, not real data.\n")
         published.to_csv(buf, index=False, lineterminator="\n")
-        path = self.tables_dir / f"{self.notebook}__{name}.csv"
+        path = self.layout.table(self.site, self.notebook, name)
         atomic.write_text(path, buf.getvalue())
         self.published.append(path)
         published.attrs["caption"] = caption
@@ -250,9 +256,23 @@ class Report:
             if self.study.synthetic
             else "<b>Real study data</b>: outputs are for the research team until checked."
         )
+        sites = ", ".join(
+            f"<code>{html.escape(sid)}</code> {html.escape(self.study.site_label(sid))}"
+            for sid in self.study.site_ids()
+        )
+        tables = _shown_path(RunLayout.final(self.tables_dir))
+        figs = _shown_path(RunLayout.final(self.layout.site_figures(self.site)))
         return HTML(
-            f"<p>{kind}<br>Site: <b>{self.site_label}</b>. Data: {self.study.name} "
-            f"(fingerprint {self.study.fingerprint}). Small-cell threshold: {self.min_cell}.</p>"
+            f"<p>{kind}<br>"
+            f"Site: <b>{html.escape(self.site_label)}</b>"
+            f"{'' if is_all_sites(self.site) else f' (<code>{html.escape(self.site)}</code>)'}. "
+            f"Sites in this study (the values <code>site</code> takes, or "
+            f'<code>"all"</code>): {sites}.<br>'
+            f"Study folder: <code>{_shown_path(self.study.folder)}</code>, "
+            f"{'synthetic' if self.study.synthetic else 'real'} data "
+            f"({html.escape(self.study.name)}; fingerprint {self.study.fingerprint}). "
+            f"Small-cell threshold: {self.min_cell}.<br>"
+            f"Outputs: tables in <code>{tables}/</code>, figures in <code>{figs}/</code>.</p>"
         )
 
     def say(self, text: str) -> object:
@@ -269,8 +289,17 @@ class Report:
         """Return a display object: the table with its caption and suppression note."""
         caption = frame.attrs.get("caption", "")
         note = frame.attrs.get("note", "")
-        html = frame.to_html(index=False, na_rep="", border=0, classes="srim-table")
-        return HTML(f"<p><b>{caption}</b></p>{html}<p><small>{note}</small></p>")
+        body = frame.to_html(index=False, na_rep="", border=0, classes="srim-table")
+        return HTML(f"<p><b>{caption}</b></p>{body}<p><small>{note}</small></p>")
+
+
+def _shown_path(path: Path) -> str:
+    """Return ``path`` for display: relative to the project root when inside it."""
+    path = Path(path)
+    try:
+        return html.escape(path.resolve().relative_to(paths.ROOT).as_posix())
+    except ValueError:
+        return html.escape(path.as_posix())
 
 
 def _refuse_undeclared_counts(

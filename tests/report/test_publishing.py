@@ -1,0 +1,91 @@
+"""The report layer: tables made safe and published, sections, the banner, where outputs go."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from srim_analysis.layout import RunLayout
+from srim_analysis.report.publishing import Section, read_published, start
+
+
+@pytest.fixture
+def report(tmp_path, shipped_dir):
+    """A notebook run of the shipped study for one site, writing under tmp_path."""
+    return start(
+        "00_study_overview",
+        site="S02",
+        data_dir=shipped_dir,
+        reports_dir=tmp_path / "reports",
+        figures_dir=tmp_path / "figures",
+    )
+
+
+def _counts() -> pd.DataFrame:
+    return pd.DataFrame({"group": ["a", "b", "c", "Total"], "n": [3, 9, 20, 32]})
+
+
+def test_made_safe_suppresses_without_writing(report, tmp_path):
+    safe = report.made_safe(_counts())
+    assert safe["n"].tolist()[0] == "c"
+    assert "Counts from 1 to 4" in safe.attrs["note"]
+    assert not list(tmp_path.rglob("*.csv"))
+
+
+def test_table_writes_what_made_safe_returns(report):
+    published = report.table(_counts(), "groups", "Groups")
+    path = RunLayout(report.reports_dir, report.figures_dir).table("S02", report.notebook, "groups")
+    assert path.is_file()
+    assert read_published(path)["n"].tolist() == [str(v) for v in published["n"]]
+    assert published.equals(report.made_safe(_counts()))
+
+
+def test_publish_records_and_shows_unless_told_not_to(report):
+    section = Section()
+    report.publish(section, _counts(), "shown", "Shown")
+    report.publish(section, _counts(), "kept", "Kept", show=False)
+    assert set(section.tables) == {"shown", "kept"}
+    assert len(section.items) == 1
+
+
+def test_section_add_first_puts_a_sentence_before_the_tables(report):
+    section = Section(["table"])
+    section.add("In short.", first=True)
+    assert section.items == ["In short.", "table"]
+
+
+def test_missing_says_which_table_a_section_needs(report):
+    assert report.missing("sites") is None
+    skipped = report.missing("no_such_table")
+    assert "no `no_such_table` table" in skipped.text()
+
+
+def test_add_figure_ignores_none(report):
+    section = Section()
+    assert report.add_figure(section, None, "nothing", "Nothing") is None
+    assert section.items == []
+
+
+def test_banner_says_site_study_kind_and_where_outputs_go(report):
+    text = report.banner().data
+    assert "SYNTHETIC DATA" in text
+    assert "<code>S02</code>" in text
+    for sid in report.study.site_ids():  # every site id, with its name, is listed
+        assert f"<code>{sid}</code> {report.study.site_label(sid)}" in text
+    assert "Study folder: <code>data/synthetic</code>, synthetic data" in text
+    assert f"{report.reports_dir.as_posix()}/S02/tables/" in text
+    assert f"{report.figures_dir.as_posix()}/S02/" in text
+
+
+def test_banner_shows_final_places_not_staging_folders(tmp_path, shipped_dir):
+    staged = tmp_path / "reports" / ".staging" / "run1"
+    report = start(
+        "00_study_overview",
+        site="S02",
+        data_dir=shipped_dir,
+        reports_dir=staged / "reports",
+        figures_dir=staged / "figures",
+    )
+    text = report.banner().data
+    assert ".staging" not in text
+    assert f"{(tmp_path / 'reports').as_posix()}/S02/tables/" in text
