@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from srim_analysis import paths
+from srim_analysis.layout import RunLayout
 
 #: The keys of the ``[run]`` table, with what each holds (used in error messages).
 RUN_KEYS: dict[str, str] = {
@@ -68,14 +69,19 @@ class Config:
     source: Path | None = None
 
     @property
+    def layout(self) -> RunLayout:
+        """Return where the run's outputs go (every path under the output root)."""
+        return RunLayout.under(self.out)
+
+    @property
     def reports_dir(self) -> Path:
         """Return the folder executed notebooks, HTML, tables and logs go to."""
-        return self.out / "reports"
+        return self.layout.reports_dir
 
     @property
     def figures_dir(self) -> Path:
         """Return the folder figures and ``manifest.csv`` go to."""
-        return self.out / "figures"
+        return self.layout.figures_dir
 
     def job_count(self, runs: int | None = None) -> int:
         """Return how many runs go at once: ``jobs``, or one per core, never more than runs."""
