@@ -39,6 +39,9 @@ class FigureRecord:
     synthetic: bool
     png: str
     svg: str
+    #: The figure's plotted values as published (a CSV beside it), relative to figures/;
+    #: blank for a figure saved without them.
+    source_data: str = ""
 
 
 MANIFEST_FIELDS: tuple[str, ...] = tuple(FigureRecord.__dataclass_fields__)
@@ -56,8 +59,13 @@ def save_figure(
     figures_dir: str | Path,
     synthetic: bool,
     close: bool = True,
+    source_data: str | None = None,
 ) -> FigureRecord:
-    """Save ``fig`` as PNG (300 dpi) and SVG and record it in the run's manifest."""
+    """Save ``fig`` as PNG (300 dpi) and SVG and record it in the run's manifest.
+
+    ``source_data``, the text of a CSV of what the figure plots (as published), is written
+    beside it (``<notebook>__<figure id>.csv``) and named in the manifest.
+    """
     if not _ID.match(figure_id):
         raise ValueError(f"figure id {figure_id!r} must be lower case letters, digits, '-' or '_'")
     if not caption.strip():
@@ -109,6 +117,11 @@ def save_figure(
     finally:
         if engine is not None and not close:
             fig.set_layout_engine(engine)
+    data_path = ""
+    if source_data is not None:
+        target = layout.figure(site, notebook, figure_id, "csv")
+        atomic.write_text(target, source_data)
+        data_path = target.relative_to(layout.figures_dir).as_posix()
     record = FigureRecord(
         figure_id=figure_id,
         caption=caption,
@@ -118,6 +131,7 @@ def save_figure(
         synthetic=synthetic,
         png=paths["png"].relative_to(layout.figures_dir).as_posix(),
         svg=paths["svg"].relative_to(layout.figures_dir).as_posix(),
+        source_data=data_path,
     )
     add_to_manifest(figures_dir, record)
     if close:

@@ -125,8 +125,18 @@ class Report:
         """Return a figure title naming what it shows and the site."""
         return style.site_title(text, self.site_label)
 
-    def figure(self, fig: Figure, figure_id: str, caption: str) -> SavedFigure:
-        """Save a figure (PNG and SVG) with its caption; return it for display (closed)."""
+    def figure(
+        self, fig: Figure, figure_id: str, caption: str, source: pd.DataFrame | None = None
+    ) -> SavedFigure:
+        """Save a figure (PNG and SVG) with its caption; return it for display (closed).
+
+        ``source``, a table this report made safe, is written beside the figure as its source
+        data (the values it plots, as published).
+        """
+        source_data = None
+        if source is not None:
+            _require_safe(source, figure_id)
+            source_data = self._csv(source, f"Source data of the figure: {caption}")
         record = figures.save_figure(
             fig,
             figure_id,
@@ -137,8 +147,32 @@ class Report:
             figures_dir=self.figures_dir,
             synthetic=self.study.synthetic,
             close=True,
+            source_data=source_data,
         )
         return SavedFigure(record, self.figures_dir)
+
+    def chart(
+        self,
+        section: Section,
+        published: pd.DataFrame,
+        draw: Callable[[pd.DataFrame], Figure | None],
+        figure_id: str,
+        caption: str,
+    ) -> SavedFigure | None:
+        """Draw a figure from a published table, save it with that table as its source data.
+
+        ``published`` must come from :meth:`table`, :meth:`publish` or :meth:`made_safe`
+        (hidden cells are the suppression mark), so a chart cannot show what a table hides;
+        ``draw`` gets only that table. The figure is added to ``section``; None when ``draw``
+        returns no figure.
+        """
+        _require_safe(published, figure_id)
+        fig = draw(published)
+        if fig is None:
+            return None
+        saved = self.figure(fig, figure_id, caption, source=published)
+        section.add(saved)
+        return saved
 
     def made_safe(
         self,
@@ -161,6 +195,7 @@ class Report:
             frame, self.min_cell, count_columns=count_columns, depends=depends
         )
         published.attrs["note"] = disclosure.suppression_note(self.min_cell)
+        published.attrs[_MADE_SAFE] = self.min_cell
         return published
 
     def table(
@@ -188,17 +223,10 @@ class Report:
             not_counts=not_counts,
             decimals=decimals,
         )
-        note = published.attrs["note"]
-        buf = io.StringIO()
-        buf.write(f"# {caption}\n# {note}\n")
-        if self.study.synthetic:
-            buf.write("# SYNTHETIC DATA: made from the shipped synthetic study, not real data.\n")
-        published.to_csv(buf, index=False, lineterminator="\n")
         path = self.layout.table(self.site, self.notebook, name)
-        atomic.write_text(path, buf.getvalue())
+        atomic.write_text(path, self._csv(published, caption))
         self.published.append(path)
         published.attrs["caption"] = caption
-        published.attrs["note"] = note
         return published
 
     def publish(
@@ -248,6 +276,15 @@ class Report:
         section.add(saved)
         return saved
 
+    def _csv(self, published: pd.DataFrame, caption: str) -> str:
+        """Return the CSV text of a published table: caption, suppression note, then cells."""
+        buf = io.StringIO()
+        buf.write(f"# {caption}\n# {published.attrs['note']}\n")
+        if self.study.synthetic:
+            buf.write("# SYNTHETIC DATA: made from the shipped synthetic study, not real data.\n")
+        published.to_csv(buf, index=False, lineterminator="\n")
+        return buf.getvalue()
+
     def banner(self) -> object:
         """Return a display object naming the site, the data and, if so, that it is synthetic."""
         kind = (
@@ -291,6 +328,20 @@ class Report:
         note = frame.attrs.get("note", "")
         body = frame.to_html(index=False, na_rep="", border=0, classes="srim-table")
         return HTML(f"<p><b>{caption}</b></p>{body}<p><small>{note}</small></p>")
+
+
+#: The attribute :meth:`Report.made_safe` sets on a table it made safe (its min_cell).
+_MADE_SAFE = "srim_made_safe"
+
+
+def _require_safe(frame: pd.DataFrame, figure_id: str) -> None:
+    """Raise unless ``frame`` was made safe by a report (figures show only published cells)."""
+    if _MADE_SAFE not in frame.attrs:
+        raise ValueError(
+            f"Figure {figure_id!r}: its data must be a table the report made safe "
+            "(report.table, report.publish or report.made_safe), so that the figure cannot "
+            "show a cell the table hides."
+        )
 
 
 def _shown_path(path: Path) -> str:

@@ -57,6 +57,7 @@ def test_save_figure_writes_png_svg_and_manifest(tmp_path):
             "synthetic": "True",
             "png": "S01/00_x__bars.png",
             "svg": "S01/00_x__bars.svg",
+            "source_data": "",
         }
     ]
 

@@ -89,3 +89,34 @@ def test_banner_shows_final_places_not_staging_folders(tmp_path, shipped_dir):
     text = report.banner().data
     assert ".staging" not in text
     assert f"{(tmp_path / 'reports').as_posix()}/S02/tables/" in text
+
+
+def test_chart_draws_from_the_published_table_and_saves_it_as_source_data(report):
+    import matplotlib.pyplot as plt
+
+    from srim_analysis.report import figures
+
+    section = Section()
+    published = report.table(_counts(), "groups", "Groups")
+    seen = []
+
+    def draw(table: pd.DataFrame):
+        seen.append(table)
+        fig, ax = plt.subplots()
+        shown = table[table["n"] != "c"]
+        ax.bar(shown["group"], shown["n"].astype(int))
+        return fig
+
+    saved = report.chart(section, published, draw, "groups", "Groups by size")
+    assert seen[0]["n"].tolist()[0] == "c"  # the chart got the published cells
+    assert saved.record.source_data == "S02/00_study_overview__groups.csv"
+    data = read_published(report.figures_dir / saved.record.source_data)
+    assert data["n"].tolist() == [str(v) for v in published["n"]]
+    (row,) = figures.read_manifest(report.figures_dir)
+    assert row.source_data == saved.record.source_data
+    assert section.items == [saved]
+
+
+def test_chart_refuses_a_table_the_report_did_not_make_safe(report):
+    with pytest.raises(ValueError, match="made safe"):
+        report.chart(Section(), _counts(), lambda t: None, "raw", "Raw counts")
