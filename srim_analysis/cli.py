@@ -6,6 +6,7 @@ srim template DIR   write a blank study folder (CSVs and an Excel workbook)
 srim synth          regenerate the shipped synthetic study
 srim import-qda F   convert a REFI-QDA, QualCoder or Taguette project into study tables
 srim dictionary     regenerate docs/data-dictionary.md from the schemas
+srim audit-disclosure DIR  check a finished output folder for small counts and recoverable cells
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from srim_analysis import __version__, atomic, paths, runner
+from srim_analysis import __version__, atomic, disclosure, paths, runner
 from srim_analysis.analyses.qda import cli as import_qda
 from srim_analysis.study import synthetic
 from srim_analysis.study.contract import data_dictionary_markdown
@@ -70,6 +71,21 @@ def _dictionary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _audit(args: argparse.Namespace) -> int:
+    try:
+        result = disclosure.audit_output(args.folder, fixed_min_cell=args.min_cell)
+    except disclosure.NotAnOutputRoot as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for finding in result.findings:
+        print(finding.line())
+    if args.csv:
+        disclosure.write_findings(result.findings, args.csv)
+        print(f"Findings written to {args.csv}")
+    print(result.summary())
+    return 0 if result.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``srim`` command."""
     parser = argparse.ArgumentParser(
@@ -98,6 +114,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("dictionary", help="regenerate docs/data-dictionary.md")
     p.add_argument("--out")
     p.set_defaults(func=_dictionary)
+
+    p = sub.add_parser(
+        "audit-disclosure",
+        help="audit a finished output folder for small counts and recoverable hidden cells",
+    )
+    p.add_argument("folder", help="output root (the folder holding reports/ and figures/)")
+    p.add_argument(
+        "--min-cell",
+        type=int,
+        default=None,
+        help="smallest count that may be shown (default: the run record's, else 5)",
+    )
+    p.add_argument("--csv", help="also write the findings to this CSV file")
+    p.set_defaults(func=_audit)
 
     # these two have parsers of their own; the rest of the line is passed through
     sub.add_parser("run", help="run the notebooks (see `srim run --help`)", add_help=False)

@@ -6,6 +6,7 @@ An output root holds two folders, laid out like this (``<nb>`` is a notebook's n
     reports/
       index.html                          the front page
       run-record.json                     what the last ``srim run`` did
+      disclosure-audit.csv                what the last run's disclosure audit found
       .srim-run.lock                      held while a run writes here
       .staging/<run>/{reports,figures}/   one run's outputs until it succeeds
       <site>/<nb>.ipynb, <nb>.html        the executed notebook and its HTML
@@ -85,6 +86,11 @@ class RunLayout:
     def record(self) -> Path:
         """Return the path of the run record, ``reports/run-record.json``."""
         return self.reports_dir / "run-record.json"
+
+    @property
+    def disclosure_audit(self) -> Path:
+        """Return the path of the findings of the last disclosure audit of this output root."""
+        return self.reports_dir / "disclosure-audit.csv"
 
     @property
     def lock(self) -> Path:

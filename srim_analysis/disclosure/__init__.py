@@ -4,9 +4,10 @@ Four parts, used by every notebook and by the runner, one module each:
 
 * :mod:`~srim_analysis.disclosure.suppression`: **small-cell suppression** of tables of
   counts (:func:`suppress_counts`, :func:`suppression_mask`, :func:`suppress_percentages`,
-  :func:`publishable` for tidy tables; ``"c"`` marks a hidden cell, :func:`is_suppressed`
-  recognises it) and an independent checker for tables already written
-  (:func:`check_published_table`). Its docstring states the safety model.
+  :func:`publishable` for tidy tables, :class:`LinkedCells` for tables of one population;
+  ``"c"`` marks a hidden cell, :func:`is_suppressed` recognises it) and an independent
+  checker for tables already written (:func:`check_published_table`). Its docstring states
+  the safety model.
 * :mod:`~srim_analysis.disclosure.redaction`: **redaction** of direct identifiers in quotes
   and free text (:func:`redact`, :func:`redact_series`, :func:`redaction_report`; the
   study's identifier list: :func:`load_identifiers`, :func:`study_identifiers`).
@@ -26,6 +27,17 @@ The researcher-facing description of the rules is ``docs/disclosure-control.md``
 
 from __future__ import annotations
 
+from srim_analysis.disclosure.audit import (
+    AUDIT_RULES,
+    AuditFinding,
+    AuditResult,
+    NotAnOutputRoot,
+    audit_html_text,
+    audit_output,
+    audit_table_text,
+    findings_by_rule,
+    write_findings,
+)
 from srim_analysis.disclosure.errors import (
     DisclosureError,
     DisclosureWarning,
@@ -65,6 +77,7 @@ from srim_analysis.disclosure.suppression import (
     ROW_TOTAL_COLUMN_NAMES,
     SUPPRESSION_MARK,
     TOTAL_LABELS,
+    LinkedCells,
     SuppressionPlan,
     check_published_table,
     count_columns_of,
@@ -79,6 +92,7 @@ from srim_analysis.disclosure.suppression import (
 )
 
 __all__ = [
+    "AUDIT_RULES",
     "COUNT_COLUMN_NAMES",
     "DEFAULT_MIN_CELL",
     "KEY_ENV_VAR",
@@ -87,20 +101,28 @@ __all__ = [
     "ROW_TOTAL_COLUMN_NAMES",
     "SUPPRESSION_MARK",
     "TOTAL_LABELS",
+    "AuditFinding",
+    "AuditResult",
     "DisclosureError",
     "DisclosureWarning",
     "Finding",
     "Identifiers",
+    "LinkedCells",
     "MissingKeyError",
+    "NotAnOutputRoot",
     "Redaction",
     "SuppressionPlan",
     "UnsafeKeyError",
     "UnsafeOutputError",
     "assert_safe_output_dir",
+    "audit_html_text",
+    "audit_output",
+    "audit_table_text",
     "check_notebooks_stripped",
     "check_published_table",
     "count_columns_of",
     "counts_and_percentages",
+    "findings_by_rule",
     "git_work_tree_root",
     "is_suppressed",
     "is_valid_nhs_number",
@@ -120,4 +142,5 @@ __all__ = [
     "suppress_percentages",
     "suppression_mask",
     "suppression_note",
+    "write_findings",
 ]

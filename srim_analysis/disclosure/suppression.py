@@ -4,7 +4,7 @@
   :func:`suppression_mask`, :func:`suppress_counts`, :func:`suppress_percentages`,
   :func:`counts_and_percentages`.
 * Tidy tables (count columns, percentage and statistic columns, 'Total' rows):
-  :func:`count_columns_of`, :func:`publishable`.
+  :func:`count_columns_of`, :func:`publishable`; tables of one population: :class:`LinkedCells`.
 * An independent check of a table as published: :func:`check_published_table`.
 * What a suppressed cell shows and the note printed under a table: :data:`SUPPRESSION_MARK`,
   :func:`is_suppressed`, :func:`suppression_note`, :data:`DEFAULT_MIN_CELL`.
@@ -14,12 +14,38 @@ Safety model
 Counts from 1 to ``min_cell - 1`` are replaced by ``"c"``, wherever they are: in the body of
 a table or in its totals. Totals a table does not show are assumed to be known to a reader
 anyway (published elsewhere, or derivable); totals it does show are cells like any other and
-are hidden when small. Further cells are then hidden (secondary suppression) until no hidden
-count can be worked out exactly from the shown cells, the totals and the fact that counts are
-never negative - by subtraction within a row or column, or by combining rows and columns.
-Exactness is decided with a graph test that is equivalent to linear programming for one- and
-two-way tables (and with linear programming otherwise), not with the 'two per row' rule of
-thumb, which can be fooled (e.g. by hidden zeros, or a hidden cell bridging two blocks).
+are hidden when small.
+
+The protection rule: for every hidden small count ``x``, the largest value it can take
+consistently with everything published (every additive relation, shown cells fixed, counts
+>= 0) must be at least ``min_cell``, so a reader cannot confirm that the count is small. In
+tau-Argus / sdcTable terms: an upper protection level of ``min_cell - x`` on each primary
+cell (no lower or sliding protection), checked on the cell's exact feasibility interval.
+Exactness alone (two possible values) is not enough: a hidden 2 known to lie in [0, 3] is
+still known to be small.
+
+Relations: in a tidy table all count columns form ONE structure: total rows (nested groups
+included), a row-total column (:data:`ROW_TOTAL_COLUMN_NAMES`), declared sums across a row
+(``sums=``), and the column totals assumed known. A cell may lie in three or more lines.
+
+Checking a cell: when every cell lies in at most two lines and the lines can be signed into a
+bipartite graph (one- and two-way tables with margins, tidy tables with one level of totals),
+the largest value is a max-flow (``scipy.sparse.csgraph.maximum_flow``; the matrix is totally
+unimodular, so this is exact); otherwise a linear programme (``scipy.optimize.linprog``,
+HiGHS) finds a balanced move of the hidden cells that raises the cell to ``min_cell``, tried
+first among the cells near it (a move found there is a move of the whole table).
+
+Choosing secondary cells: the line rule (no line with a single hidden cell) first; then, for
+each small cell still unprotected, the cheapest balanced perturbation ``y`` with
+``y_p = min_cell - x``, counts staying >= 0, cost 0 (almost) on hidden cells and a weight per
+unit on shown cells (small non-total cells cheapest, zeros and totals dearest): the network /
+fixed-charge relaxation heuristic of tau-Argus (Castro 2006). The cells it moves are hidden.
+Last, secondary cells are shown again, largest first, when every small cell still passes
+(each keeps a witness move; only the cells whose witness uses the shown cell are checked).
+
+Linked tables: tables of one population in a report share a :class:`LinkedCells`; a cell
+shown by one is fixed (not hideable) in the others, and a cell hidden by one is hidden in the
+others and must be able to move by ``min_cell - 1`` both ways there.
 """
 
 from __future__ import annotations
@@ -32,6 +58,9 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
+from scipy.optimize import linprog
+from scipy.sparse.csgraph import maximum_flow
 
 from srim_analysis.disclosure.errors import DisclosureWarning
 
@@ -41,6 +70,7 @@ __all__ = [
     "ROW_TOTAL_COLUMN_NAMES",
     "SUPPRESSION_MARK",
     "TOTAL_LABELS",
+    "LinkedCells",
     "SuppressionPlan",
     "check_published_table",
     "count_columns_of",
@@ -125,10 +155,6 @@ def _lp_ranges(
     Only the variables in ``which`` (default all) are solved for; the others get (0, inf).
     Raises ValueError if the constraints are infeasible.
     """
-    # Deferred: only check_published_table and tables the graph test cannot decide need
-    # scipy.optimize, and importing it costs 0.25-0.32 s (measured; this package: 0.03 s).
-    from scipy.optimize import linprog
-
     lo = np.zeros(n_vars)
     hi = np.full(n_vars, np.inf)
     if n_vars == 0 or a_eq.size == 0:
@@ -202,6 +228,7 @@ class _Structure:
                 self.cell_lines[m].append((li, 1))
             self.cell_lines[ln.total].append((li, -1))
         self._graph = self._signed_bipartite()
+        self._incidence: sparse.csr_matrix | None = None
 
     def _signed_bipartite(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """Return (sign, side-0 line, side-1 line) per cell, or None if the graph test fails."""
@@ -334,21 +361,229 @@ class _Structure:
             out &= only
         return out
 
+    def incidence(self) -> sparse.csr_matrix:
+        """Return the lines x cells matrix of the relations (+1 member, -1 total)."""
+        if self._incidence is None:
+            rows, cols, data = [], [], []
+            for li, ln in enumerate(self.lines):
+                for m in ln.members:
+                    rows.append(li)
+                    cols.append(m)
+                    data.append(1.0)
+                rows.append(li)
+                cols.append(ln.total)
+                data.append(-1.0)
+            self._incidence = sparse.coo_matrix(
+                (data, (rows, cols)), shape=(len(self.lines), self.n)
+            ).tocsr()
+        return self._incidence
+
+    def lift(
+        self,
+        p: int,
+        target: float,
+        hidden: np.ndarray,
+        weights: np.ndarray | None = None,
+        near: np.ndarray | None = None,
+    ) -> frozenset[int] | None:
+        """Return the cells of a cheapest balanced move raising cell ``p`` by ``target``, or None.
+
+        ``near`` (a mask) limits the cells that may move (a move found among fewer cells is
+        a move of the whole structure: the others stay put).
+        The move keeps every line adding up and every count >= 0 and leaves shown cells
+        where they are; with ``weights`` (a cost per unit for each shown hideable cell) shown
+        cells may move too, at that cost (hidden cells move almost free): the cells it moves
+        are the ones to hide so that ``p`` may be ``target`` higher than it is (the network,
+        or fixed-charge relaxation, heuristic of tau-Argus; Castro 2006). None: no such move.
+        """
+        movable = hidden.copy()
+        if weights is not None:
+            movable |= self.hideable
+        if near is not None:
+            movable &= near
+        movable[p] = True
+        cand = np.flatnonzero(movable)
+        k = cand.size
+        a = self.incidence()[:, cand]
+        used = np.flatnonzero(np.diff(a.indptr) > 0)
+        at = int(np.searchsorted(cand, p))
+        if used.size == 0 or not self.cell_lines[p]:
+            return frozenset({p})  # a cell in no line can take any value
+        a = a[used]
+        a_eq = sparse.hstack([a, -a]).tocsr()
+        cost = np.full(2 * k, 1e-3)
+        if weights is not None:
+            shown = ~hidden[cand]
+            cost[:k][shown] = weights[cand][shown]
+            cost[k:][shown] = weights[cand][shown]
+        lower = np.zeros(2 * k)
+        upper = np.concatenate([np.full(k, np.inf), self.values[cand].astype(float)])
+        if target >= 0:  # y+ of p fixed at target, y- at 0
+            lower[at] = upper[at] = float(target)
+            upper[k + at] = 0.0
+        else:  # a fall: y- of p fixed at -target (at most its value), y+ at 0
+            if -target > self.values[p]:
+                return None
+            lower[k + at] = upper[k + at] = float(-target)
+            upper[at] = 0.0
+        res = linprog(
+            cost,
+            A_eq=a_eq,
+            b_eq=np.zeros(a_eq.shape[0]),
+            bounds=np.column_stack([lower, upper]),
+            method="highs",
+        )
+        if res.status == 2:
+            return None
+        if res.status != 0:
+            raise RuntimeError(f"linear programme failed: {res.message}")
+        moved = (res.x[:k] + res.x[k:]) > 1e-7
+        return frozenset(int(c) for c in cand[moved])
+
+    def flow_lift(
+        self, p: int, hidden: np.ndarray, cap: int, *, fall: bool = False
+    ) -> tuple[int, frozenset[int]]:
+        """Return how far cell ``p`` can rise (at most ``cap``) and the cells moved, by max-flow.
+
+        Exact on graph structures only (see the class docstring): a rise of ``p`` is a flow
+        around the graph through the other hidden cells, each of which can rise without
+        bound and fall by at most its value.
+        """
+        assert self._graph is not None
+        sign, end0, end1 = self._graph
+        if end0[p] == end1[p]:
+            return cap, frozenset({p})
+        idx = np.flatnonzero(hidden)
+        idx = idx[(idx != p) & (end0[idx] != end1[idx])]
+        vals = np.minimum(self.values[idx], cap)
+        inf = np.full(idx.size, cap)
+        plus = sign[idx] > 0
+        # w = sign * count moves "up" end0 -> end1 and "down" end1 -> end0
+        src = np.concatenate([end0[idx], end1[idx]])
+        dst = np.concatenate([end1[idx], end0[idx]])
+        caps = np.concatenate([np.where(plus, inf, vals), np.where(plus, vals, inf)])
+        n_nodes = len(self.lines) + 1
+        keep = caps > 0
+        graph = sparse.coo_matrix(
+            (caps[keep].astype(np.int32), (src[keep], dst[keep])), shape=(n_nodes, n_nodes)
+        ).tocsr()
+        # p rising moves w_p up (end0 -> end1) if sign +1: the flow must come back end1 -> end0
+        s, t = (int(end1[p]), int(end0[p])) if sign[p] > 0 else (int(end0[p]), int(end1[p]))
+        if fall:  # p falling: the flow goes the other way round
+            s, t = t, s
+        res = maximum_flow(graph, s, t)
+        flow = res.flow.tocoo()
+        carrying = {
+            (int(i), int(j)) for i, j, f in zip(flow.row, flow.col, flow.data, strict=True) if f > 0
+        }
+        cells = {
+            int(c)
+            for c, a, b in zip(idx.tolist(), end0[idx].tolist(), end1[idx].tolist(), strict=True)
+            if (a, b) in carrying or (b, a) in carrying
+        }
+        return min(int(res.flow_value), cap), frozenset(cells | {p})
+
+    def upper(self, hidden: np.ndarray, cells: Iterable[int], method: str = "auto") -> np.ndarray:
+        """Return the largest value each listed hidden cell can take given what is shown.
+
+        ``method``: 'lp' (linear programming), 'flow' (max-flow, graph structures only) or
+        'auto' (max-flow where it is exact). Unbounded cells get ``inf``.
+        """
+        cells = list(cells)
+        out = np.full(len(cells), np.inf)
+        use_flow = method == "flow" or (method == "auto" and self._graph is not None)
+        if use_flow:
+            cap = int(min(self.values.sum() + 1, 2**30))
+            for i, c in enumerate(cells):
+                rise, _ = self.flow_lift(c, hidden, cap)
+                out[i] = np.inf if rise >= cap else float(self.values[c] + rise)
+            return out
+        idx = np.flatnonzero(hidden)
+        a = self.incidence()[:, idx]
+        fixed = self.incidence()[:, np.flatnonzero(~hidden)] @ self.values[~hidden]
+        used = np.flatnonzero(np.diff(a.indptr) > 0)
+        a, rhs = a[used], -fixed[used]
+        pos = {int(c): i for i, c in enumerate(idx)}
+        for i, c in enumerate(cells):
+            cost = np.zeros(idx.size)
+            cost[pos[c]] = -1.0
+            if used.size == 0:
+                continue
+            res = linprog(cost, A_eq=a, b_eq=rhs, bounds=(0, None), method="highs")
+            if res.status == 3:
+                continue
+            if res.status != 0:
+                raise RuntimeError(f"linear programme failed: {res.message}")
+            out[i] = -res.fun
+        return out
+
+    def near(self, p: int, radius: int) -> np.ndarray | None:
+        """Return the cells within ``radius`` lines of cell ``p`` (None: that is most cells)."""
+        mask = np.zeros(self.n, dtype=bool)
+        mask[p] = True
+        frontier = [p]
+        seen_lines: set[int] = set()
+        for _ in range(radius):
+            nxt: list[int] = []
+            for c in frontier:
+                for li, _role in self.cell_lines[c]:
+                    if li in seen_lines:
+                        continue
+                    seen_lines.add(li)
+                    cells = self.line_cells[li]
+                    new = cells[~mask[cells]]
+                    mask[new] = True
+                    nxt.extend(new.tolist())
+            frontier = nxt
+            if mask.sum() * 4 > self.n:
+                return None
+        return mask
+
+    def local_lift(
+        self, p: int, target: int, hidden: np.ndarray, weights: np.ndarray | None = None
+    ) -> frozenset[int] | None:
+        """Return :meth:`lift` tried first among the cells near ``p``, then everywhere."""
+        for radius in (2,):  # a cycle needs cells two lines away; 1 almost never does
+            near = self.near(p, radius)
+            if near is None:
+                break
+            found = self.lift(p, target, hidden, weights, near)
+            if found is not None:
+                return found
+        return self.lift(p, target, hidden, weights)
+
+    def protected(self, p: int, target: int, hidden: np.ndarray) -> frozenset[int] | None:
+        """Return a witness (the cells that move) if hidden cell ``p`` can move by ``target``."""
+        if self._graph is not None:
+            if target < 0 and -target > self.values[p]:
+                return None
+            rise, cells = self.flow_lift(p, hidden, abs(target), fall=target < 0)
+            return cells if rise >= abs(target) else None
+        return self.local_lift(p, target, hidden)
+
     def plan(
-        self, min_cell: int, is_total: np.ndarray | None = None
+        self,
+        min_cell: int,
+        is_total: np.ndarray | None = None,
+        forced: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return (hidden, primary, unprotectable) boolean arrays over the cells.
 
-        ``is_total`` marks cells that are totals: hidden as a partner only when no other
-        cell of the line will do.
+        The rule: every hidden small count ``x`` must be able to reach ``min_cell`` (upper
+        protection level ``min_cell - x``) given everything shown. ``is_total`` marks
+        totals (dearer to hide); ``forced`` marks cells that must be hidden (hidden
+        elsewhere). Cells are added by the line rule, then by the cheapest balanced move
+        (:meth:`lift`) for each small cell still unprotected; then cells not needed are shown
+        again.
         """
         values = self.values
         total = np.zeros(self.n, dtype=bool) if is_total is None else np.asarray(is_total)
         primary = self.hideable & _small(values, min_cell)
-        can_move = self.free(self.hideable)
-        eligible = self.hideable & ((values > 0) | can_move)
-        unprotectable = primary & ~can_move
         hidden = primary.copy()
+        if forced is not None:
+            hidden |= np.asarray(forced, dtype=bool) & self.hideable
+        keep = hidden.copy()
+        eligible = self.hideable & (values > 0)
 
         def closes(c: int, line: int) -> bool:
             return any(
@@ -359,63 +594,74 @@ class _Structure:
         def cost(c: int) -> tuple[bool, bool, int]:
             return (bool(total[c]), bool(values[c] == 0), int(values[c]))
 
-        def line_rule() -> None:
-            changed = True
-            while changed:
-                changed = False
-                for li, cells in enumerate(self.line_cells):
-                    if int(hidden[cells].sum()) != 1:
-                        continue
-                    candidates = [int(c) for c in cells if not hidden[c] and eligible[c]]
-                    if not candidates:
-                        continue
-                    best = min(candidates, key=lambda c, li=li: (*cost(c), not closes(c, li), c))
-                    hidden[best] = True
-                    changed = True
+        changed = True
+        while changed:  # the line rule: no line with exactly one hidden cell
+            changed = False
+            for li, cells in enumerate(self.line_cells):
+                if int(hidden[cells].sum()) != 1:
+                    continue
+                candidates = [int(c) for c in cells if not hidden[c] and eligible[c]]
+                if not candidates:
+                    continue
+                best = min(candidates, key=lambda c, li=li: (*cost(c), not closes(c, li), c))
+                hidden[best] = True
+                changed = True
 
-        protect = primary & ~unprotectable
-        # hiding more cells only adds cycles: a protected cell once free stays free here
-        known_free = np.zeros(self.n, dtype=bool)
-        while True:
-            line_rule()
-            check = protect & ~known_free
-            known_free |= self.free(hidden, only=check)
-            need = np.flatnonzero(protect & ~known_free)
-            if need.size == 0:
-                break
-            e = int(need[0])
-            near = {int(c) for li, _ in self.cell_lines[e] for c in self.line_cells[li]}
-            candidates = [c for c in sorted(near) if not hidden[c] and eligible[c]]
-            if not candidates:
-                candidates = [int(c) for c in np.flatnonzero(~hidden & eligible)]
-            if not candidates:  # cannot happen for protectable cells; be defensive
-                unprotectable[e] = True
-                protect[e] = False
-                continue
-            hidden[min(candidates, key=lambda c: (*cost(c), c))] = True
-        # Show again any non-small hidden cell the small ones do not need: totals first, then
-        # the largest counts.
+        # per unit moved: small non-total cells are cheapest, zeros and totals dear
+        weights = (1.0 + values) * np.where(total, 10.0, 1.0) * np.where(values == 0, 3.0, 1.0)
+        # what must be possible: each small count rises to min_cell; a cell hidden by another
+        # table of the population moves both ways by up to min_cell - 1 (so the other table's
+        # protection, which moved it, still holds here)
+        needs = [(p, int(min_cell - values[p])) for p in np.flatnonzero(primary).tolist()]
+        if forced is not None:
+            for f in np.flatnonzero(np.asarray(forced) & self.hideable & ~primary).tolist():
+                needs.append((f, min_cell - 1))
+                if values[f] > 0:
+                    needs.append((f, -int(min(values[f], min_cell - 1))))
+        unprotectable = np.zeros(self.n, dtype=bool)
+        witness: dict[tuple[int, int], frozenset[int]] = {}
+        for p, move in needs:
+            found = self.protected(p, move, hidden)
+            if found is None:
+                found = self.local_lift(p, move, hidden, weights)
+                if found is None and primary[p]:
+                    # cannot reach min_cell: at least keep it from being worked out exactly
+                    unprotectable[p] = True
+                    for move in (1, -1):
+                        found = self.protected(p, move, hidden) or self.local_lift(
+                            p, move, hidden, weights
+                        )
+                        if found is not None:
+                            break
+                if found is None:
+                    continue
+                hidden[list(found)] = True
+            witness[(p, move)] = found
+        # Show again any hidden cell the small ones do not need: totals first, then the
+        # largest counts. Showing c can only unprotect the cells whose witness moves c.
         order = sorted(
-            np.flatnonzero(hidden & ~primary).tolist(),
+            np.flatnonzero(hidden & ~keep).tolist(),
             key=lambda c: (not total[c], -values[c], -c),
         )
-        # each protected cell keeps a witness cycle; showing c can only unprotect the cells
-        # whose cycle runs through c, so only those are checked again
-        witness: dict[int, frozenset[int]] = {}
-        self.free(hidden, only=protect, witness=witness)
         for c in order:
             hidden[c] = False
-            check = np.zeros(self.n, dtype=bool)
-            for p in np.flatnonzero(protect).tolist():
-                if p not in witness or c in witness[p]:
-                    check[p] = True
-            found: dict[int, frozenset[int]] = {}
-            if (check & ~self.free(hidden, only=check, witness=found)).any():
-                hidden[c] = True
-            else:
-                witness.update(found)
-        # A hidden non-small cell that the totals pin down anyway protects nothing: show it.
-        hidden &= primary | self.free(hidden)
+            redone: dict[tuple[int, int], frozenset[int]] = {}
+            for (p, move), cells in witness.items():
+                if c in cells:
+                    again = self.protected(p, move, hidden)
+                    if again is None:
+                        hidden[c] = True
+                        break
+                    redone[(p, move)] = again
+            if not hidden[c]:
+                witness.update(redone)
+        # A hidden non-small cell that no witness moves and the totals pin down protects
+        # nothing: show it.
+        moving = set().union(*witness.values()) if witness else set()
+        extra = hidden & ~keep
+        extra[list(moving)] = False
+        if extra.any():
+            hidden &= ~extra | self.free(hidden, only=extra)
         return hidden, primary, unprotectable
 
 
@@ -765,6 +1011,14 @@ def _is_count_name(name: object) -> bool:
     return s in COUNT_COLUMN_NAMES or s.startswith("n_") or s.endswith("_n") or s.endswith("_count")
 
 
+def _is_stat_name(name: object) -> bool:
+    """Return True for a summary-statistic column name (a mean, a median, ...)."""
+    if not isinstance(name, str):
+        return False
+    s = name.strip().casefold()
+    return s in _STAT_NAMES or s.startswith(_STAT_PREFIXES) or s.endswith(_STAT_SUFFIXES)
+
+
 def _is_dependent_name(name: object) -> bool:
     """Return True for a percentage, rate or summary-statistic column name."""
     if not isinstance(name, str):
@@ -987,6 +1241,53 @@ def _read_tidy(
     return _Tidy(counts, deps, lines, is_total)
 
 
+LinkedKey = tuple[frozenset[tuple[str, str]], str | None]
+"""How a cell is known across the tables of one population: its labels and its count."""
+
+
+class LinkedCells:
+    """The count cells a report has published, by population: shown ones and hidden ones.
+
+    A report creates one and passes it to :func:`publishable` for every table of the same
+    population (``population='participants'``). A cell is keyed by its row's labels other
+    than totals (``{('agency', 'Police')}``; the overall total has none) and by its count
+    column (``None`` for a table's only count column or its row-total column, so that
+    'participants by agency' and 'participants by role' share their grand total). A cell
+    shown by one table is known to later ones (they cannot hide it); a cell hidden by one
+    must be hidden by later ones that carry it (with the same value).
+
+    >>> linked = LinkedCells()
+    >>> linked.record("people", (frozenset(), None), 12, hidden=False)
+    >>> linked.get("people", (frozenset(), None))
+    (12, False)
+    """
+
+    def __init__(self) -> None:
+        self._cells: dict[str, dict[LinkedKey, tuple[int, bool, str]]] = {}
+
+    def get(self, population: str, key: LinkedKey, source: str = "") -> tuple[int, bool] | None:
+        """Return (value, hidden) of a cell published earlier by another table, or None.
+
+        ``source`` identifies the asking table: what it recorded itself is not returned (the
+        same table published twice comes out the same).
+        """
+        got = self._cells.get(population, {}).get(key)
+        if got is None or (source and got[2] == source):
+            return None
+        return got[0], got[1]
+
+    def record(
+        self, population: str, key: LinkedKey, value: int, *, hidden: bool, source: str = ""
+    ) -> None:
+        """Record a published cell (the first table that publishes a cell decides it)."""
+        cells = self._cells.setdefault(population, {})
+        cells.setdefault(key, (int(value), bool(hidden), source))
+
+    def __len__(self) -> int:
+        """Return the number of cells recorded."""
+        return sum(len(cells) for cells in self._cells.values())
+
+
 def publishable(
     df: pd.DataFrame,
     min_cell: int = DEFAULT_MIN_CELL,
@@ -994,6 +1295,9 @@ def publishable(
     depends: Mapping[str, Sequence[str]] | None = None,
     *,
     assume_column_total: bool = True,
+    sums: Mapping[str, Sequence[str]] | None = None,
+    population: str | None = None,
+    linked: LinkedCells | None = None,
 ) -> pd.DataFrame:
     """Return an object-dtype copy of a tidy table with its counts and percentages made safe.
 
@@ -1002,19 +1306,27 @@ def publishable(
       ``*_count``, ``count``, ``cases``, ``participants``, ``respondents``, ``segments``).
     * **Totals**: a row whose label column holds 'All'/'Total' is the total of the rows that
       agree with it on the other label columns (label columns: the index, text and category
-      columns, and whole-number columns that are not counts, e.g. a year). Each count column
-      is suppressed on its own: as a one-way table per group, or as a two-way table when
-      two label columns carry totals. Total rows are cells like any other (hidden when
+      columns, and whole-number columns that are not counts, e.g. a year). A count column
+      named as in :data:`ROW_TOTAL_COLUMN_NAMES` (``n_total``, ``total``, ...) is the total
+      of the other count columns in its row, and ``sums={"n_coded": ("n_read", "n_heard")}``
+      declares more such sums. All count columns are suppressed together, as one set of
+      relations (nested totals included). Totals are cells like any other (hidden when
       small, and protected). Where no total row covers the whole table (no total rows, or
       subtotals on one label column only) the overall total is assumed known, as if
-      published elsewhere (``assume_column_total=False`` turns that off). A total row that
-      is not the sum of its group is not used, with a :class:`DisclosureWarning`.
+      published elsewhere (``assume_column_total=False`` turns that off, unless the table
+      shows percentages, from which the total can be worked out). A total that is not the
+      sum of its parts is not used, with a :class:`DisclosureWarning`.
+    * **Protection**: every hidden count from 1 to ``min_cell - 1`` could be as large as
+      ``min_cell`` given everything shown (see the module docstring).
     * **Dependent columns**: percentages and rates (``pct``, ``pct_*``, ``prop_*``,
       ``rate_*``, ``percent_*``, ``*_pct``, ``*_prop``, ``*_rate``, ``*_percent``) and group
       statistics (``mean``, ``median``, ``sd``, ``min``, ``max``, ``iqr``, ``average``, as a
       name or as a ``name_`` prefix / ``_name`` suffix, e.g. ``mean_age``) are hidden in
       every row where a count is hidden; ``depends={"pct_shared": ("n_shared", "n_cases")}``
       restricts a column to the listed counts (and can name any other column).
+    * **Linked tables**: with ``linked`` (a :class:`LinkedCells` the report shares between
+      its tables) and ``population``, cells shown by an earlier table of the same
+      population are kept shown and cells it hid are hidden here too.
 
     The result is remembered for the rest of the process (a run that publishes the same
     whole-study table for every site works its suppression out once); warnings are repeated.
@@ -1028,7 +1340,20 @@ def publishable(
         None if count_columns is None else tuple(count_columns),
         depends,
         assume_column_total,
+        _normal_sums(sums),
+        (),
     )
+    cells: list[tuple[int, str, LinkedKey, int]] = []
+    source = ""
+    if linked is not None and population is not None:
+        cells = _linked_keys(df, rules)
+        source = _publishable_key(df, rules) or ""
+        fixed = []
+        for r, col, k, value in cells:
+            got = linked.get(population, k, source)
+            if got is not None and got[0] == value:
+                fixed.append((r, col, got[1]))
+        rules = rules._replace(fixed=tuple(fixed))
     key = _publishable_key(df, rules)
     hit = _PUBLISHED.get(key) if key is not None else None
     if hit is None:
@@ -1043,6 +1368,10 @@ def publishable(
     out, said = hit
     for message, category in said:
         warnings.warn(message, category, stacklevel=2)
+    if linked is not None and population is not None:
+        for r, col, k, value in cells:
+            hidden = is_suppressed(out[col].iloc[r])
+            linked.record(population, k, value, hidden=hidden, source=source)
     result = out.copy()
     result.attrs = dict(out.attrs)
     return result
@@ -1060,6 +1389,23 @@ class _Rules(NamedTuple):
     count_columns: tuple[str, ...] | None
     depends: Mapping[str, Sequence[str]] | None
     assume_column_total: bool
+    sums: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    fixed: tuple[tuple[int, str, bool], ...] = ()  # (row, column, hidden elsewhere): links
+
+
+def _normal_sums(
+    sums: Mapping[str, Sequence[str]] | None,
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Return declared sums as a sorted tuple of (total column, part columns)."""
+    if not sums:
+        return ()
+    out = []
+    for total, parts in sums.items():
+        names = (parts,) if isinstance(parts, str) else tuple(parts)
+        if not names or total in names:
+            raise ValueError(f"sums[{total!r}] must name other columns")
+        out.append((total, names))
+    return tuple(sorted(out))
 
 
 def _publishable_key(df: pd.DataFrame, rules: _Rules) -> str | None:
@@ -1085,17 +1431,102 @@ def _publishable_key(df: pd.DataFrame, rules: _Rules) -> str | None:
         if rules.depends is None
         else sorted((str(k), [str(v) for v in vs]) for k, vs in rules.depends.items()),
         rules.assume_column_total,
+        repr(rules.sums),
+        repr(rules.fixed),
     )
     digest.update(repr(meta).encode("utf-8"))
     return digest.hexdigest()
 
 
+def _row_total_columns(
+    counts: Sequence[str], sums: tuple[tuple[str, tuple[str, ...]], ...]
+) -> list[tuple[str, tuple[str, ...], bool]]:
+    """Return (total column, part columns, declared) for the sums across a row."""
+    declared = dict(sums)
+    for total, parts in sums:
+        missing = [c for c in (total, *parts) if c not in counts]
+        if missing:
+            raise ValueError(f"sums[{total!r}] names columns that are not counts: {missing}")
+    out = [(total, parts, True) for total, parts in sums]
+    named = [
+        c
+        for c in counts
+        if isinstance(c, str)
+        and c.strip().casefold() in ROW_TOTAL_COLUMN_NAMES
+        and c not in declared
+    ]
+    if len(named) == 1:
+        parts = tuple(c for c in counts if c != named[0] and c not in declared)
+        if parts:
+            out.append((named[0], parts, False))
+    return out
+
+
+def _found_sums(
+    values: Mapping[str, np.ndarray], taken: Iterable[str]
+) -> list[tuple[str, tuple[str, ...], bool]]:
+    """Return count columns that are, in every row, the sum of all the other count columns
+    (or of all but one): undeclared row totals such as ``n_participants`` or ``n_segments``.
+    """
+    taken = set(taken)
+    names = list(values)
+    out: list[tuple[str, tuple[str, ...], bool]] = []
+    for total in names:
+        if total in taken:
+            continue
+        others = [c for c in names if c != total and c not in taken]
+        options = [tuple(others)] + [tuple(c for c in others if c != d) for d in others]
+        for parts in options:
+            if len(parts) < 2:
+                continue
+            block = np.column_stack([values[c] for c in (*parts, total)])
+            rows = ~np.isnan(block).any(axis=1)
+            if rows.sum() < 2:
+                continue
+            if np.array_equal(block[rows, :-1].sum(axis=1), block[rows, -1]):
+                out.append((total, parts, False))
+                taken.add(total)
+                break
+    return out
+
+
+def _linked_keys(df: pd.DataFrame, rules: _Rules) -> list[tuple[int, str, LinkedKey, int]]:
+    """Return (row, column, key, value) of every count cell with a value, keyed for links."""
+    tidy = _read_tidy(df, rules.count_columns, rules.depends)
+    frame, labels = _label_frame(df, tidy.counts, list(tidy.deps))
+    named = {t for t, _, declared in _row_total_columns(tidy.counts, rules.sums) if not declared}
+    rows = [
+        frozenset(
+            (str(lab), str(v))
+            for lab, v in zip(labels, frame.iloc[r][labels].tolist(), strict=True)
+            if not _is_total_label(v)
+        )
+        for r in range(len(frame))
+    ]
+    out = []
+    for col in tidy.counts:
+        parsed = _parse_count_column(df[col])
+        assert parsed is not None
+        values = parsed[0]
+        ckey = None if len(tidy.counts) == 1 or col in named else str(col)
+        for r in range(len(frame)):
+            if not np.isnan(values[r]):
+                out.append((r, col, (rows[r], ckey), int(values[r])))
+    return out
+
+
 def _publishable(df: pd.DataFrame, rules: _Rules) -> pd.DataFrame:
-    """Work out :func:`publishable` (uncached)."""
+    """Work out :func:`publishable` (uncached): one structure over all count columns."""
     min_cell = rules.min_cell
     counts, deps, lines, is_total = _read_tidy(df, rules.count_columns, rules.depends)
     n = len(df)
-    masks: dict[str, np.ndarray] = {}
+    k = len(counts)
+    at = {col: i * n for i, col in enumerate(counts)}  # cell of (row r, column col): at + r
+    cell_values: list[int] = []
+    present_all: list[np.ndarray] = []
+    eng_lines: list[_Line] = []
+    virtual_values: list[int] = []
+    shares = any(_is_dependent_name(c) and not _is_stat_name(c) for c in deps)
     for col in counts:
         parsed = _parse_count_column(df[col])
         assert parsed is not None
@@ -1105,8 +1536,8 @@ def _publishable(df: pd.DataFrame, rules: _Rules) -> pd.DataFrame:
         if (values[~np.isnan(values)] < 0).any():
             raise ValueError(f"column {col!r} has negative counts")
         present = ~np.isnan(values)
-        cell_values = np.where(present, values, 0).astype(np.int64)
-        eng_lines: list[_Line] = []
+        present_all.append(present)
+        cell_values.extend(np.where(present, values, 0).astype(np.int64).tolist())
         is_member = np.zeros(n, dtype=bool)
         is_used_total = np.zeros(n, dtype=bool)
         dims: set[object] = set()
@@ -1121,7 +1552,7 @@ def _publishable(df: pd.DataFrame, rules: _Rules) -> pd.DataFrame:
                     stacklevel=2,
                 )
                 continue
-            eng_lines.append(_Line(tuple(line.members), line.total))
+            eng_lines.append(_Line(tuple(at[col] + m for m in line.members), at[col] + line.total))
             is_member[list(line.members)] = True
             is_used_total[line.total] = True
             dims.add(line.dim)
@@ -1131,26 +1562,63 @@ def _publishable(df: pd.DataFrame, rules: _Rules) -> pd.DataFrame:
             for r in range(n)
             if present[r] and not is_member[r] and (is_used_total[r] or not is_total[r])
         ]
-        virtual = rules.assume_column_total and len(dims) <= 1 and len(top) >= 2
-        if virtual:  # no grand total shown: it is assumed known (published elsewhere)
-            eng_lines.append(_Line(tuple(top), n))
-            cell_values = np.append(cell_values, int(values[top].sum()))
-        hideable = np.append(present, False) if virtual else present
-        totals_flag = np.append(np.asarray(is_total), True) if virtual else np.asarray(is_total)
-        structure = _Structure(cell_values, eng_lines, hideable)
-        hidden, _, unprotectable = structure.plan(min_cell, totals_flag)
-        mask = hidden[:n]
-        if unprotectable.any():
-            rows = [int(i) + 1 for i in np.flatnonzero(unprotectable)]
+        # no grand total shown: it is assumed known (published elsewhere); percentages of
+        # the whole give it away anyway
+        if (rules.assume_column_total or shares) and len(dims) <= 1 and len(top) >= 2:
+            virtual = k * n + len(virtual_values)
+            eng_lines.append(_Line(tuple(at[col] + r for r in top), virtual))
+            virtual_values.append(int(values[top].sum()))
+    present_cells = np.concatenate(present_all) if present_all else np.zeros(0, dtype=bool)
+    # sums across a row: a row-total column, declared sums, and columns found to be sums
+    across = _row_total_columns(counts, rules.sums)
+    parsed_values = {col: _parse_count_column(df[col])[0] for col in counts}  # type: ignore[index]
+    across += _found_sums(parsed_values, [t for t, _, _ in across])
+    for total, parts, declared in across:
+        bad = []
+        for r in range(n):
+            cells = [at[c] + r for c in parts]
+            if not present_cells[at[total] + r] or not all(present_cells[c] for c in cells):
+                continue
+            if sum(cell_values[c] for c in cells) != cell_values[at[total] + r]:
+                bad.append(r + 1)
+                continue
+            eng_lines.append(_Line(tuple(cells), at[total] + r))
+        if bad and declared:
             warnings.warn(
-                f"column {col!r}: small count(s) in rows {rows} can be worked out from the "
-                "column total, which the table does not show but which is assumed published; "
-                "add a Total row (so it can be suppressed too), merge groups, or make sure that "
-                "total is published nowhere",
+                f"column {total!r} is not the sum of {list(parts)} in rows {bad}, so those "
+                "rows are treated as not additive (no cells hidden to protect them)",
                 DisclosureWarning,
                 stacklevel=2,
             )
-        masks[col] = mask
+    n_virtual = len(virtual_values)
+    all_values = np.array(cell_values + virtual_values, dtype=np.int64)
+    hideable = np.concatenate([present_cells, np.zeros(n_virtual, dtype=bool)])
+    row_total = np.tile(np.asarray(is_total, dtype=bool), k)
+    sums_total = np.zeros(k * n, dtype=bool)
+    for total, _, _ in across:
+        sums_total[at[total] : at[total] + n] = True
+    totals_flag = np.concatenate([row_total | sums_total, np.ones(n_virtual, dtype=bool)])
+    forced = np.zeros(all_values.size, dtype=bool)
+    for r, col, hidden_elsewhere in rules.fixed:
+        if hidden_elsewhere:
+            forced[at[col] + r] = True
+        else:  # shown elsewhere: known, and cannot be hidden here
+            hideable[at[col] + r] = False
+    structure = _Structure(all_values, eng_lines, hideable)
+    hidden, _, unprotectable = structure.plan(min_cell, totals_flag, forced)
+    if unprotectable.any():
+        where = [
+            f"{counts[int(c) // n]!r} row {int(c) % n + 1}" for c in np.flatnonzero(unprotectable)
+        ]
+        warnings.warn(
+            f"small count(s) at {where} cannot be protected: totals the table does not show "
+            f"but that are assumed published, or cells published elsewhere, keep them below "
+            f"{min_cell}; add a Total row (so it can be suppressed too), merge groups, or make "
+            "sure those totals are published nowhere",
+            DisclosureWarning,
+            stacklevel=2,
+        )
+    masks = {col: hidden[at[col] : at[col] + n] for col in counts}
     out = df.astype(object).copy()
     for col, mask in masks.items():
         out[col] = _apply_mask(df[col], pd.Series(mask, index=df.index))

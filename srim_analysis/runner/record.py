@@ -176,6 +176,8 @@ class RunSummary:
     index: Path | None = None
     manifest: Path | None = None
     record: Path | None = None
+    audit_findings: int | None = None
+    audit_file: Path | None = None
 
     def _with(self, status: str) -> list[RunResult]:
         return [r for r in self.results if r.status == status]
@@ -197,10 +199,10 @@ class RunSummary:
 
     @property
     def exit_code(self) -> int:
-        """Return 0 when every run is ok or up to date, 1 if any failed, 130 if interrupted."""
+        """Return 0 if every run is ok or up to date and the audit is clean, else 1; 130 if cut."""
         if self.interrupted:
             return 130
-        return 1 if self.failed else 0
+        return 1 if self.failed or self.audit_findings else 0
 
     def table(self, relative_to: Path | None = None) -> str:
         """Return the summary table printed at the end of a run."""
@@ -249,6 +251,10 @@ class RunSummary:
                 "Stale outputs (last good ones kept, from an earlier run): "
                 + ", ".join(r.label for r in stale)
             )
+        if self.audit_findings is not None:
+            where = f": see {show(self.audit_file)}" if self.audit_findings else ""
+            verdict = "; the run is NOT ok" if self.audit_findings else ""
+            lines.append(f"Disclosure audit: {self.audit_findings} finding(s){where}{verdict}")
         if self.index:
             lines.append(f"Report index: {show(self.index)}")
         return "\n".join(lines)

@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from srim_analysis import atomic
+from srim_analysis import atomic, disclosure
 from srim_analysis.layout import RunLayout
 from srim_analysis.report import figures
 from srim_analysis.runner import index, kernels, planning, staging
@@ -80,6 +80,7 @@ class _Run:
         self.interrupted = False
         self._entries: dict[str, dict[str, Any]] = {}
         self._recorded = -1e9
+        self.audit: disclosure.AuditResult | None = None
 
     # -- records ------------------------------------------------------------------------
 
@@ -125,8 +126,30 @@ class _Run:
             ],
             "index": relative(self.layout.index, out),
             "figure_manifest": relative(self.layout.manifest, out),
+            "disclosure_audit": self._audit_entry(),
         }
         return atomic.write_text(path, json.dumps(data, indent=1, default=str))
+
+    def _audit_entry(self) -> dict[str, Any] | None:
+        if self.audit is None:
+            return None
+        return {
+            "ok": self.audit.ok,
+            "findings": len(self.audit.findings),
+            "by_rule": dict(disclosure.findings_by_rule(self.audit.findings)),
+            "file": relative(self.layout.disclosure_audit, self.config.out),
+            "seconds": round(self.audit.seconds, 3),
+        }
+
+    def audit_outputs(self) -> disclosure.AuditResult:
+        """Audit the whole output root for disclosure, say what was found, write it down."""
+        result = disclosure.audit_output(self.config.out)
+        for finding in result.findings:
+            self.echo(finding.line())
+        disclosure.write_findings(result.findings, self.layout.disclosure_audit)
+        self.echo(result.summary())
+        self.audit = result
+        return result
 
     # -- per-run bookkeeping --------------------------------------------------------------
 
@@ -461,6 +484,9 @@ def run_report(
                 git=run.git,
                 with_code=config.with_code,
             )
+            if status != "crashed":
+                # a separate step: the finished outputs, read back and audited on their own
+                run.audit_outputs()
             record = run.record(status)
             shutil.rmtree(layout.staging, ignore_errors=True)
         ordered = [run.results[s.label] for s in specs if s.label in run.results]
@@ -473,4 +499,6 @@ def run_report(
             index=index_page,
             manifest=manifest,
             record=record,
+            audit_findings=len(run.audit.findings) if run.audit is not None else None,
+            audit_file=layout.disclosure_audit if run.audit is not None else None,
         )

@@ -96,19 +96,61 @@ def assert_safe(
     min_cell: int,
     unprotectable: set[Cell] = frozenset(),  # type: ignore[assignment]
 ) -> None:
-    """No shown small count; no hidden count pinned down (except the unprotectable ones)."""
+    """No shown small count; no hidden count pinned down; every hidden small count can reach
+    ``min_cell`` (upper protection), except the unprotectable ones (which cannot even with
+    everything the table shows hidden)."""
     small = (ext >= 1) & (ext < min_cell)
     assert not (small & hideable & ~hidden).any(), "a small count is shown"
     assert not (hidden & ~hideable).any(), "a cell the table does not show was 'hidden'"
     for cell, (lo, hi) in lp_ranges(ext, hidden, lines).items():
         if cell not in unprotectable:
             assert hi - lo > 0.5, f"hidden cell {cell} = {ext[cell]} is recoverable: [{lo}, {hi}]"
-    if unprotectable:  # pinned down even with everything the table shows hidden
+            if small[cell]:
+                assert hi >= min_cell - 1e-6, f"hidden small cell {cell} is at most {hi}"
+    if unprotectable:  # cannot reach min_cell even with everything the table shows hidden
         everything = lp_ranges(ext, hideable, lines)
         for cell in unprotectable:
             assert hidden[cell], f"{cell} is unprotectable but shown"
-            lo_all, hi_all = everything[cell]
-            assert hi_all - lo_all < 0.5, f"{cell} reported unprotectable but is not"
+            _, hi_all = everything[cell]
+            assert hi_all < min_cell - 1e-6, f"{cell} reported unprotectable but is not"
+
+
+def relation_upper(
+    values: dict[object, int],
+    shown: set[object],
+    relations: list[tuple[list[object], object]],
+) -> dict[object, float]:
+    """Largest value of each hidden cell given the shown cells, ``sum(members) == total``
+    relations and counts >= 0, by linear programming (written here, independent of the engine).
+
+    ``values`` maps every cell (shown or hidden) to its true count; cells not in ``shown`` are
+    hidden. Unbounded cells get ``inf``.
+    """
+    hidden = [c for c in values if c not in shown]
+    pos = {c: k for k, c in enumerate(hidden)}
+    a_eq, b_eq = [], []
+    for members, total in relations:
+        row = np.zeros(len(hidden))
+        rhs = 0.0
+        for cell, w in [*((m, 1.0) for m in members), (total, -1.0)]:
+            if cell in pos:
+                row[pos[cell]] += w
+            else:
+                rhs -= w * values[cell]
+        if row.any():
+            a_eq.append(row)
+            b_eq.append(rhs)
+    out: dict[object, float] = {}
+    for cell, k in pos.items():
+        if not a_eq:
+            out[cell] = np.inf
+            continue
+        e = np.zeros(len(hidden))
+        e[k] = -1.0
+        res = linprog(e, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        assert res.status in (0, 3), res.message
+        out[cell] = np.inf if res.status == 3 else -res.fun
+    return out
 
 
 def extended_view(table: pd.DataFrame | pd.Series, plan: SuppressionPlan):
@@ -141,3 +183,48 @@ def extended_view(table: pd.DataFrame | pd.Series, plan: SuppressionPlan):
         unprot.add((row_at.index(frame.index.get_loc(r)), col_at.index(frame.columns.get_loc(c))))
     lines = table_lines(n_r, n_c, rpos is not None, cpos is not None)
     return ext, hidden, hideable, lines, unprot
+
+
+# --------------------------------------------------------------------------------------
+# Independent checker for tidy tables: cells (row, column), relations given by the test
+# --------------------------------------------------------------------------------------
+
+TidyCell = tuple[object, str]
+
+
+def tidy_values(frame: pd.DataFrame, columns: list[str], table: object = 0) -> dict[object, int]:
+    """The true counts of a tidy table, keyed (table, row, column)."""
+    return {
+        (table, r, c): int(frame[c].iloc[r])
+        for c in columns
+        for r in range(len(frame))
+        if pd.notna(frame[c].iloc[r])
+    }
+
+
+def tidy_hidden(published: pd.DataFrame, columns: list[str], table: object = 0) -> set[object]:
+    """The cells a published tidy table shows as 'c', keyed (table, row, column)."""
+    return {
+        (table, r, c)
+        for c in columns
+        for r in range(len(published))
+        if isinstance(published[c].iloc[r], str) and published[c].iloc[r].strip() == "c"
+    }
+
+
+def assert_tidy_safe(
+    values: dict[object, int],
+    hidden: set[object],
+    relations: list[tuple[list[object], object]],
+    min_cell: int,
+    allowed: set[object] = frozenset(),  # type: ignore[assignment]
+) -> None:
+    """No shown small count; every hidden small count can reach ``min_cell`` (by an LP over
+    everything published, written here); ``allowed`` lists cells reported unprotectable."""
+    for cell, v in values.items():
+        if 1 <= v < min_cell and cell not in allowed:
+            assert cell in hidden, f"a small count is shown: {cell}"
+    shown = set(values) - hidden
+    for cell, hi in relation_upper(values, shown, relations).items():
+        if 1 <= values[cell] < min_cell and cell not in allowed:
+            assert hi >= min_cell - 1e-6, f"hidden small cell {cell} is at most {hi}"

@@ -1,8 +1,9 @@
 """Tests for srim_analysis.disclosure.suppression: the table corpus, the API, and properties.
 
 Suppression is checked against an independent linear programme (tests/disclosure/helpers.py):
-after suppression no published count is between 1 and min_cell - 1, and no hidden count is
-pinned down by the published cells, the totals and non-negativity.
+after suppression no published count is between 1 and min_cell - 1, no hidden count is
+pinned down by the published cells, the totals and non-negativity, and every hidden small
+count could be as large as min_cell (upper protection) given everything published.
 """
 
 from __future__ import annotations
@@ -25,9 +26,13 @@ from tests.disclosure.helpers import (
     FAST,
     LP,
     assert_safe,
+    assert_tidy_safe,
     extended_view,
     lp_ranges,
+    relation_upper,
     table_lines,
+    tidy_hidden,
+    tidy_values,
 )
 
 CASES = CORPUS / "suppression_cases"
@@ -733,3 +738,340 @@ def test_checker_finds_exactly_the_recoverable_cells(df):
         if (m := re.match(r"column '(.+)', row (\d+) .*worked out", p))
     )
     assert got == want
+
+
+# --------------------------------------------------------------------------------------
+# Issue #16: upper protection, one structure per tidy table, linked tables
+# --------------------------------------------------------------------------------------
+
+ROLES = pd.DataFrame(
+    {
+        "role": [
+            "manager",
+            "practitioner",
+            "safeguarding_lead",
+            "senior_practitioner",
+            "strategic_lead",
+            "Total",
+        ],
+        "n_interview": [7, 8, 2, 0, 3, 20],
+        "n_focus_group": [2, 8, 1, 3, 1, 15],
+        "n_total": [9, 16, 3, 3, 4, 35],
+    }
+)
+
+
+def _row_relations(frame, total, parts, table=0):
+    return [
+        ([(table, r, c) for c in parts], (table, r, total))
+        for r in range(len(frame))
+        if frame[total].notna().iloc[r]
+    ]
+
+
+def _column_relations(frame, columns, members, total_row, table=0):
+    return [([(table, m, c) for m in members], (table, total_row, c)) for c in columns]
+
+
+def test_row_total_column_protects_the_hidden_count():
+    # S01 participants_by_role published manager,7,c,9: the hidden count was 9 - 7 = 2
+    out = suppression.publishable(ROLES, 5)
+    manager = out.iloc[0]
+    assert not (manager["n_interview"] != "c" and manager["n_total"] != "c")
+    cols = ["n_interview", "n_focus_group", "n_total"]
+    relations = _row_relations(ROLES, "n_total", cols[:2]) + _column_relations(
+        ROLES, cols, range(5), 5
+    )
+    assert_tidy_safe(tidy_values(ROLES, cols), tidy_hidden(out, cols), relations, 5)
+    assert suppression.check_published_table(out, 5) == []
+
+
+def test_exactness_is_not_enough_upper_protection():
+    # 2 and 1 hidden with a known total: 2 lies in [0, 3], never 5: the 20 must go too
+    t = pd.DataFrame({"g": ["a", "b", "c"], "n": [2, 1, 20]})
+    out = suppression.publishable(t, 5)
+    assert out["n"].tolist() == ["c", "c", "c"]
+    plan = suppression.plan_suppression(pd.Series([2, 1, 20, 23], index=[*"abc", "Total"]))
+    assert plan.mask.tolist() == [True, True, True, False]  # 2 + 3 = 5 when 20 is 17
+
+
+def test_declared_sums_tie_the_columns():
+    t = pd.DataFrame(
+        {
+            "agency": ["police", "health", "school", "Total"],
+            "n_read": [6, 2, 9, 17],
+            "n_heard": [7, 8, 6, 21],
+            "n_unaware": [9, 7, 5, 21],
+            "n_coded": [22, 17, 20, 59],
+        }
+    )
+    sums = {"n_coded": ("n_read", "n_heard", "n_unaware")}
+    out = suppression.publishable(t, 5, sums=sums)
+    cols = ["n_read", "n_heard", "n_unaware", "n_coded"]
+    relations = _row_relations(t, "n_coded", cols[:3]) + _column_relations(t, cols, range(3), 3)
+    assert_tidy_safe(tidy_values(t, cols), tidy_hidden(out, cols), relations, 5)
+    # undeclared, a column that adds up all the others in every row is found anyway
+    plain = suppression.publishable(t, 5)
+    assert plain.equals(out)
+    with pytest.raises(ValueError, match="not counts"):
+        suppression.publishable(t, 5, sums={"n_coded": ("n_read", "pct_x")})
+
+
+def test_declared_sum_that_does_not_add_up_warns():
+    t = pd.DataFrame({"g": ["a", "b"], "n_x": [6, 7], "n_y": [8, 9], "n_all2": [14, 99]})
+    with pytest.warns(DisclosureWarning, match="not the sum"):
+        suppression.publishable(t, 5, sums={"n_all2": ("n_x", "n_y")})
+
+
+def test_shares_of_a_partition_give_the_total_away():
+    # no total shown and none assumed: but n and pct of one category give the total
+    t = pd.DataFrame({"g": ["a", "b", "c"], "n": [3, 40, 57]})
+    t["pct"] = 100 * t["n"] / t["n"].sum()
+    out = suppression.publishable(t, 5, assume_column_total=False)
+    values = tidy_values(t, ["n"])
+    values[(0, "total", "n")] = 100
+    relations = [([(0, r, "n") for r in range(3)], (0, "total", "n"))]
+    assert_tidy_safe(values, tidy_hidden(out, ["n"]), relations, 5)
+    assert (out.loc[out["n"] == "c", "pct"] == "c").all()
+
+
+def test_nested_categories_are_one_structure():
+    rows = [
+        ("S1", "police", 2, 9),
+        ("S1", "health", 8, 6),
+        ("S1", "All", 10, 15),
+        ("S2", "police", 7, 1),
+        ("S2", "health", 9, 8),
+        ("S2", "All", 16, 9),
+        ("All", "All", 26, 24),
+    ]
+    t = pd.DataFrame(rows, columns=["site", "agency", "n_a", "n_b"])
+    t["n_total"] = t["n_a"] + t["n_b"]
+    out = suppression.publishable(t, 5)
+    cols = ["n_a", "n_b", "n_total"]
+    relations = _row_relations(t, "n_total", cols[:2])
+    relations += _column_relations(t, cols, [0, 1], 2) + _column_relations(t, cols, [3, 4], 5)
+    relations += _column_relations(t, cols, [2, 5], 6)
+    assert_tidy_safe(tidy_values(t, cols), tidy_hidden(out, cols), relations, 5)
+
+
+def test_linked_tables_share_their_cells():
+    by_agency = pd.DataFrame({"agency": ["police", "health", "Total"], "n": [30, 3, 33]})
+    by_role = pd.DataFrame({"role": ["manager", "worker", "Total"], "n": [13, 20, 33]})
+    linked = suppression.LinkedCells()
+    # another table of the population hid the grand total (and the police count)
+    linked.record("people", (frozenset(), None), 33, hidden=True)
+    a = suppression.publishable(by_agency, 5, population="people", linked=linked)
+    b = suppression.publishable(by_role, 5, population="people", linked=linked)
+    assert a["n"].tolist()[2] == b["n"].tolist()[2] == "c"
+    assert len(linked) == 5
+    values = {**tidy_values(by_agency, ["n"], "a"), **tidy_values(by_role, ["n"], "b")}
+    values.pop(("b", 2, "n"))  # one grand total, the same cell in both
+    hidden = tidy_hidden(a, ["n"], "a") | (tidy_hidden(b, ["n"], "b") - {("b", 2, "n")})
+    relations = [
+        ([("a", 0, "n"), ("a", 1, "n")], ("a", 2, "n")),
+        ([("b", 0, "n"), ("b", 1, "n")], ("a", 2, "n")),
+    ]
+    assert_tidy_safe(values, hidden, relations, 5)
+    # the role table moves the total as far as the agency table needed
+    assert "c" in b["n"].tolist()[:2]
+    # unlinked, the role table shows everything
+    alone = suppression.publishable(by_role, 5)
+    assert alone["n"].tolist() == [13, 20, 33]
+    # the cache key holds what the links contributed
+    again = suppression.publishable(by_role, 5, population="people", linked=linked)
+    assert again["n"].tolist() == b["n"].tolist()
+
+
+def test_linked_cell_shown_elsewhere_stays_shown():
+    linked = suppression.LinkedCells()
+    first = pd.DataFrame({"agency": ["police", "health", "Total"], "n": [30, 12, 42]})
+    suppression.publishable(first, 5, population="p", linked=linked)
+    second = pd.DataFrame({"role": ["a", "b", "c", "Total"], "n": [3, 9, 30, 42]})
+    out = suppression.publishable(second, 5, population="p", linked=linked)
+    assert out["n"].tolist() == ["c", "c", 30, 42]
+    other = suppression.publishable(second, 5, population="q", linked=linked)
+    assert other["n"].tolist()[0] == "c"
+
+
+def _structure_of(table: np.ndarray, hidden: np.ndarray):
+    n_r, n_c = table.shape
+    ext = np.zeros((n_r + 1, n_c + 1), dtype=np.int64)
+    ext[:n_r, :n_c] = table
+    ext[:n_r, n_c] = table.sum(axis=1)
+    ext[n_r, :n_c] = table.sum(axis=0)
+    ext[n_r, n_c] = table.sum()
+    idx = np.arange(ext.size).reshape(ext.shape)
+    lines = [suppression._Line(tuple(idx[i, :n_c]), int(idx[i, n_c])) for i in range(n_r + 1)]
+    lines += [suppression._Line(tuple(idx[:n_r, j]), int(idx[n_r, j])) for j in range(n_c + 1)]
+    mask = np.zeros(ext.shape, dtype=bool)
+    mask[:n_r, :n_c] = hidden
+    return suppression._Structure(ext.reshape(-1), lines), mask.reshape(-1)
+
+
+@LP
+@given(
+    st.integers(2, 4).flatmap(
+        lambda r: st.integers(2, 4).flatmap(
+            lambda c: st.tuples(
+                st.lists(st.integers(0, 9), min_size=r * c, max_size=r * c),
+                st.lists(st.booleans(), min_size=r * c, max_size=r * c),
+                st.just((r, c)),
+            )
+        )
+    )
+)
+def test_max_flow_and_lp_agree_on_the_largest_value(case):
+    values, hidden, shape = case
+    structure, mask = _structure_of(
+        np.array(values).reshape(shape), np.array(hidden).reshape(shape)
+    )
+    assert structure._graph is not None
+    cells = np.flatnonzero(mask).tolist()
+    flow = structure.upper(mask, cells, method="flow")
+    lp = structure.upper(mask, cells, method="lp")
+    assert np.allclose(flow, lp), (flow, lp)
+
+
+@st.composite
+def structured_tidy_tables(draw):
+    """A tidy table with random structure, and its relations written out independently."""
+    nested = draw(st.booleans())
+    n_sites = draw(st.integers(2, 3)) if nested else 1
+    n_items = draw(st.integers(2, 4))
+    n_parts = draw(st.integers(1, 3))
+    small = st.one_of(st.integers(0, 4), st.integers(5, 15))
+    total_kind = draw(st.sampled_from(["none", "named", "declared"]))
+    grand = nested or draw(st.booleans())
+    parts = [f"n_p{k}" for k in range(n_parts)]
+    rows, members = [], {}
+    for s_ in range(n_sites):
+        start = len(rows)
+        for i in range(n_items):
+            rows.append(
+                [f"S{s_}", f"k{i}", *draw(st.lists(small, min_size=n_parts, max_size=n_parts))]
+            )
+        if nested:
+            members[len(rows)] = list(range(start, len(rows)))
+            rows.append([f"S{s_}", "All", *np.array([r[2:] for r in rows[start:]]).sum(0).tolist()])
+    body = list(range(len(rows)))
+    site_totals = list(members)
+    if grand:
+        top = site_totals if nested else body
+        members[len(rows)] = top
+        rows.append(["All", "All", *np.array([rows[r][2:] for r in top]).sum(0).tolist()])
+    df = pd.DataFrame(rows, columns=["site", "agency", *parts])
+    if not nested:
+        df = df.drop(columns="site")
+    cols = list(parts)
+    sums = None
+    if total_kind != "none":
+        name = "n_total" if total_kind == "named" else "n_sum"
+        df[name] = df[parts].sum(axis=1)
+        cols.append(name)
+        if total_kind == "declared":
+            sums = {name: tuple(parts)}
+    if draw(st.booleans()):
+        df["pct_p0"] = (100 * df["n_p0"] / max(int(df["n_p0"].sum()), 1)).round(1)
+    relations = []
+    values = tidy_values(df, cols)
+    for t, ms in members.items():
+        relations += _column_relations(df, cols, ms, t)
+    if not grand:  # the column totals are assumed known: shown cells outside the table
+        for c in cols:
+            values[(0, "known", c)] = int(df[c].sum())
+            relations.append(([(0, r, c) for r in range(len(df))], (0, "known", c)))
+    if total_kind != "none":
+        relations += _row_relations(df, cols[-1], parts)
+    return df, cols, sums, values, relations, draw(st.sampled_from([3, 5]))
+
+
+@LP
+@given(structured_tidy_tables())
+def test_random_structures_protect_every_small_count(case):
+    df, cols, sums, values, relations, min_cell = case
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = suppression.publishable(df, min_cell, sums=sums)
+    known = {k for k in values if k[1] == "known"}  # published elsewhere, never hidden here
+    allowed = set(known)
+    if any(issubclass(w.category, DisclosureWarning) for w in caught):
+        # only where the known totals keep a count small even with everything hidden
+        ups = relation_upper(values, known, relations)
+        unprotectable = {k for k, hi in ups.items() if hi < min_cell - 1e-6}
+        assert unprotectable
+        allowed |= unprotectable
+    assert_tidy_safe(values, tidy_hidden(out, cols), relations, min_cell, allowed)
+    if "pct_p0" in df:
+        assert (out.loc[out["n_p0"] == "c", "pct_p0"] == "c").all()
+
+
+@st.composite
+def linked_pairs(draw):
+    """Two one-way tables of one population (by agency, by role) with the same total."""
+    total = draw(st.integers(4, 40))
+    cuts_a = sorted(draw(st.lists(st.integers(0, total), min_size=1, max_size=3)))
+    cuts_b = sorted(draw(st.lists(st.integers(0, total), min_size=1, max_size=3)))
+    a = np.diff([0, *cuts_a, total]).tolist()
+    b = np.diff([0, *cuts_b, total]).tolist()
+    ta = pd.DataFrame({"agency": [f"a{i}" for i in range(len(a))] + ["Total"], "n": [*a, total]})
+    tb = pd.DataFrame({"role": [f"r{i}" for i in range(len(b))] + ["Total"], "n": [*b, total]})
+    return ta, tb, draw(st.sampled_from([3, 5]))
+
+
+@LP
+@given(linked_pairs())
+def test_linked_pairs_are_safe_together(case):
+    ta, tb, min_cell = case
+    linked = suppression.LinkedCells()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        a = suppression.publishable(ta, min_cell, population="p", linked=linked)
+        b = suppression.publishable(tb, min_cell, population="p", linked=linked)
+    ga, gb = len(ta) - 1, len(tb) - 1
+    assert suppression.is_suppressed(a["n"].iloc[ga]) == suppression.is_suppressed(b["n"].iloc[gb])
+    values = {**tidy_values(ta, ["n"], "a"), **tidy_values(tb, ["n"], "b")}
+    values.pop(("b", gb, "n"))
+    hidden = tidy_hidden(a, ["n"], "a") | (tidy_hidden(b, ["n"], "b") - {("b", gb, "n")})
+    relations = [
+        ([("a", r, "n") for r in range(ga)], ("a", ga, "n")),
+        ([("b", r, "n") for r in range(gb)], ("a", ga, "n")),
+    ]
+    allowed = set()
+    if any(issubclass(w.category, DisclosureWarning) for w in caught):
+        allowed = {k for k, v in values.items() if 1 <= v < min_cell}  # a small total
+        assert 1 <= int(ta["n"].iloc[ga]) < min_cell or len(ta) == 2 or len(tb) == 2
+    assert_tidy_safe(values, hidden, relations, min_cell, allowed)
+
+
+def test_the_same_linked_table_twice_comes_out_the_same():
+    linked = suppression.LinkedCells()
+    t = pd.DataFrame({"g": ["a", "b", "c", "Total"], "n": [3, 9, 30, 42]})
+    first = suppression.publishable(t, 5, population="p", linked=linked)
+    second = suppression.publishable(t, 5, population="p", linked=linked)
+    assert first["n"].tolist() == second["n"].tolist() == ["c", "c", 30, 42]
+
+
+def test_a_column_that_adds_up_the_others_is_found():
+    # notebook 04's participants_by_agency published 'adult_mental_health,c,7,10' (3 = 10 - 7)
+    t = pd.DataFrame(
+        {
+            "agency": ["social_care", "adult_mental_health", "probation", "housing"],
+            "n_interview": [17, 3, 5, 10],
+            "n_focus_group": [18, 7, 2, 6],
+            "n_participants": [35, 10, 7, 16],
+        }
+    )
+    out = suppression.publishable(t, 5)
+    cols = ["n_interview", "n_focus_group", "n_participants"]
+    values = tidy_values(t, cols)
+    relations = _row_relations(t, "n_participants", cols[:2])
+    for c in cols:  # the column totals, assumed known
+        values[(0, "known", c)] = int(t[c].sum())
+        relations.append(([(0, r, c) for r in range(len(t))], (0, "known", c)))
+    assert_tidy_safe(
+        values, tidy_hidden(out, cols), relations, 5, {k for k in values if k[1] == "known"}
+    )
+    # a column that is not a sum in every row is left alone
+    t.loc[0, "n_participants"] = 36
+    assert suppression._found_sums({c: t[c].to_numpy(float) for c in cols}, []) == []

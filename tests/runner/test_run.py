@@ -158,3 +158,61 @@ def test_a_failing_notebook_is_reported_and_the_last_good_outputs_kept(project, 
     assert_links_resolve(index)
     text = index.read_text()
     assert "planned failure for site S02" in text and "<b>Stale:</b>" in text
+
+
+LEAKY_TABLE = "role,n_interview,n_focus_group,n_total\\nmanager,7,c,9\\n"
+
+
+def write_leaky_notebook(config) -> str:
+    """Add a notebook that publishes a table with a recoverable hidden cell; return its name."""
+    nb = nbformat.v4.new_notebook()
+    parameters = nbformat.v4.new_code_cell(
+        'site = "all"\ndata_dir = "data/synthetic"\nreports_dir = "reports"\n'
+        'figures_dir = "figures"\nmin_cell = 5\n'
+    )
+    parameters.metadata["tags"] = ["parameters"]
+    publish = nbformat.v4.new_code_cell(
+        "from pathlib import Path\n\n"
+        'path = Path(reports_dir) / site / "tables" / "03_leaky__roles.csv"\n'
+        "path.parent.mkdir(parents=True, exist_ok=True)\n"
+        f'path.write_text("# Roles\\n{LEAKY_TABLE}")\n'
+    )
+    nb.cells = [nbformat.v4.new_markdown_cell("# Leaky\n\nA test fixture."), parameters, publish]
+    nb.metadata["kernelspec"] = {
+        "display_name": "Python 3",
+        "language": "python",
+        "name": "python3",
+    }
+    nb.metadata["srim"] = {"title": "Leaky", "per_site": True}
+    nbformat.write(nb, config.notebooks_dir / "03_leaky.ipynb")
+    return "03_leaky"
+
+
+@pytest.mark.notebooks
+def test_a_run_whose_outputs_fail_the_disclosure_audit_is_not_ok(project, capsys):
+    write_leaky_notebook(project)
+    settings = write_settings(project)
+    status = cli(["--config", str(settings), "--notebook", "03", "--site", "S01"])
+    captured = capsys.readouterr()
+    printed = captured.out
+    assert status == 1, captured.err
+    assert "reports/S01/tables/03_leaky__roles.csv:3:n_focus_group c recoverable" in printed
+    assert "Disclosure audit: 1 finding(s)" in printed and "NOT ok" in printed
+    assert "1 ran, 0 up to date, 0 failed" in printed  # the notebook ran; the run is not ok
+    layout = RunLayout.under(project.out)
+    assert "03_leaky__roles.csv,3,n_focus_group,c,recoverable" in (
+        layout.disclosure_audit.read_text()
+    )
+    record = json.loads(layout.record.read_text())
+    assert record["disclosure_audit"]["ok"] is False
+    assert record["disclosure_audit"]["findings"] == 1
+    assert record["disclosure_audit"]["file"] == "reports/disclosure-audit.csv"
+
+
+@pytest.mark.notebooks
+def test_a_clean_run_passes_the_disclosure_audit(full_run):
+    config, summary = full_run
+    assert summary.audit_findings == 0 and summary.exit_code == 0
+    assert "Disclosure audit: 0 finding(s)" in summary.table()
+    record = json.loads(RunLayout.under(config.out).record.read_text())
+    assert record["disclosure_audit"]["ok"] is True
