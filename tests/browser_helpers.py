@@ -308,7 +308,7 @@ _STATE_JS = r"""
       const out = area.model.get(i);
       const raw = out.toJSON();
       const node = area.widgets[i] ? area.widgets[i].node : null;
-      publishing.push({
+      outputs.push({
         type: out.type,
         mimes: Object.keys(out.data),
         ename: raw.ename || null,

@@ -46,7 +46,12 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from srim_analysis import disclosure
-from srim_analysis.study.contract import AGENCIES, DOCUMENTS
+from srim_analysis.study.contract import (
+    AGENCIES,
+    AUDIT_INDICATORS,
+    DOCUMENTS,
+    OBSERVATION_INDICATORS,
+)
 
 if TYPE_CHECKING:
     from srim_analysis.study.loading import Study
@@ -91,23 +96,8 @@ TOTAL = "All"
 #: The default seed of the bootstrap intervals and of the blueprint's choice of quotes.
 DEFAULT_SEED = 20240701
 
-#: Case-audit indicators (columns of ``case_audit``), in the order of the care pathway.
-AUDIT_INDICATORS: tuple[str, ...] = (
-    "father_identified",
-    "father_recorded",
-    "father_checked",
-    "father_info_shared",
-    "father_invited",
-    "father_involved",
-)
-#: Indicators recorded for observed meetings (columns of ``observations``).
-OBSERVATION_INDICATORS: tuple[str, ...] = (
-    "father_identified",
-    "father_discussed",
-    "father_info_shared",
-    "father_invited",
-    "father_involved",
-)
+# AUDIT_INDICATORS and OBSERVATION_INDICATORS (the father-outcome columns, in the order of
+# the care pathway) are declared by the data contract and re-exported here.
 #: Protocol features recorded for each local document (binary columns of ``documents``).
 DOCUMENT_FEATURES: tuple[str, ...] = tuple(c.name for c in DOCUMENTS.columns if c.kind == "binary")
 #: Survey scores: name -> (construct in ``survey_items``, fallback item ids).

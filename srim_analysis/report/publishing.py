@@ -101,11 +101,18 @@ class Report:
     figures_dir: Path
     min_cell: int
     published: list[Path] = field(default_factory=list)
+    #: Cells shown and hidden by this report's tables, by population (see ``population=``).
+    linked: disclosure.LinkedCells = field(default_factory=disclosure.LinkedCells)
 
     @property
     def site_label(self) -> str:
         """Return the site's display name, or 'All sites'."""
         return self.study.site_label(self.site)
+
+    @property
+    def where(self) -> str:
+        """Return where the run looks, for a sentence: 'across all sites' or 'at <site name>'."""
+        return "across all sites" if is_all_sites(self.site) else f"at {self.site_label}"
 
     @property
     def layout(self) -> RunLayout:
@@ -182,8 +189,14 @@ class Report:
         depends: Mapping[str, tuple[str, ...]] | None = None,
         not_counts: Sequence[str] = (),
         decimals: int = 3,
+        sums: Mapping[str, tuple[str, ...]] | None = None,
+        population: str | None = None,
     ) -> pd.DataFrame:
         """Return ``frame`` as :meth:`table` publishes it (rounded, suppressed); writes nothing.
+
+        ``sums`` declares count columns that add up others in each row; ``population`` names
+        the population the table counts, so that tables of the same population in this report
+        hide and show their shared cells consistently (see ``disclosure.publishable``).
 
         A later section that needs the cells an earlier one published calls this with the
         same table: suppression is deterministic, so the cells are the same.
@@ -192,7 +205,13 @@ class Report:
         floats = frame.select_dtypes("floating").columns
         frame = frame.assign(**{c: frame[c].round(decimals) for c in floats})
         published = disclosure.publishable(
-            frame, self.min_cell, count_columns=count_columns, depends=depends
+            frame,
+            self.min_cell,
+            count_columns=count_columns,
+            depends=depends,
+            sums=sums,
+            population=population,
+            linked=self.linked,
         )
         published.attrs["note"] = disclosure.suppression_note(self.min_cell)
         published.attrs[_MADE_SAFE] = self.min_cell
@@ -207,6 +226,8 @@ class Report:
         depends: Mapping[str, tuple[str, ...]] | None = None,
         not_counts: Sequence[str] = (),
         decimals: int = 3,
+        sums: Mapping[str, tuple[str, ...]] | None = None,
+        population: str | None = None,
     ) -> pd.DataFrame:
         """Suppress small cells, write the table as CSV, and return the published table.
 
@@ -222,6 +243,8 @@ class Report:
             depends=depends,
             not_counts=not_counts,
             decimals=decimals,
+            sums=sums,
+            population=population,
         )
         path = self.layout.table(self.site, self.notebook, name)
         atomic.write_text(path, self._csv(published, caption))
@@ -241,6 +264,8 @@ class Report:
         not_counts: Sequence[str] = (),
         view: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
         show: bool = True,
+        sums: Mapping[str, tuple[str, ...]] | None = None,
+        population: str | None = None,
     ) -> pd.DataFrame:
         """Publish ``frame`` (see :meth:`table`), record it in ``section``; return it.
 
@@ -255,6 +280,8 @@ class Report:
             count_columns=count_columns,
             depends=depends,
             not_counts=not_counts,
+            sums=sums,
+            population=population,
         )
         section.tables[name] = published
         if not show:

@@ -59,6 +59,7 @@ from srim_analysis.analyses.survey_tables import (
 from srim_analysis.charts import survey as survey_charts
 from srim_analysis.disclosure import DEFAULT_MIN_CELL
 from srim_analysis.report.publishing import Report, Section
+from srim_analysis.report.widgets import dropdown, report_for, shown_html, site_dropdown
 from srim_analysis.report.wording import count_words, decimal
 from srim_analysis.study.loading import Study
 from srim_analysis.study.selection import ALL_SITES
@@ -104,7 +105,7 @@ def _n_respondents(report: Report) -> int:
 
 def show_skipped_sections(report: Report) -> Section:
     """Return a sentence saying which survey sections run, and which are skipped and why."""
-    study, where = report.study, report.site_label
+    study, where = report.study, report.where
     if not has_survey(study):
         missing = [t for t in SURVEY_TABLES if t not in study.tables]
         files = " and ".join(f"`{t}.csv`" for t in missing)
@@ -124,15 +125,15 @@ def show_skipped_sections(report: Report) -> Section:
     if n == 0:
         return Section(
             [
-                f"**Survey sections skipped.** The survey has no respondents at {where}, so "
+                f"**Survey sections skipped.** The survey has no respondents {where}, so "
                 f"these sections are skipped: {'; '.join(SURVEY_SECTIONS)}. The qualitative "
                 "barriers and facilitators are still reported below."
             ]
         )
     return Section(
         [
-            f"**Every section runs.** The study folder holds the survey ({n} respondents at "
-            f"{where}) as well as the coded interviews and focus groups. Where {where} has too "
+            f"**Every section runs.** The study folder holds the survey ({n} respondents "
+            f"{where}) as well as the coded interviews and focus groups. Where there are too "
             "few respondents for a statistic (a group smaller than `min_cell`, or a model with "
             "too few respondents per factor), that section says so in a sentence."
         ]
@@ -149,9 +150,7 @@ def _skip(report: Report, what: str) -> Section | None:
             ]
         )
     if _n_respondents(report) == 0:
-        return Section(
-            [f"*Skipped: the survey has no respondents at {report.site_label}, so no {what}.*"]
-        )
+        return Section([f"*Skipped: the survey has no respondents {report.where}, so no {what}.*"])
     return None
 
 
@@ -168,7 +167,7 @@ def show_respondents(report: Report, constructs: Sequence[str] = DEFAULT_CONSTRU
     study, site, where = report.study, report.site, report.site_label
     section = Section(
         [
-            f"{_n_respondents(report)} people answered the survey at {where}. A "
+            f"{_n_respondents(report)} people answered the survey {report.where}. A "
             "respondent is *complete* when they gave an answer (a rating, don't know or not "
             "applicable) to every item reported here."
         ]
@@ -259,8 +258,8 @@ def show_item_charts(
             )
             if fig is None:
                 section.add(
-                    f"*No {by} has {min_cell} or more ratings of CONF1 at {where}, so the chart "
-                    "is not drawn.*"
+                    f"*No {by} has {min_cell} or more ratings of CONF1 {report.where}, so the "
+                    "chart is not drawn.*"
                 )
                 return section
             report.add_figure(
@@ -373,7 +372,7 @@ def _tests_sentence(tests: pd.DataFrame, by: str) -> str:
         return text + "None differs clearly between the groups (every adjusted p is 0.05 or more)."
     parts = [
         f"{r.construct} (adjusted p = {r.p_holm:.3g}, {r.effect_measure.split(' (')[0]} "
-        f"{r.effect_size:.2f})"
+        f"{decimal(r.effect_size)})"
         for r in clear.itertuples()
     ]
     return text + "Scores differ by " + what + " for: " + "; ".join(parts) + "."
@@ -684,7 +683,7 @@ def show_qualitative(report: Report, by: str = "agency") -> Section:
     table = survey_barriers.barrier_table(study, site, by)
     section = Section(
         [
-            f"How many of the {len(people)} interview and focus-group participants at {where} "
+            f"How many of the {len(people)} interview and focus-group participants {report.where} "
             "raised each barrier to sharing and each facilitator, by "
             f"{by.replace('_', ' ')}; a participant counts once per code, however often they "
             'raised it. "Any barrier" counts everyone who raised at least one.'
@@ -861,101 +860,72 @@ def explorer(
     min_cell: int = DEFAULT_MIN_CELL,
     min_items_answered: survey.MinAnswered = 0.5,
 ) -> widgets.Widget:
-    """Return a widget: pick a construct and a grouping to see its bars and its group test.
+    """Return the explorer widget for a study outside a notebook run (see :func:`show_explorer`).
 
-    Two drop-downs (construct, group by) drive an Output holding the construct's
-    statements as diverging bars, one bar per group (groups with fewer than ``min_cell``
-    ratings not drawn), and the Kruskal-Wallis / Mann-Whitney test of its scale score
-    (small counts suppressed). Changing either drop-down redraws the output. The widget's
-    ``output`` attribute is the Output.
+    The report it works through only makes tables safe: it writes nothing.
     """
-    if not has_survey(study) or len(survey_tables.site_responses(study, site)) == 0:
-        return widgets.HTML(
-            "<p><i>There is no survey for this selection, so there is nothing to explore.</i></p>"
-        )
-    constructs = survey_tables.check_constructs(study, constructs)
-    survey_tables.check_by(group_by)
+    report = Report(
+        notebook="explorer",
+        site=site,
+        study=study,
+        reports_dir=study.folder,
+        figures_dir=study.folder,
+        min_cell=min_cell,
+    )
+    return show_explorer(report, constructs, group_by, min_items_answered)
+
+
+_TEST_COLUMNS = [
+    "construct",
+    "grouping",
+    "test",
+    "n",
+    "statistic",
+    "p_value",
+    "effect_size",
+    "effect_measure",
+    "groups",
+    "excluded",
+    "note",
+]
+
+
+def _explorer_outputs(
+    report: Report, construct: str, by: str, min_items_answered: survey.MinAnswered
+) -> tuple[dict[str, Any], ...]:
+    """Return the explorer's outputs for one site: the construct's bars and its group test."""
+    study, site, min_cell = report.study, report.site, report.min_cell
+    if not has_survey(study) or _n_respondents(report) == 0:
+        text = f"There is no survey {report.where}, so there is nothing to explore."
+        return (_html_output(f"<p><i>{html.escape(text)}</i></p>", text),)
     data = survey_tables.site_responses(study, site)
     items = study.survey_items
-    where = study.site_label(site)
-    construct_dd = widgets.Dropdown(
-        options=[(construct_label(c), c) for c in constructs],
-        value=constructs[0],
-        description="Construct:",
-        style={"description_width": "initial"},
-    )
-    groupings = [(label, g) for g, label in GROUPINGS.items()]
-    group_dd = widgets.Dropdown(
-        options=groupings,
-        value=group_by,
-        description="Group by:",
-        style={"description_width": "initial"},
-    )
-    out = widgets.Output()
-
-    def render(*_: object) -> None:
-        construct, by = construct_dd.value, group_dd.value
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ids = survey.construct_items(items)[construct]
-            groups = {i: survey_tables.chart_groups(study, data, i, by, min_cell) for i in ids}
-            fig = survey_charts.plot_construct_by_group(
-                data,
-                items,
-                ids,
-                by,
-                groups,
-                f"{construct_label(construct)} by {BY_PHRASES[by]} — {where}",
-                min_cell,
-            )
-            tests = survey_tables.group_tests(
-                study, site, [construct], by, min_items_answered, min_cell
-            )
-        shown = tests[
-            [
-                "construct",
-                "grouping",
-                "test",
-                "n",
-                "statistic",
-                "p_value",
-                "effect_size",
-                "effect_measure",
-                "groups",
-                "excluded",
-                "note",
-            ]
-        ]
-        shown = disclosure.publishable(shown, min_cell, count_columns=["n"])
-        table = shown.to_html(index=False, border=0, na_rep="")
-        note = html.escape(disclosure.suppression_note(min_cell))
-        text = (
-            f"<p><b>Does the {html.escape(construct_label(construct).lower())} score differ by "
-            f"{html.escape(BY_PHRASES[by])}?</b> (one test: p is not adjusted; the "
-            "notebook's table adjusts across constructs)</p>"
-            f"{table}<p><small>{note}</small></p>"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ids = survey.construct_items(items)[construct]
+        groups = {i: survey_tables.chart_groups(study, data, i, by, min_cell) for i in ids}
+        fig = survey_charts.plot_construct_by_group(
+            data,
+            items,
+            ids,
+            by,
+            groups,
+            report.title(f"{construct_label(construct)} by {BY_PHRASES[by]}"),
+            min_cell,
         )
-        plain = shown.to_string(index=False)
-        out.outputs = (_png_output(fig), _html_output(text, plain))
-
-    construct_dd.observe(render, names="value")
-    group_dd.observe(render, names="value")
-    render()
-
-    class Explorer(widgets.VBox):
-        """The explorer; its text form (saved reports, logs) is one line, not the PNG."""
-
-        def __repr__(self) -> str:
-            return (
-                f"Survey explorer ({where}): {construct_label(construct_dd.value)} by "
-                f"{BY_PHRASES[group_dd.value]}. Open the notebook in JupyterLab to use it."
-            )
-
-    box = Explorer([widgets.HBox([construct_dd, group_dd]), out])
-    box.output = out  # type: ignore[attr-defined]
-    box.construct = construct_dd  # type: ignore[attr-defined]
-    box.group_by = group_dd  # type: ignore[attr-defined]
-    return box
+        tests = survey_tables.group_tests(
+            study, site, [construct], by, min_items_answered, min_cell
+        )
+    shown = report.made_safe(
+        tests[_TEST_COLUMNS], count_columns=["n"], not_counts=["groups_compared"]
+    )
+    shown.attrs["caption"] = (
+        f"Does the {construct_label(construct).lower()} score differ by {BY_PHRASES[by]}? "
+        f"(one test: p is not adjusted; the notebook's table adjusts across constructs) — "
+        f"{report.site_label}"
+    )
+    plain = shown.to_string(index=False)
+    return (_png_output(fig), _html_output(shown_html(report, shown), plain))
 
 
 def show_explorer(
@@ -964,12 +934,60 @@ def show_explorer(
     group_by: str = "agency",
     min_items_answered: survey.MinAnswered = 0.5,
 ) -> widgets.Widget:
-    """Return the interactive explorer (:func:`explorer`) for the report's site and min_cell."""
-    return explorer(
-        report.study,
-        report.site,
-        constructs,
-        group_by=group_by,
-        min_cell=report.min_cell,
-        min_items_answered=min_items_answered,
+    """Return a widget: pick a site, a construct and a grouping to see its bars and group test.
+
+    Three drop-downs (site, construct, group by) drive an Output holding the construct's
+    statements as diverging bars, one bar per group (groups with fewer than ``min_cell``
+    ratings not drawn), and the Kruskal-Wallis / Mann-Whitney test of its scale score,
+    made safe as the published tables are. The site control starts on the report's site;
+    a change redraws for that site. The widget's ``output`` is the Output and ``site``,
+    ``construct`` and ``group_by`` are the drop-downs.
+    """
+    study = report.study
+    if not has_survey(study):
+        return widgets.HTML(
+            "<p><i>There is no survey for this selection, so there is nothing to explore.</i></p>"
+        )
+    constructs = survey_tables.check_constructs(study, constructs)
+    survey_tables.check_by(group_by)
+    out = widgets.Output()
+    current = {"site": report.site}
+
+    def render(*_: object) -> None:
+        out.outputs = _explorer_outputs(
+            report_for(report, current["site"]),
+            construct_dd.value,
+            group_dd.value,
+            min_items_answered,
+        )
+
+    def pick_site(site: str) -> None:
+        current["site"] = site
+        render()
+
+    site_dd = site_dropdown(study, report.site, pick_site)
+    current["site"] = site_dd.value
+    construct_dd = dropdown(
+        [(construct_label(c), c) for c in constructs], constructs[0], "Construct:"
     )
+    group_dd = dropdown([(label, g) for g, label in GROUPINGS.items()], group_by, "Group by:")
+    construct_dd.observe(render, names="value")
+    group_dd.observe(render, names="value")
+    render()
+
+    class Explorer(widgets.VBox):
+        """The explorer; its text form (saved reports, logs) is one line, not the PNG."""
+
+        def __repr__(self) -> str:
+            where = study.site_label(current["site"])
+            return (
+                f"Survey explorer ({where}): {construct_label(construct_dd.value)} by "
+                f"{BY_PHRASES[group_dd.value]}. Open the notebook in JupyterLab to use it."
+            )
+
+    box = Explorer([widgets.VBox([site_dd, widgets.HBox([construct_dd, group_dd])]), out])
+    box.output = out  # type: ignore[attr-defined]
+    box.site = site_dd  # type: ignore[attr-defined]
+    box.construct = construct_dd  # type: ignore[attr-defined]
+    box.group_by = group_dd  # type: ignore[attr-defined]
+    return box

@@ -52,7 +52,8 @@ from srim_analysis.analyses.comparison import (
 from srim_analysis.charts import blueprint as blueprint_charts
 from srim_analysis.charts import comparison as comparison_charts
 from srim_analysis.report.publishing import Section
-from srim_analysis.report.wording import decimal
+from srim_analysis.report.widgets import report_for, shown_html, site_dropdown
+from srim_analysis.report.wording import decimal, interval
 from srim_analysis.study.contract import SITE_ROLES
 from srim_analysis.study.selection import is_all_sites
 
@@ -644,37 +645,26 @@ def show_focus_column(
 # ---------------------------------------------------------------------------
 
 
-def _explorer_html(
-    published: pd.DataFrame,
-    change: pd.DataFrame,
-    name: str,
-    role: str,
-) -> str:
-    """Return the explorer's summary of one site: its audit rows and its change in sharing."""
-    rows = published[published["site"].isin([name, TOTAL]) & (published["source"] == "case_audit")]
-    show = rows[["site", "label", "n_yes", "n", "prop_yes", "ci_low", "ci_high"]]
-    parts = [
-        f"<h4>{html.escape(name)} ({html.escape(ROLE_LABELS.get(role, role))})</h4>",
-        show.to_html(index=False, float_format=lambda x: f"{x:.2f}", border=0, na_rep=""),
-    ]
+def _explorer_change(change: pd.DataFrame, name: str, role: str) -> str:
+    """Return the explorer's sentence on one site's change in sharing (from published cells)."""
+    if not role:
+        return "<p>Choose a site to see its change in sharing since adoption.</p>"
     mine = change[
         (change["site"] == name)
         & (change["role"] == role)
         & (change["indicator"] == "father_info_shared")
     ]
     if role == "comparison" or mine.empty:
-        parts.append("<p>No before/after change: the site did not adopt the initiative.</p>")
-    else:
-        r = mine.iloc[0]
-        values = {k: html.escape(decimal(r[k])) for k in ("prop_before", "prop_after", "diff")}
-        low, high = html.escape(decimal(r["diff_low"])), html.escape(decimal(r["diff_high"]))
-        parts.append(
-            "<p>Information about him shared, before and after "
-            f"{'adoption' if role == 'adopter' else 'the first adopter started'}: "
-            f"{values['prop_before']} to {values['prop_after']} (change {values['diff']}, "
-            f"95% interval {low} to {high}).</p>"
-        )
-    return "\n".join(parts)
+        return "<p>No before/after change: the site did not adopt the initiative.</p>"
+    r = mine.iloc[0]
+    values = {k: html.escape(decimal(r[k])) for k in ("prop_before", "prop_after", "diff")}
+    bounds = html.escape(interval(r["diff_low"], r["diff_high"]))
+    return (
+        "<p>Information about him shared, before and after "
+        f"{'adoption' if role == 'adopter' else 'the first adopter started'}: "
+        f"{values['prop_before']} to {values['prop_after']} (change {values['diff']}, "
+        f"95% interval {bounds}).</p>"
+    )
 
 
 def show_explorer(
@@ -682,10 +672,12 @@ def show_explorer(
     indicators: Sequence[str] = AUDIT_INDICATORS,
     origin_site: str | None = None,
 ) -> widgets.Widget:
-    """Return a widget: a site dropdown above that site's profile table and chart.
+    """Return a widget: the site control above that site's profile table and chart.
 
-    Changing the dropdown redraws the profile; small cells are suppressed exactly as in
-    the published tables. It starts on the focus site (or the first site).
+    The control lists "All sites" and every site and starts on the notebook's site;
+    changing it redraws the profile. Tables are made safe by the report and the chart is
+    the one :func:`show_intervals` draws, so small cells are suppressed exactly as in the
+    published tables. The widget's ``site`` is the control and ``summary`` the HTML shown.
     """
     study = report.study
     table = comparison.site_indicators(study, indicators)
@@ -695,30 +687,40 @@ def show_explorer(
         depends=CHANGE_DEPENDS,
     )
     sites = comparison.site_table(study)
-    options = [(f"{r.display_name} ({r.role})", sid) for sid, r in sites.iterrows()]
-    value = report.site if report.site in sites.index else str(sites.index[0])
-    dropdown = widgets.Dropdown(options=options, value=value, description="Site:")
     summary = widgets.HTML()
     image = widgets.Image(format="png", layout=widgets.Layout(max_width="900px"))
 
     def render(site: str) -> None:
-        name = str(sites.at[site, "display_name"])
+        shown = report_for(report, site)
+        everywhere = is_all_sites(site)
+        name = TOTAL if everywhere else str(sites.at[site, "display_name"])
+        role = "" if everywhere else str(sites.at[site, "role"])
         fig = comparison_charts.interval_chart(
             table,
             indicators,
-            focus=name,
+            focus=None if everywhere else name,
             min_cell=report.min_cell,
-            title=f"Audited cases: each site against the all-site value — {name}",
+            title=shown.title("Audited cases: each site against the all-site value"),
         )
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=90)
         plt.close(fig)
         image.value = buf.getvalue()
-        summary.value = _explorer_html(published, change, name, str(sites.at[site, "role"]))
+        rows = published[
+            published["site"].isin([name, TOTAL]) & (published["source"] == "case_audit")
+        ]
+        profile = rows[["site", "label", "n_yes", "n", "prop_yes", "ci_low", "ci_high"]]
+        profile.attrs.update(
+            note=published.attrs["note"],
+            caption=f"Audited cases: each indicator with its 95% Wilson interval — "
+            f"{shown.site_label}"
+            + ("" if everywhere else f" ({ROLE_LABELS.get(role, role)}) and all sites"),
+        )
+        summary.value = shown_html(report, profile) + _explorer_change(change, name, role)
 
-    def on_change(event: dict[str, Any]) -> None:
-        render(str(event["new"]))
-
-    dropdown.observe(on_change, names="value")
-    render(value)
-    return widgets.VBox([dropdown, summary, image])
+    control = site_dropdown(study, report.site, render)
+    render(control.value)
+    box = widgets.VBox([control, summary, image])
+    box.site = control  # type: ignore[attr-defined]
+    box.summary = summary  # type: ignore[attr-defined]
+    return box

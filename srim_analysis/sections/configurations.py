@@ -281,4 +281,9 @@ def explorer(report: Report, run: QCARun) -> ipywidgets.Widget:
     pick_outcome.observe(refresh, names="value")
     pick_conditions.observe(refresh, names="value")
     refresh()
-    return ipywidgets.VBox([ipywidgets.HBox([pick_outcome, pick_conditions]), out])
+    scope = ipywidgets.HTML(
+        "<p>This explorer compares the sites' configurations, so it always covers the whole "
+        "study: it has no site control, and its truth table has one row per configuration "
+        "of sites, not per-site material.</p>"
+    )
+    return ipywidgets.VBox([scope, ipywidgets.HBox([pick_outcome, pick_conditions]), out])

@@ -24,7 +24,7 @@ suppressed in one place.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +38,7 @@ from srim_analysis.analyses import framework, qualitative
 from srim_analysis.analyses.qualitative import GROUPINGS, QUOTE_SEED, STANCE_BRANCHES
 from srim_analysis.charts import qualitative as charts
 from srim_analysis.report.publishing import Section
+from srim_analysis.report.widgets import dropdown, report_for, site_dropdown
 from srim_analysis.study.contract import CODE_BRANCHES
 from srim_analysis.study.selection import ALL_SITES, is_all_sites
 
@@ -212,7 +213,7 @@ def show_awareness(report: Report, by: str = "agency") -> Section:
         return Section(
             [
                 f"Awareness of the advice was coded for fewer than {report.min_cell} participants "
-                f"in {report.site_label}, so it is not reported."
+                f"{report.where}, so it is not reported."
             ]
         )
     read = int(table["n_read"].sum())
@@ -265,10 +266,7 @@ def show_reception(
     overall = qualitative.stance_table(coded, by=None, branches=[branch])
     if not len(overall):
         return Section(
-            [
-                f"No interview or focus-group segment in {report.site_label} was coded "
-                f"under “{name}”."
-            ]
+            [f"No interview or focus-group segment {report.where} was coded under “{name}”."]
         )
     shown = Section()
     fig = charts.stance_figure(
@@ -336,7 +334,7 @@ def show_most_criticised(
         return Section([note])
     stance = qualitative.stance_table(coded, by=by, branches=list(branches))
     if not len(stance):
-        return Section([f"No segment in {report.site_label} carries a stance on these codes."])
+        return Section([f"No segment {report.where} carries a stance on these codes."])
     found = qualitative.most_criticised(stance)
     shown = Section()
     codes = report.publish(
@@ -365,7 +363,7 @@ def show_most_criticised(
     }
     if len(codes) and disclosure.is_suppressed(codes["pct_critical"].iloc[0]):
         sentence = (
-            f"Too few participants in {report.site_label} gave a view for the most criticised "
+            f"Too few participants {report.where} gave a view for the most criticised "
             "rule or meaning of consent to be named."
         )
     else:
@@ -386,7 +384,7 @@ def show_frequencies(
     slug = "_".join(branches) if len(branches) <= 2 else "themes"
     title_name = name or ", ".join(CODE_BRANCHES.get(b, b) for b in branches)
     if not len(freq):
-        return Section([f"Nothing in {report.site_label} was coded under {title_name}."])
+        return Section([f"Nothing {report.where} was coded under {title_name}."])
     group = GROUPINGS[by].lower()
     talk = freq[freq[by] != qualitative.UNATTRIBUTED_KEY]
     shown = Section()
@@ -423,11 +421,11 @@ def show_branch(report: Report, branch: str, by: str = "agency", per_code: int =
     name = CODE_BRANCHES.get(branch, branch)
     summary = qualitative.branch_summary(coded, people, branch)
     if not len(summary):
-        return Section([f"Nothing in {report.site_label} was coded under “{name}”."])
+        return Section([f"Nothing {report.where} was coded under “{name}”."])
     shown = Section()
     top = summary.iloc[0]
     if top["n_participants"] >= report.min_cell:
-        whom = "all participants" if is_all_sites(report.site) else f"those in {report.site_label}"
+        whom = "all participants" if is_all_sites(report.site) else f"those {report.where}"
         shown.add(
             f"Raised by most participants: **{top['code_label']}** "
             f"({top['n_participants']} participants, {top['pct_participants']:.0f}% of {whom})."
@@ -466,9 +464,7 @@ def show_cooccurrence(
     row_codes = qualitative.branch_codes(coded, rows)
     col_codes = qualitative.branch_codes(coded, columns)
     if not row_codes or not col_codes:
-        return Section(
-            [f"Not enough coded material in {report.site_label} to relate these themes."]
-        )
+        return Section([f"Not enough coded material {report.where} to relate these themes."])
     matrix = qualitative.cooccurrence(coded, within, row_codes, col_codes)
     label = qualitative.code_labels(coded)
     unit = (
@@ -504,36 +500,88 @@ def show_cooccurrence(
     return shown
 
 
+def _theme_options(quotes: pd.DataFrame, themes: Sequence[str] | None) -> list[tuple[str, str]]:
+    """Return the browser's themes that have quotes, as (label, branch) in theme order."""
+    order = list(themes) if themes is not None else list(dict.fromkeys(quotes["branch"]))
+    return [(CODE_BRANCHES.get(b, b), b) for b in order if (quotes["branch"] == b).any()]
+
+
+def _browser_quotes(
+    report: Report, themes: Sequence[str] | None, per_code: int, seed: int
+) -> tuple[pd.DataFrame, str | None]:
+    """Return the report's site's quotes for the browser, and why there are none (or None)."""
+    coded, people = _material(report)
+    why = _too_few(report, people)
+    if why is not None:
+        return coded.iloc[0:0].assign(branch=pd.Series(dtype=str)), why
+    branches = list(themes) if themes is not None else None
+    return _choose_quotes(report, coded, branches, per_code, seed), None
+
+
 def quote_browser(
     source: Report | pd.DataFrame,
     themes: Sequence[str] | None = None,
     per_code: int = 2,
     seed: int = QUOTE_SEED,
 ) -> ipywidgets.Widget:
-    """Return a widget: a drop-down of themes and the redacted quotes for the chosen one.
+    """Return a widget: a site control (for a Report), a theme drop-down and the chosen quotes.
 
-    ``source`` is the notebook's Report (quotes are chosen for ``themes``) or a table from
-    :func:`~srim_analysis.analyses.qualitative.choose_quotes`. Changing the drop-down
-    updates the quotes shown.
+    ``source`` is the notebook's Report (quotes are chosen for ``themes`` at the chosen
+    site, starting on the report's site; a site with too few participants shows why, as
+    the sections do) or a table from :func:`~srim_analysis.analyses.qualitative.choose_quotes`
+    (no site control). Changing a drop-down updates the quotes shown.
     """
     if isinstance(source, pd.DataFrame):
-        quotes = source
-    else:
-        coded, _ = _material(source)
-        branches = list(themes) if themes is not None else None
-        quotes = _choose_quotes(source, coded, branches, per_code, seed)
-    branch_order = list(themes) if themes is not None else list(dict.fromkeys(quotes["branch"]))
-    options = [(CODE_BRANCHES.get(b, b), b) for b in branch_order if (quotes["branch"] == b).any()]
-    if not options:
-        return ipywidgets.HTML("<p><i>No quotes to browse for this selection.</i></p>")
-    dropdown = ipywidgets.Dropdown(options=options, value=options[0][1], description="Theme")
-    view = ipywidgets.HTML(quotes_html(quotes[quotes["branch"] == options[0][1]]))
+        options = _theme_options(source, themes)
+        if not options:
+            return ipywidgets.HTML("<p><i>No quotes to browse for this selection.</i></p>")
+        view = ipywidgets.HTML(quotes_html(source[source["branch"] == options[0][1]]))
+        theme = dropdown(
+            options,
+            options[0][1],
+            "Theme:",
+            lambda branch: setattr(view, "value", quotes_html(source[source["branch"] == branch])),
+        )
+        return ipywidgets.VBox([theme, view])
+    report = source
+    view = ipywidgets.HTML()
+    theme = dropdown([("(none)", "")], "", "Theme:")
+    state: dict[str, Any] = {"quotes": pd.DataFrame(), "why": None}
 
-    def update(change: Mapping[str, Any]) -> None:
-        view.value = quotes_html(quotes[quotes["branch"] == change["new"]])
+    def show_theme(branch: str) -> None:
+        quotes = state["quotes"]
+        if state["why"] is not None:
+            view.value = f"<p>{markdown_html(state['why'])}</p>"
+        elif not branch:
+            view.value = "<p><i>No quotes to browse for this selection.</i></p>"
+        else:
+            view.value = quotes_html(quotes[quotes["branch"] == branch])
 
-    dropdown.observe(update, names="value")
-    return ipywidgets.VBox([dropdown, view])
+    def pick_site(site: str) -> None:
+        quotes, why = _browser_quotes(report_for(report, site), themes, per_code, seed)
+        state.update(quotes=quotes, why=why)
+        options = _theme_options(quotes, themes) or [("(none)", "")]
+        kept = theme.value if theme.value in {b for _, b in options} else options[0][1]
+        theme.options = options  # resets the value to the first option
+        theme.value = kept
+        show_theme(theme.value)
+
+    theme.observe(lambda change: show_theme(change["new"]), names="value")
+    site = site_dropdown(report.study, report.site, pick_site)
+    pick_site(site.value)
+    box = ipywidgets.VBox([site, theme, view])
+    box.site = site  # type: ignore[attr-defined]
+    box.theme = theme  # type: ignore[attr-defined]
+    box.view = view  # type: ignore[attr-defined]
+    return box
+
+
+def markdown_html(text: str) -> str:
+    """Return a sentence with Markdown bold and code as HTML (for a widget's text)."""
+    parts = escape(text).split("**")
+    text = "".join(f"<b>{p}</b>" if i % 2 else p for i, p in enumerate(parts))
+    parts = text.split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
 
 
 def show_framework(report: Report, themes: Sequence[str], cases: str = "participant") -> Section:

@@ -477,6 +477,12 @@ CODED_SEGMENTS = TableSpec(
 
 _OUTCOME_NOTE = " 1 yes, 0 no, blank when not applicable or not recorded."
 
+
+def _outcome(name: str, description: str) -> ColumnSpec:
+    """Return a nullable 0/1 father-outcome column (blank: not applicable or not recorded)."""
+    return _binary(name, description + _OUTCOME_NOTE, nullable=True)
+
+
 CASE_AUDIT = TableSpec(
     "case_audit",
     "One row per audited case file: what was done about the father or significant man.",
@@ -487,36 +493,12 @@ CASE_AUDIT = TableSpec(
         ColumnSpec("site_id", "id", "Site of the case.", references="sites.site_id"),
         ColumnSpec("audit_date", "date", "Date of the work audited (referral or assessment)."),
         ColumnSpec("lead_agency", "category", "Agency leading the work.", allowed=AGENCIES),
-        _binary(
-            "father_identified",
-            "A father or significant man was identified." + _OUTCOME_NOTE,
-            nullable=True,
-        ),
-        _binary(
-            "father_recorded",
-            "His details were recorded on the child's record." + _OUTCOME_NOTE,
-            nullable=True,
-        ),
-        _binary(
-            "father_checked",
-            "Other agencies were checked about him." + _OUTCOME_NOTE,
-            nullable=True,
-        ),
-        _binary(
-            "father_info_shared",
-            "Information about him was shared with another agency." + _OUTCOME_NOTE,
-            nullable=True,
-        ),
-        _binary(
-            "father_invited",
-            "He was invited to the assessment or meeting." + _OUTCOME_NOTE,
-            nullable=True,
-        ),
-        _binary(
-            "father_involved",
-            "He took part in the assessment or plan." + _OUTCOME_NOTE,
-            nullable=True,
-        ),
+        _outcome("father_identified", "A father or significant man was identified."),
+        _outcome("father_recorded", "His details were recorded on the child's record."),
+        _outcome("father_checked", "Other agencies were checked about him."),
+        _outcome("father_info_shared", "Information about him was shared with another agency."),
+        _outcome("father_invited", "He was invited to the assessment or meeting."),
+        _outcome("father_involved", "He took part in the assessment or plan."),
     ),
     key=("case_id",),
 )
@@ -532,23 +514,11 @@ OBSERVATIONS = TableSpec(
         ColumnSpec(
             "agencies_present", "integer", "Number of agencies present.", minimum=1, maximum=20
         ),
-        _binary(
-            "father_identified",
-            "The father or significant man was identified." + _OUTCOME_NOTE,
-            nullable=True,
-        ),
-        _binary(
-            "father_discussed",
-            "Information about him was discussed." + _OUTCOME_NOTE,
-            nullable=True,
-        ),
-        _binary(
-            "father_info_shared",
-            "An agency shared information it held about him." + _OUTCOME_NOTE,
-            nullable=True,
-        ),
-        _binary("father_invited", "He was invited." + _OUTCOME_NOTE, nullable=True),
-        _binary("father_involved", "He attended or contributed." + _OUTCOME_NOTE, nullable=True),
+        _outcome("father_identified", "The father or significant man was identified."),
+        _outcome("father_discussed", "Information about him was discussed."),
+        _outcome("father_info_shared", "An agency shared information it held about him."),
+        _outcome("father_invited", "He was invited."),
+        _outcome("father_involved", "He attended or contributed."),
     ),
     key=("observation_id",),
 )
@@ -589,6 +559,17 @@ TABLES: dict[str, TableSpec] = {
         DOCUMENTS,
     )
 }
+
+
+def _outcome_columns(spec: TableSpec) -> tuple[str, ...]:
+    return tuple(c.name for c in spec.columns if c.name.startswith("father_"))
+
+
+#: Case-audit indicators (the father-outcome columns of ``case_audit``), in the order of
+#: the care pathway.
+AUDIT_INDICATORS: tuple[str, ...] = _outcome_columns(CASE_AUDIT)
+#: Indicators recorded for observed meetings (the father-outcome columns of ``observations``).
+OBSERVATION_INDICATORS: tuple[str, ...] = _outcome_columns(OBSERVATIONS)
 
 #: Father-related outcome columns shared by case_audit and observations.
 FATHER_OUTCOMES: tuple[str, ...] = (

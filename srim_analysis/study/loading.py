@@ -51,6 +51,11 @@ class Problem:
     rule: str
     severity: Severity = "error"
 
+    @classmethod
+    def for_file(cls, file: str, rule: str, severity: Severity = "error") -> Problem:
+        """Return a problem about a whole file (no row, column or value)."""
+        return cls(file, None, None, None, rule, severity)
+
     def sentence(self) -> str:
         """Return the problem as one plain-English sentence."""
         where = self.file
@@ -144,18 +149,15 @@ class _RawTable:
 def _decode(data: bytes, file: str, problems: list[Problem]) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         problems.append(
-            Problem(file, None, None, None, "read as UTF-8 with a byte-order mark (BOM)", "note")
+            Problem.for_file(file, "read as UTF-8 with a byte-order mark (BOM)", "note")
         )
         return data[3:].decode("utf-8")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         problems.append(
-            Problem(
+            Problem.for_file(
                 file,
-                None,
-                None,
-                None,
                 "not UTF-8: read as Windows-1252 (the usual encoding of Excel's 'CSV' on Windows)",
                 "note",
             )
@@ -173,9 +175,7 @@ def _read_csv(path: Path, problems: list[Problem]) -> tuple[pd.DataFrame, int] |
     body = "".join(lines[skipped:])
     if not body.strip():
         problems.append(
-            Problem(
-                path.name, None, None, None, "the file is empty: it needs at least a header row"
-            )
+            Problem.for_file(path.name, "the file is empty: it needs at least a header row")
         )
         return None
     frame = pd.read_csv(
@@ -252,9 +252,7 @@ def _read_raw(folder: Path, spec: TableSpec, problems: list[Problem]) -> _RawTab
         file, first_row, excel = f"{book.name} [{sheets[spec.name]}]", 2, True
         if frame.empty and not len(frame.columns):
             problems.append(
-                Problem(
-                    file, None, None, None, "the sheet is empty: it needs at least a header row"
-                )
+                Problem.for_file(file, "the sheet is empty: it needs at least a header row")
             )
             return None
     else:
@@ -302,11 +300,8 @@ def _read_raw(folder: Path, spec: TableSpec, problems: list[Problem]) -> _RawTab
     blank = frame.isna().all(axis=1)
     if blank.any():
         problems.append(
-            Problem(
+            Problem.for_file(
                 file,
-                None,
-                None,
-                None,
                 f"{int(blank.sum())} blank row(s) "
                 "skipped (rows " + _ranges(rows[blank].tolist()) + ")",
                 "note",
@@ -834,7 +829,7 @@ def validate_study(
     report = ValidationReport(folder)
     problems = report.problems
     if not folder.is_dir():
-        problems.append(Problem(str(folder), None, None, None, "folder not found"))
+        problems.append(Problem.for_file(str(folder), "folder not found"))
         return report, {}
     wanted = list(tables) if tables is not None else list(TABLES)
     unknown = [t for t in wanted if t not in TABLES]
@@ -859,9 +854,7 @@ def validate_study(
         if raw is None:
             if name in wanted and tables is not None:
                 problems.append(
-                    Problem(
-                        f"{name}.csv", None, None, None, "file is missing (needed by this analysis)"
-                    )
+                    Problem.for_file(f"{name}.csv", "file is missing (needed by this analysis)")
                 )
             continue
         bad[name] = set()

@@ -474,7 +474,7 @@ def _p_shared(
 
 def _father_outcomes(
     rng: np.random.Generator, p_shared: np.ndarray, columns: Sequence[str]
-) -> dict[str, np.ndarray]:
+) -> dict[str, pd.api.extensions.ExtensionArray]:
     n = len(p_shared)
     lift = (p_shared - 0.30) / 0.35  # 0 for baseline practice, about 1 for configured
     identified = rng.random(n) < 0.72 + 0.18 * lift
@@ -491,7 +491,7 @@ def _father_outcomes(
     for col in columns:
         values = out[col].astype(float)
         values[rng.random(n) < 0.03] = np.nan  # not recorded in the file
-        result[col] = values
+        result[col] = pd.array(values, dtype="Float64").astype("Int64")
     return result
 
 
@@ -512,22 +512,16 @@ def _case_audit(
     agencies = rng.choice(
         ["social_care", "early_help", "police", "health_visiting"], n, p=[0.55, 0.30, 0.08, 0.07]
     )
-    cols = [
-        "father_identified",
-        "father_recorded",
-        "father_checked",
-        "father_info_shared",
-        "father_invited",
-        "father_involved",
-    ]
-    outcomes = _father_outcomes(rng, _p_shared(sites, features, site_idx, dates), cols)
+    outcomes = _father_outcomes(
+        rng, _p_shared(sites, features, site_idx, dates), contract.AUDIT_INDICATORS
+    )
     frame = pd.DataFrame(
         {
             "case_id": [f"C{i + 1:05d}" for i in range(n)],
             "site_id": sites["site_id"].to_numpy()[site_idx],
             "audit_date": dates.dt.strftime("%Y-%m-%d"),
             "lead_agency": agencies,
-            **{c: pd.array(v, dtype="Float64").astype("Int64") for c, v in outcomes.items()},
+            **outcomes,
         }
     )
     return frame
@@ -543,14 +537,9 @@ def _observations(
     n = shape.n_observations
     site_idx = np.sort(rng.choice(len(sites), n, p=weights))
     dates = _dates(rng, n, "2024-09-02", "2025-03-28")
-    cols = [
-        "father_identified",
-        "father_discussed",
-        "father_info_shared",
-        "father_invited",
-        "father_involved",
-    ]
-    outcomes = _father_outcomes(rng, _p_shared(sites, features, site_idx, dates), cols)
+    outcomes = _father_outcomes(
+        rng, _p_shared(sites, features, site_idx, dates), contract.OBSERVATION_INDICATORS
+    )
     return pd.DataFrame(
         {
             "observation_id": [f"O{i + 1:04d}" for i in range(n)],
@@ -558,7 +547,7 @@ def _observations(
             "meeting_date": dates.dt.strftime("%Y-%m-%d"),
             "meeting_type": rng.choice(contract.MEETING_TYPES, n, p=[0.3, 0.2, 0.2, 0.15, 0.15]),
             "agencies_present": rng.integers(2, 9, n),
-            **{c: pd.array(v, dtype="Float64").astype("Int64") for c, v in outcomes.items()},
+            **outcomes,
         }
     )
 
@@ -1161,6 +1150,15 @@ def readme_text(seed: int, scale: str, tables: dict[str, pd.DataFrame]) -> str:
     return "\n".join(lines)
 
 
+def study_name(scale: str) -> str:
+    """Return the synthetic study's name: the scale is named only when it is not "study".
+
+    >>> study_name("study"), study_name("national")
+    ('SRIM synthetic study', 'SRIM synthetic study (national)')
+    """
+    return "SRIM synthetic study" if scale == "study" else f"SRIM synthetic study ({scale})"
+
+
 def write_study(out_dir: str | Path, seed: int = DEFAULT_SEED, scale: str = "study") -> Path:
     """Write the synthetic study (CSVs, study.toml, README, identifier list); return the folder."""
     out = Path(out_dir)
@@ -1173,7 +1171,7 @@ def write_study(out_dir: str | Path, seed: int = DEFAULT_SEED, scale: str = "stu
         (
             "# SYNTHETIC DATA marker: the loader refuses to treat this folder as real.\n"
             'kind = "synthetic"\n'
-            f'name = "SRIM synthetic study ({scale})"\n'
+            f'name = "{study_name(scale)}"\n'
             f"seed = {seed}\n"
         ),
     )

@@ -14,6 +14,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 from srim_analysis import disclosure
 from srim_analysis.analyses import comparison
 from srim_analysis.analyses.comparison import TOTAL
+from srim_analysis.study import contract
 from srim_analysis.study.loading import Study, ValidationReport
 
 Z = stats.norm.ppf(0.975)
@@ -238,3 +239,8 @@ def test_site_roles_and_dates_read_as_sentences(study):
     assert comparison.date_text(pd.Timestamp("2024-03-01")) == "1 March 2024"
     assert comparison.date_text(None) == "no start date"
     assert "split at their own initiative start" in comparison.split_note(study)
+
+
+def test_indicators_come_from_the_data_contract():
+    assert comparison.AUDIT_INDICATORS is contract.AUDIT_INDICATORS
+    assert comparison.OBSERVATION_INDICATORS is contract.OBSERVATION_INDICATORS

@@ -18,8 +18,10 @@ from srim_analysis import disclosure
 from srim_analysis.analyses import survey, survey_barriers, survey_model_tables, survey_tables
 from srim_analysis.charts import likert
 from srim_analysis.charts import survey as survey_charts
+from srim_analysis.report import publishing
 from srim_analysis.report.publishing import read_published
 from srim_analysis.sections import awareness
+from tests.report.test_widgets import assert_no_small_count, html_tables
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "03_awareness_confidence.ipynb"
@@ -58,7 +60,8 @@ def test_explorer_redraws_when_a_dropdown_changes(study):
     widget = awareness.explorer(
         study, constructs=["awareness", "it_access"], group_by="trained_2024", min_cell=5
     )
-    (construct, group_by), output = widget.children[0].children, widget.children[1]
+    construct, group_by, output = widget.construct, widget.group_by, widget.output
+    assert widget.site.value == "all"
     first = output.outputs
     assert "image/png" in first[0]["data"]
     assert "Awareness of the 2024 advice" in first[1]["data"]["text/html"]
@@ -70,6 +73,54 @@ def test_explorer_redraws_when_a_dropdown_changes(study):
     group_by.value = "role"
     third = output.outputs
     assert third != second and "Kruskal-Wallis" in third[1]["data"]["text/html"]
+
+
+def _shown_table(widget):
+    """Return the group-test table the explorer shows (parsed from its HTML output)."""
+    (table,) = html_tables(widget.output.outputs[1]["data"]["text/html"])
+    return table
+
+
+def test_explorer_site_control_redraws_for_the_chosen_site(tmp_path, shipped_dir):
+    report = publishing.start(
+        notebook=STEM,
+        site="all",
+        data_dir=shipped_dir,
+        reports_dir=tmp_path / "reports",
+        figures_dir=tmp_path / "figures",
+        min_cell=5,
+        tables=["sites", "participants", "codebook", "coded_segments"],
+        optional=["survey_items", "survey_responses"],
+    )
+    widget = awareness.show_explorer(report, ["awareness"], "role")
+    assert widget.site.value == "all" and widget.site.options[0] == ("All sites", "all")
+    assert ("Harrowmere (S08)", SMALL_SITE) in widget.site.options
+    everyone = _shown_table(widget)
+    assert int(everyone["n"].iloc[0]) > 100
+    widget.site.value = SMALL_SITE
+    mine = _shown_table(widget)
+    assert widget.output.outputs[0] != {} and not mine.equals(everyone)
+    assert "Harrowmere" in widget.output.outputs[1]["data"]["text/html"]
+    assert disclosure.suppression_note(5) in widget.output.outputs[1]["data"]["text/html"]
+    assert_no_small_count(mine, ["n"])
+    assert "Harrowmere" in repr(widget)
+
+
+def test_explorer_starts_on_the_notebooks_site(tmp_path, shipped_dir):
+    report = publishing.start(
+        notebook=STEM,
+        site="S02",
+        data_dir=shipped_dir,
+        reports_dir=tmp_path / "reports",
+        figures_dir=tmp_path / "figures",
+        min_cell=5,
+        tables=["sites", "participants", "codebook", "coded_segments"],
+        optional=["survey_items", "survey_responses"],
+    )
+    widget = awareness.show_explorer(report, ["awareness"], "agency")
+    assert widget.site.value == "S02"
+    assert_no_small_count(_shown_table(widget), ["n"])
+    assert not list((tmp_path / "reports").rglob("*.csv"))  # an explorer publishes nothing
 
 
 # ---------------------------------------------------------------------------

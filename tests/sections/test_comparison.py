@@ -12,6 +12,7 @@ from srim_analysis.analyses import comparison as analysis
 from srim_analysis.analyses.comparison import TOTAL
 from srim_analysis.report import publishing
 from srim_analysis.sections import comparison
+from tests.report.test_widgets import assert_no_small_count, html_tables
 
 NOTEBOOK = "01_cross_site_comparison"
 
@@ -126,6 +127,35 @@ def test_site_explorer_updates_when_the_dropdown_changes(tmp_path, shipped_dir):
     dropdown.value = "S03"
     assert "Carrowby" in summary.value and "Ashcombe (" not in summary.value
     assert image.value != first_image and image.value[:4] == b"\x89PNG"
+
+
+def test_site_explorer_lists_all_sites_and_every_site(tmp_path, shipped_dir):
+    report = _report(tmp_path, shipped_dir, "all")
+    box = comparison.show_explorer(report)
+    options = box.site.options
+    assert options[0] == ("All sites", "all") and box.site.value == "all"
+    assert [sid for _, sid in options[1:]] == report.study.site_ids()
+    (everyone,) = html_tables(box.summary.value)
+    assert set(everyone["site"]) == {TOTAL}
+    assert "All sites" in box.summary.value and "text-align: left" in box.summary.value
+    box.site.value = "S08"
+    (mine,) = html_tables(box.summary.value)
+    assert set(mine["site"]) == {"Harrowmere", TOTAL}
+    assert report.made_safe(analysis.site_indicators(report.study)).attrs["note"] in (
+        box.summary.value
+    )
+    assert_no_small_count(mine, ["n_yes", "n"])
+    assert "-0.00" not in box.summary.value
+
+
+def test_site_explorer_shows_no_small_count_at_any_site(tmp_path, shipped_dir):
+    report = _report(tmp_path, shipped_dir, "S02")
+    box = comparison.show_explorer(report)
+    for site in report.study.site_ids():
+        box.site.value = site
+        (shown,) = html_tables(box.summary.value)
+        assert_no_small_count(shown, ["n_yes", "n"])
+        assert "-0.00" not in box.summary.value
 
 
 def test_an_unknown_origin_site_stops_the_run(tmp_path, shipped_dir):

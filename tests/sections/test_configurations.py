@@ -166,14 +166,15 @@ def test_explorer_updates_when_conditions_change(tmp_path, shipped_dir, params):
     report = make_report(tmp_path, shipped_dir, params)
     run = configurations.prepare(report, CONDITIONS[:2], ANCHORS, outcome_since="2024-07-01")
     widget = configurations.explorer(report, run)
-    out = widget.children[1]
+    scope, controls, out = widget.children
+    assert "whole study" in scope.value and "no site control" in scope.value
     before = out.value
     assert "EH*FL" in before and "MASH" not in before
-    widget.children[0].children[1].value = tuple(CONDITIONS[:3])
+    controls.children[1].value = tuple(CONDITIONS[:3])
     assert out.value != before and "MASH" in out.value
-    widget.children[0].children[0].value = "father_checked"
+    controls.children[0].value = "father_checked"
     assert "<table" in out.value
-    widget.children[0].children[1].value = ()
+    controls.children[1].value = ()
     assert out.value == "<p>Pick at least one condition.</p>"
 
 

@@ -10,6 +10,7 @@ import pytest
 from srim_analysis import disclosure
 from srim_analysis.analyses import framework, qualitative
 from srim_analysis.report import figures, publishing
+from srim_analysis.report import widgets as report_widgets
 from srim_analysis.sections import guidance
 from srim_analysis.study import synthetic
 from srim_analysis.study.loading import load_study
@@ -41,6 +42,38 @@ def test_quote_browser_updates_when_the_theme_changes(coded):
     assert "Recording fathers" in first and "Nothing specific on fathers" not in first
     dropdown.value = "gaps"
     assert view.value != first and "Nothing specific on fathers" in view.value
+
+
+def test_quote_browser_theme_dropdown_is_wide_enough_for_its_labels(coded):
+    quotes = qualitative.choose_quotes(coded, branches=["gaps", "father_practice"], per_code=1)
+    dropdown, _ = guidance.quote_browser(quotes).children
+    assert dropdown.layout.width == report_widgets.WIDE
+    assert dropdown.style.description_width == "initial"
+
+
+def test_quote_browser_site_control_rechooses_the_quotes(study_dir, tmp_path):
+    report = _report(study_dir, tmp_path, "all", 5)
+    widget = guidance.quote_browser(report, themes=["golden_rules", "gaps"], per_code=1)
+    assert widget.site.value == "all"
+    assert widget.site.options == tuple(report_widgets.site_options(report.study))
+    assert widget.theme.value == "golden_rules" and "<blockquote" in widget.view.value
+    everyone = widget.view.value
+    site = report.study.site_ids()[0]
+    widget.site.value = site
+    assert widget.view.value != everyone and "<blockquote" in widget.view.value
+    assert widget.theme.value == "golden_rules"  # the theme is kept across sites
+    widget.theme.value = "gaps"
+    assert "<blockquote" in widget.view.value
+    assert not list((tmp_path / "reports").rglob("*.csv"))  # a browser publishes nothing
+
+
+def test_quote_browser_shows_no_quotes_for_a_site_with_too_few_people(study_dir, tmp_path):
+    report = _report(study_dir, tmp_path, "all", 5)
+    strict = report_widgets.report_for(report, "all")
+    strict.min_cell = 10_000
+    widget = guidance.quote_browser(strict, themes=["golden_rules"], per_code=1)
+    assert "<blockquote" not in widget.view.value
+    assert "fewer than 10000 participants" in widget.view.value
 
 
 # ---------------------------------------------------------------------------

@@ -52,3 +52,33 @@ def test_site_features_cover_the_domain_brief():
 def test_rule_text_is_plain():
     col = contract.SITES.column("ons_code")
     assert "matches" in col.rule_text() and "required" in col.rule_text()
+
+
+def test_indicators_are_the_outcome_columns_in_pathway_order():
+    """The case-audit and observation indicators are declared once, by the data contract."""
+    assert contract.AUDIT_INDICATORS == (
+        "father_identified",
+        "father_recorded",
+        "father_checked",
+        "father_info_shared",
+        "father_invited",
+        "father_involved",
+    )
+    assert contract.OBSERVATION_INDICATORS == (
+        "father_identified",
+        "father_discussed",
+        "father_info_shared",
+        "father_invited",
+        "father_involved",
+    )
+    for spec, indicators in (
+        (contract.CASE_AUDIT, contract.AUDIT_INDICATORS),
+        (contract.OBSERVATIONS, contract.OBSERVATION_INDICATORS),
+    ):
+        for name in indicators:
+            col = spec.column(name)
+            assert col.kind == "binary" and col.nullable
+            assert col.description.endswith(
+                "1 yes, 0 no, blank when not applicable or not recorded."
+            )
+        assert set(indicators) <= set(contract.FATHER_OUTCOMES)

@@ -228,3 +228,11 @@ def test_study_is_cached_but_callers_get_copies(shipped_dir):
     a.sites.loc[0, "display_name"] = "changed"
     b = load_study(shipped_dir)
     assert b.sites.loc[0, "display_name"] == "Ashcombe"
+
+
+def test_a_problem_about_a_whole_file_has_no_row_column_or_value():
+    problem = loading.Problem.for_file("sites.csv", "file is missing")
+    assert problem == loading.Problem("sites.csv", None, None, None, "file is missing", "error")
+    assert problem.sentence() == "sites.csv — file is missing"
+    note = loading.Problem.for_file("sites.csv", "read with a BOM", "note")
+    assert note.severity == "note"
