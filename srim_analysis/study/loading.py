@@ -27,9 +27,10 @@ from openpyxl import load_workbook
 from srim_analysis import paths
 from srim_analysis.study import contract
 from srim_analysis.study.contract import DONT_KNOW, NOT_APPLICABLE, TABLES, ColumnSpec, TableSpec
+from srim_analysis.study.plan import AnalysisPlan, check_plan, read_plan, theme_of_codes
+from srim_analysis.study.problems import Problem, StudyValidationError, ValidationReport
 from srim_analysis.study.selection import is_all_sites
 
-Severity = Literal["error", "warning", "note"]
 StudyKind = Literal["synthetic", "real"]
 MARKER_FILE = "study.toml"
 SYNTHETIC_BANNER = "# SYNTHETIC DATA"
@@ -38,90 +39,6 @@ SYNTHETIC_BANNER = "# SYNTHETIC DATA"
 # ---------------------------------------------------------------------------
 # Problems and reports
 # ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One finding about the data: where it is, what it is, and the rule it breaks."""
-
-    file: str
-    row: int | None
-    column: str | None
-    value: str | None
-    rule: str
-    severity: Severity = "error"
-
-    @classmethod
-    def for_file(cls, file: str, rule: str, severity: Severity = "error") -> Problem:
-        """Return a problem about a whole file (no row, column or value)."""
-        return cls(file, None, None, None, rule, severity)
-
-    def sentence(self) -> str:
-        """Return the problem as one plain-English sentence."""
-        where = self.file
-        if self.row is not None:
-            where += f", row {self.row}"
-        if self.column:
-            where += f", column '{self.column}'"
-        value = "" if self.value is None else f": value {self.value!r}"
-        return f"{where}{value} — {self.rule}"
-
-
-@dataclass
-class ValidationReport:
-    """Every problem found in a study folder, with the rows they were found in."""
-
-    folder: Path
-    problems: list[Problem] = field(default_factory=list)
-    rejected: dict[str, pd.DataFrame] = field(default_factory=dict)
-
-    @property
-    def errors(self) -> list[Problem]:
-        """Return the problems that stop the data being used."""
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def ok(self) -> bool:
-        """Return True when there are no errors (warnings and notes are allowed)."""
-        return not self.errors
-
-    def to_frame(self) -> pd.DataFrame:
-        """Return the problems as a table (one row per problem)."""
-        cols = ["severity", "file", "row", "column", "value", "rule"]
-        rows = [{c: getattr(p, c) for c in cols} for p in self.problems]
-        frame = pd.DataFrame(rows, columns=cols)
-        frame["row"] = frame["row"].astype("Int64")
-        return frame
-
-    def summary(self) -> str:
-        """Return a one-line count of errors, warnings and notes."""
-        n = {s: sum(p.severity == s for p in self.problems) for s in ("error", "warning", "note")}
-        rows = sum(len(df) for df in self.rejected.values())
-        return (
-            f"{self.folder}: {n['error']} error(s), {n['warning']} warning(s), "
-            f"{n['note']} note(s); {rows} row(s) rejected"
-        )
-
-    def __str__(self) -> str:
-        lines = [self.summary()]
-        lines += [f"  [{p.severity}] {p.sentence()}" for p in self.problems]
-        return "\n".join(lines)
-
-
-class StudyValidationError(ValueError):
-    """Raised when a study folder breaks the data contract; carries the full report."""
-
-    def __init__(self, report: ValidationReport, limit: int = 30):
-        self.report = report
-        errors = report.errors
-        lines = [
-            f"The study data in {report.folder} cannot be used: {len(errors)} problem(s) "
-            "found. Fix them in the files and load again.",
-            *(f"  - {p.sentence()}" for p in errors[:limit]),
-        ]
-        if len(errors) > limit:
-            lines.append(f"  ... and {len(errors) - limit} more (run `srim validate` for all).")
-        super().__init__("\n".join(lines))
 
 
 class MissingTablesError(FileNotFoundError):
@@ -712,6 +629,8 @@ class Study:
     tables: dict[str, pd.DataFrame]
     fingerprint: str
     report: ValidationReport
+    #: The study's analysis plan (its ``study.toml``): what its codes, items and columns mean.
+    plan: AnalysisPlan = field(default_factory=AnalysisPlan)
 
     def __getattr__(self, item: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})
@@ -870,6 +789,9 @@ def validate_study(
             frame = _check_items(raw, frame, typed["survey_items"], problems, bad[name])
         raws[name], typed[name] = raw, frame
     _cross_checks(typed, raws, problems, bad)
+    plan, plan_problems = read_plan(folder)
+    problems.extend(plan_problems)
+    problems.extend(check_plan(plan, typed))
     for name, idx in bad.items():
         if idx:
             rejected = raws[name].frame.loc[sorted(idx)].copy()
@@ -885,6 +807,11 @@ def _load_cached(folder: str, signature: tuple, tables: tuple[str, ...] | None) 
     report, typed = validate_study(path, tables)
     if not report.ok:
         raise StudyValidationError(report)
+    plan, _ = read_plan(path)
+    if "codebook" in typed and plan.codes.themes:
+        themes = theme_of_codes(plan, typed["codebook"])
+        book = typed["codebook"]
+        book["branch"] = book["code_id"].map(themes).fillna(book["branch"])
     return Study(
         folder=path,
         kind=marker["kind"],  # type: ignore[arg-type]
@@ -892,6 +819,7 @@ def _load_cached(folder: str, signature: tuple, tables: tuple[str, ...] | None) 
         tables=typed,
         fingerprint=data_fingerprint(path),
         report=report,
+        plan=plan,
     )
 
 
@@ -922,6 +850,7 @@ def load_study(
         tables={k: v.copy() for k, v in cached.tables.items()},
         fingerprint=cached.fingerprint,
         report=cached.report,
+        plan=cached.plan,
     )
 
 

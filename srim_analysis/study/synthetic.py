@@ -24,6 +24,15 @@ import pandas as pd
 from srim_analysis import atomic
 from srim_analysis.study import contract
 from srim_analysis.study.loading import SYNTHETIC_BANNER
+from srim_analysis.study.plan import (
+    PLAN_FILE,
+    AnalysisPlan,
+    CodePlan,
+    ComparisonPlan,
+    QCAPlan,
+    SurveyPlan,
+    render_plan,
+)
 
 DEFAULT_SEED = 20240701
 
@@ -1150,6 +1159,81 @@ def readme_text(seed: int, scale: str, tables: dict[str, pd.DataFrame]) -> str:
     return "\n".join(lines)
 
 
+def synthetic_plan() -> AnalysisPlan:
+    """Return the analysis plan of the synthetic study (written to its ``study.toml``)."""
+    return AnalysisPlan(
+        codes=CodePlan(
+            stance={
+                "supportive": "ST-SUP",
+                "critical": "ST-CRIT",
+                "mixed": "ST-MIX",
+                "unclear": "ST-UNC",
+            },
+            awareness={"read": "AWR-READ", "heard": "AWR-HEARD", "unaware": "AWR-UNAWARE"},
+            themes={
+                "golden_rules": ("GR",),
+                "consent": ("CON",),
+                "lawful_basis": ("LB",),
+                "barriers": ("BAR",),
+                "facilitators": ("FAC",),
+                "father_practice": ("FP",),
+                "gaps": ("GAP",),
+                "transfer_components": ("TC",),
+                "emergent": ("EM",),
+            },
+        ),
+        survey=SurveyPlan(
+            constructs={
+                "awareness": "Awareness of the 2024 advice",
+                "lawful_bases": "Knowledge of lawful bases",
+                "consent_myths": "Consent misconceptions",
+                "fear_of_sanction": "Fear of sanction",
+                "self_efficacy": "Self-efficacy",
+                "leadership": "Leadership, culture and supervision",
+                "trust_partners": "Trust in partners",
+                "it_access": "IT access",
+                "father_practice": "Practice with fathers and significant men",
+            },
+            outcomes={"awareness": "awareness", "confidence": "confidence"},
+        ),
+        qca=QCAPlan(
+            outcome="father_info_shared",
+            outcome_source="case_audit",
+            outcome_since="2024-07-01",
+            anchors=(0.25, 0.45, 0.65),
+            conditions=(
+                "early_help_in_front_door",
+                "father_inclusion_lead",
+                "front_door_mash",
+                "protocol_refreshed_2024",
+                "training_2024_advice",
+            ),
+            thresholds={
+                "hub_maturity": 1,
+                "father_fields_in_records": 2,
+                "partner_record_access": 1,
+            },
+            directional={
+                "early_help_in_front_door": 1,
+                "father_inclusion_lead": 1,
+                "front_door_mash": 1,
+                "protocol_refreshed_2024": 1,
+                "training_2024_advice": 1,
+            },
+        ),
+        comparison=ComparisonPlan(
+            indicators=(
+                "father_identified",
+                "father_recorded",
+                "father_checked",
+                "father_info_shared",
+                "father_invited",
+                "father_involved",
+            )
+        ),
+    )
+
+
 def study_name(scale: str) -> str:
     """Return the synthetic study's name: the scale is named only when it is not "study".
 
@@ -1167,13 +1251,9 @@ def write_study(out_dir: str | Path, seed: int = DEFAULT_SEED, scale: str = "stu
     for name, frame in tables.items():
         atomic.write_bytes(out / f"{name}.csv", _csv_bytes(frame, seed))
     atomic.write_text(
-        out / "study.toml",
-        (
-            "# SYNTHETIC DATA marker: the loader refuses to treat this folder as real.\n"
-            'kind = "synthetic"\n'
-            f'name = "{study_name(scale)}"\n'
-            f"seed = {seed}\n"
-        ),
+        out / PLAN_FILE,
+        "# SYNTHETIC DATA marker: the loader refuses to treat this folder as real.\n"
+        + render_plan(synthetic_plan(), "synthetic", study_name(scale), {"seed": seed}),
     )
     people = sorted({f"{f} {ln}" for f in FIRST_NAMES for ln in LAST_NAMES})
     ident = pd.DataFrame(
