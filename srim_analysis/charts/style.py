@@ -16,6 +16,7 @@ from cycler import cycler
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.text import Text
 
 #: Okabe-Ito palette: distinguishable with the common forms of colour-blindness.
 PALETTE: tuple[str, ...] = (
@@ -92,3 +93,35 @@ def wrap_label(text: object, width: int = 24) -> str:
     """Return ``text`` wrapped onto lines of at most ``width`` characters for a chart label."""
     text = str(text)
     return "\n".join(textwrap.wrap(text, width)) or text
+
+
+#: The ``gid`` of the note a figure carries about what it leaves out (tests find it by this).
+LEFT_OUT_GID = "left-out-note"
+
+
+def left_out_note(fig: Figure, text: str) -> Text | None:
+    """Return the note added below ``fig`` saying what it leaves out (None if no text).
+
+    The note sits just under the figure (saving with a tight bounding box keeps it). A chart drawn from a published table leaves out the cells the table hides; the note says
+    so in the figure itself, e.g. "2 groups with fewer than 5 people are not shown".
+
+    >>> import matplotlib.pyplot as plt
+    >>> fig = plt.figure()
+    >>> left_out_note(fig, "1 site with fewer than 5 cases is not shown").get_gid()
+    'left-out-note'
+    >>> plt.close(fig)
+    """
+    if not text:
+        return None
+    note = fig.text(
+        0.01,
+        -0.01,
+        wrap_label(text, 110),
+        ha="left",
+        va="top",
+        fontsize="small",
+        style="italic",
+        color=MUTED,
+        gid=LEFT_OUT_GID,
+    )
+    return note
