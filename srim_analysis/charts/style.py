@@ -102,7 +102,8 @@ LEFT_OUT_GID = "left-out-note"
 def left_out_note(fig: Figure, text: str) -> Text | None:
     """Return the note added below ``fig`` saying what it leaves out (None if no text).
 
-    The note sits just under the figure (saving with a tight bounding box keeps it). A chart drawn from a published table leaves out the cells the table hides; the note says
+    The note sits just under the figure (saving with a tight bounding box keeps it). A
+    chart drawn from a published table leaves out the cells the table hides; the note says
     so in the figure itself, e.g. "2 groups with fewer than 5 people are not shown".
 
     >>> import matplotlib.pyplot as plt
