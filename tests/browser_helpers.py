@@ -79,6 +79,67 @@ def scratch_project(root: Path, notebooks: list[Path] | None = None) -> Path:
     return root
 
 
+def git(repo: Path, *args: str) -> str:
+    """Return the output of ``git *args`` run in ``repo`` (failing on a git error)."""
+    done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def git_checkout(dest: Path, files: tuple[str, ...]) -> Path:
+    """Clone the repository's HEAD into ``dest``, commit this tree's ``files`` there; return it.
+
+    The clone then holds what is about to be committed (the working tree's versions of
+    ``files``), so a test in it checks the tree under test, not only the last commit.
+    """
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(dest)], check=True)
+    git(dest, "config", "user.name", "test")
+    git(dest, "config", "user.email", "test@example.invalid")
+    for name in files:
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, dest / name)
+    git(dest, "add", *files)
+    git(dest, "commit", "--quiet", "--allow-empty", "-m", "the working tree's files under test")
+    return dest
+
+
+def make(folder: Path, target: str) -> str:
+    """Run a Makefile target in ``folder`` with this environment's Python as the venv."""
+    bin_dir = Path(sys.executable).parent
+    done = subprocess.run(
+        ["make", "--no-print-directory", target, f"BIN={bin_dir}"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+def lab_checkout(dest: Path) -> Path:
+    """Return a git clone of the project, as a researcher has it after `make`, in ``dest``.
+
+    The working tree's notebooks, study data and set-up files are committed in the clone,
+    the git filter is set up by `make git-filter` (as `make` does), and the scratch folders
+    the tests add (JupyterLab's user folders) are excluded in the clone's own
+    ``.git/info/exclude``, so `git status` shows only what a researcher's session changed.
+    """
+    files = (
+        "Makefile",
+        ".gitattributes",
+        ".gitignore",
+        "srim.toml",
+        *(p.relative_to(ROOT).as_posix() for p in committed_notebooks()),
+        *(p.relative_to(ROOT).as_posix() for p in sorted((ROOT / "data" / "synthetic").iterdir())),
+    )
+    git_checkout(dest, files)
+    make(dest, "git-filter")
+    with (dest / ".git" / "info" / "exclude").open("a", encoding="utf-8") as f:
+        f.write("/.user/\n/controls/\n")
+    for sub in ("reports", "figures"):
+        (dest / sub).mkdir(exist_ok=True)
+    return dest
+
+
 def project_env(project_root: Path) -> dict[str, str]:
     """Return this process's environment with ``SRIM_PROJECT_ROOT`` set to ``project_root``.
 
@@ -535,13 +596,17 @@ def start_notebook(page: Any, path: str, timeout_s: float = 300) -> Started:
 
 
 def finish_notebook(
-    started: Started, screenshot: Path | None = None, change_dropdowns: bool = True
+    started: Started,
+    screenshot: Path | None = None,
+    change_dropdowns: bool = True,
+    save: bool = False,
 ) -> LabRun:
     """Wait for the run ``started`` began, change each dropdown, inspect, screenshot, close.
 
     Each dropdown is set, in turn, to another option, and the widgets' display must
-    change. A full-height screenshot of the notebook goes to ``screenshot``. The notebook
-    is closed (unsaved) and its kernel shut down afterwards.
+    change. With ``save``, the notebook is saved in place as JupyterLab's File > Save does
+    (outputs, widget state and all). A full-height screenshot of the notebook goes to
+    ``screenshot``. The notebook is closed and its kernel shut down afterwards.
     """
     page, path, seconds = started.page, started.path, started.seconds
     try:
@@ -558,6 +623,10 @@ def finish_notebook(
             _wait_idle(page, 60)
             seconds["dropdowns"] = time.monotonic() - t1
         state = page.evaluate(_STATE_JS)
+        if save:
+            t1 = time.monotonic()
+            _save(page, path)
+            seconds["save"] = time.monotonic() - t1
         if screenshot is not None:
             t1 = time.monotonic()
             _screenshot(page, screenshot)
@@ -586,9 +655,11 @@ def run_notebook(
     screenshot: Path | None = None,
     timeout_s: float = 300,
     change_dropdowns: bool = True,
+    save: bool = False,
 ) -> LabRun:
     """Open ``path`` in ``page``, run all cells and inspect the result (see above)."""
-    return finish_notebook(start_notebook(page, path, timeout_s), screenshot, change_dropdowns)
+    started = start_notebook(page, path, timeout_s)
+    return finish_notebook(started, screenshot, change_dropdowns, save)
 
 
 class Pipeline:
@@ -627,14 +698,25 @@ class Pipeline:
         except Exception as exc:
             self.failed[path] = exc
 
-    def run(self, path: str, screenshot: Path | None = None) -> LabRun:
+    def run(self, path: str, screenshot: Path | None = None, save: bool = False) -> LabRun:
         self._start(path, {path})
         after = self.paths[self.paths.index(path) + 1 :] if path in self.paths else []
         if after and len(self.pages) > 1:
             self._start(after[0], {path, after[0]})
         if path in self.failed:
             raise self.failed.pop(path)
-        return finish_notebook(self.running.pop(path), screenshot)
+        return finish_notebook(self.running.pop(path), screenshot, save=save)
+
+
+def _save(page: Any, path: str) -> None:
+    """Save the open notebook ``path`` in place, as File > Save (Ctrl+S) does."""
+    page.evaluate(
+        """async (path) => {
+             for (const w of Array.from(window.jupyterapp.shell.widgets('main'))) {
+               if (w.context && w.context.path === path) { await w.context.save(); }
+             } }""",
+        path,
+    )
 
 
 def _close(page: Any, path: str) -> None:

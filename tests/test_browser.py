@@ -1,10 +1,12 @@
 """Each notebook, opened in JupyterLab in a real browser, runs cleanly and its widgets work.
 
-A researcher's view: JupyterLab (this environment, kernel ``python3``) serves a scratch copy
-of the project (see ``browser_helpers``), Debian's chromium opens each committed notebook,
-Run > Run All Cells runs it, and the test checks what the page shows: every code cell has an
-execution count, no cell shows an error, every widget is drawn, and changing each dropdown
-changes what its widgets show. A full-height screenshot of each notebook goes to the scratch
+A researcher's view: JupyterLab (this environment, kernel ``python3``) serves a git clone of
+the project set up as `make` leaves it (see ``browser_helpers.lab_checkout``), Debian's
+chromium opens each notebook in place, Run > Run All Cells runs it, and the test checks what
+the page shows: every code cell has an execution count, no cell shows an error, every widget
+is drawn, and changing each dropdown (the sites' too) changes what its widgets show. The
+notebook is then saved in place, as JupyterLab does, and the clone's `git status` must stay
+clean. A full-height screenshot of each notebook goes to the scratch
 project's ``reports/screenshots/<notebook>.png`` (copied to the repository's
 ``reports/screenshots/`` when ``SRIM_KEEP_SCREENSHOTS=1``).
 
@@ -34,11 +36,12 @@ from tests.browser_helpers import (
     assert_ran_cleanly,
     chromium_path,
     committed_notebooks,
+    git,
+    lab_checkout,
     open_lab,
     problems,
     project_env,
     run_notebook,
-    scratch_project,
 )
 
 pytestmark = pytest.mark.browser
@@ -67,8 +70,8 @@ def browser():
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    """A scratch project root with a copy of the notebooks; outputs stay in it."""
-    root = scratch_project(tmp_path_factory.mktemp("browser") / "project")
+    """A git clone of the project as a researcher has it after `make`; outputs stay in it."""
+    root = lab_checkout(tmp_path_factory.mktemp("browser") / "project")
     (root / "controls").mkdir()
     return root
 
@@ -109,7 +112,7 @@ def page(browser, lab):
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs_in_jupyterlab(notebook: Path, pipeline, project: Path):
     shot = project / "reports" / "screenshots" / f"{notebook.stem}.png"
-    run = pipeline.run(f"notebooks/{notebook.name}", screenshot=shot)
+    run = pipeline.run(f"notebooks/{notebook.name}", screenshot=shot, save=True)
     if os.environ.get("SRIM_KEEP_SCREENSHOTS") == "1" and shot.is_file():
         keep = ROOT / "reports" / "screenshots"
         keep.mkdir(parents=True, exist_ok=True)
@@ -125,6 +128,13 @@ def test_notebook_runs_in_jupyterlab(notebook: Path, pipeline, project: Path):
     if notebook.name.startswith(WITH_DROPDOWN):
         assert run.dropdowns >= 1, f"{notebook.name} shows no dropdown"
         assert run.changes and all(c.changed for c in run.changes)
+    # JupyterLab saved the notebook in place, outputs and all, yet the repository is clean:
+    # the git filter `make` sets up strips what was saved; nothing else was written.
+    saved = nbformat.read(project / "notebooks" / notebook.name, as_version=4)
+    assert any(c.get("outputs") for c in saved.cells if c.cell_type == "code")
+    assert git(project, "diff") == ""
+    git(project, "add", "--all")
+    assert git(project, "status", "--porcelain") == ""
 
 
 def _control(project: Path, name: str, cells: list[str]) -> str:

@@ -20,36 +20,17 @@ import yaml
 from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.browser_helpers import ROOT, git, git_checkout, make
+
 BIN = Path(sys.executable).parent
 NOTEBOOK = "notebooks/00_study_overview.ipynb"
 SETUP_FILES = ("Makefile", ".gitattributes", ".gitignore", NOTEBOOK)
 KERNEL = "python3"
 
 
-def _run(args: list[str], cwd: Path, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=True, **kwargs)
-
-
-def _git(repo: Path, *args: str) -> str:
-    return _run(["git", *args], repo).stdout
-
-
-def _make(folder: Path, target: str) -> str:
-    """Run a Makefile target the way `make` does, with this environment's Python as the venv."""
-    return _run(["make", "--no-print-directory", target, f"BIN={BIN}"], folder).stdout
-
-
 def _clone(dest: Path) -> Path:
     """Clone the repository's HEAD into ``dest`` and commit this tree's set-up files there."""
-    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(dest)], check=True)
-    _git(dest, "config", "user.name", "test")
-    _git(dest, "config", "user.email", "test@example.invalid")
-    for name in SETUP_FILES:
-        shutil.copy2(ROOT / name, dest / name)
-    _git(dest, "add", *SETUP_FILES)
-    _git(dest, "commit", "--quiet", "--allow-empty", "-m", "set-up files of the working tree")
-    return dest
+    return git_checkout(dest, SETUP_FILES)
 
 
 def _save_as_jupyterlab(path: Path) -> None:
@@ -96,34 +77,34 @@ def test_a_notebook_saved_in_place_after_a_run_leaves_git_status_clean(
     assert list((repo / "reports" / "all" / "tables").glob("00_*.csv"))
 
     # control: without the filter, the same save shows as a modified notebook, outputs and all
-    assert _git(repo, "status", "--porcelain").splitlines() == [f" M {NOTEBOOK}"]
-    assert _git(repo, "diff", "--numstat").split()[2:] == [NOTEBOOK]
+    assert git(repo, "status", "--porcelain").splitlines() == [f" M {NOTEBOOK}"]
+    assert git(repo, "diff", "--numstat").split()[2:] == [NOTEBOOK]
 
-    out = _make(repo, "git-filter")
+    out = make(repo, "git-filter")
     assert "git filter nbstripout set up" in out
     # through the filter the saved notebook is the committed one: no difference, and staging
     # everything (what `git commit -a` does) stages nothing. (`git status` alone may still list
     # the notebook until it is staged: git takes a file whose size changed as modified.)
-    assert _git(repo, "diff") == ""
-    _git(repo, "add", "--all")
-    assert _git(repo, "status", "--porcelain") == ""
-    assert _git(repo, "diff", "--cached", "--name-only") == ""
+    assert git(repo, "diff") == ""
+    git(repo, "add", "--all")
+    assert git(repo, "status", "--porcelain") == ""
+    assert git(repo, "diff", "--cached", "--name-only") == ""
 
 
 def test_git_filter_is_idempotent_and_strips_as_the_pre_commit_hook(tmp_path):
     repo = _clone(tmp_path / "clone")
-    _make(repo, "git-filter")
-    first = _git(repo, "config", "--local", "--list")
-    _make(repo, "git-filter")
-    assert _git(repo, "config", "--local", "--list") == first
-    clean = _git(repo, "config", "filter.nbstripout.clean").strip()
+    make(repo, "git-filter")
+    first = git(repo, "config", "--local", "--list")
+    make(repo, "git-filter")
+    assert git(repo, "config", "--local", "--list") == first
+    clean = git(repo, "config", "filter.nbstripout.clean").strip()
     assert clean.startswith(f'"{BIN}/python" -m nbstripout')
-    assert _git(repo, "config", "filter.nbstripout.required").strip() == "true"
-    assert _git(repo, "check-attr", "filter", "diff", "--", NOTEBOOK).splitlines() == [
+    assert git(repo, "config", "filter.nbstripout.required").strip() == "true"
+    assert git(repo, "check-attr", "filter", "diff", "--", NOTEBOOK).splitlines() == [
         f"{NOTEBOOK}: filter: nbstripout",
         f"{NOTEBOOK}: diff: ipynb",
     ]
-    keys = _git(repo, "config", "filter.nbstripout.extrakeys").split()
+    keys = git(repo, "config", "filter.nbstripout.extrakeys").split()
     hooks = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     (hook,) = [h for r in hooks["repos"] for h in r["hooks"] if h["id"] == "nbstripout"]
     args = hook["args"]
@@ -136,8 +117,8 @@ def test_committed_notebook_is_what_the_filter_keeps(tmp_path, path):
     repo = tmp_path / "clone"
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(repo)], check=True)
     shutil.copy2(ROOT / "Makefile", repo / "Makefile")
-    _make(repo, "git-filter")
-    clean = _git(repo, "config", "filter.nbstripout.clean").strip()
+    make(repo, "git-filter")
+    clean = git(repo, "config", "filter.nbstripout.clean").strip()
     stripped = subprocess.run(
         clean, shell=True, cwd=repo, input=path.read_bytes(), capture_output=True, check=True
     ).stdout
@@ -162,15 +143,15 @@ def test_git_filter_is_harmless_outside_a_git_checkout(tmp_path):
     plain = tmp_path / "plain"
     plain.mkdir()
     shutil.copy2(ROOT / "Makefile", plain / "Makefile")
-    assert "not a git checkout" in _make(plain, "git-filter")
+    assert "not a git checkout" in make(plain, "git-filter")
     # a project copied inside someone else's repository leaves that repository alone
     outer = tmp_path / "outer"
     nested = outer / "project"
     nested.mkdir(parents=True)
-    _git(outer, "init", "--quiet")
+    git(outer, "init", "--quiet")
     shutil.copy2(ROOT / "Makefile", nested / "Makefile")
     before = (outer / ".git" / "config").read_text(encoding="utf-8")
-    assert "not a git checkout" in _make(nested, "git-filter")
+    assert "not a git checkout" in make(nested, "git-filter")
     assert (outer / ".git" / "config").read_text(encoding="utf-8") == before
 
 
@@ -185,7 +166,7 @@ def test_lab_copies_copies_missing_notebooks_and_never_overwrites_a_copy(tmp_pat
     mine.parent.mkdir()
     mine.write_text("my working copy", encoding="utf-8")
 
-    out = _make(project, "lab-copies")
+    out = make(project, "lab-copies")
     assert mine.read_text(encoding="utf-8") == "my working copy"
     copy = project / "lab" / committed[1].name
     assert copy.read_bytes() == committed[1].read_bytes()
@@ -193,13 +174,19 @@ def test_lab_copies_copies_missing_notebooks_and_never_overwrites_a_copy(tmp_pat
     assert f"kept   lab/{committed[0].name}" in out
     assert "The notebooks in notebooks/ are the" in out and "committed ones" in out
 
-    out = _make(project, "lab-copies")
+    out = make(project, "lab-copies")
     assert "copied" not in out
     assert copy.read_bytes() == committed[1].read_bytes()
 
 
 def test_make_lab_opens_jupyterlab_on_the_copies_and_sets_up_the_filter():
-    dry = _run(["make", "-n", "--no-print-directory", "lab", f"BIN={BIN}"], ROOT).stdout
+    dry = subprocess.run(
+        ["make", "-n", "--no-print-directory", "lab", f"BIN={BIN}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "git config filter.nbstripout.clean" in dry
     assert "lab/" in dry and "cp " in dry
     (jupyter,) = [line for line in dry.splitlines() if "jupyter lab" in line]
