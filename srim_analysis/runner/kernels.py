@@ -33,6 +33,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from srim_analysis.layout import RunLayout
 from srim_analysis.runner import html, prelude, staging
 from srim_analysis.runner.errors import one_line
@@ -425,22 +427,58 @@ def new_pool(jobs: int, env: Mapping[str, str]) -> ProcessPoolExecutor:
     return pool
 
 
-def close_pool(pool: Any, *, terminate: bool) -> None:
-    """Stop a pool's workers (and so their kernels): at once, or when they are idle."""
+#: Seconds an idle worker may take to stop (and stop its kernel) once the pool is closed.
+STOP_GRACE_S = 30.0
+
+
+def _stop_process_tree(proc: Any) -> None:
+    """Stop a worker process and the kernels it started, at once."""
+    pid = getattr(proc, "pid", None)
+    children: list[psutil.Process] = []
+    if pid:
+        with contextlib.suppress(psutil.Error):
+            children = psutil.Process(pid).children(recursive=True)
+    with contextlib.suppress(Exception):
+        proc.terminate()
+    for child in children:
+        with contextlib.suppress(psutil.Error):
+            child.kill()
+    with contextlib.suppress(Exception):
+        proc.join(timeout=10)
+    if proc.is_alive():
+        with contextlib.suppress(Exception):
+            proc.kill()
+            proc.join(timeout=10)
+
+
+def close_pool(pool: Any, *, terminate: bool, grace_s: float = STOP_GRACE_S) -> int:
+    """Stop a pool's workers (and their kernels); return how many had to be forced.
+
+    ``terminate`` stops them at once. Otherwise idle workers are asked to stop and given
+    ``grace_s`` seconds; a worker still running after that (its kernel would not shut
+    down: the cause of a run that printed every notebook ``ok`` and then never ended) is
+    stopped with its kernels, so closing the pool always ends within a bound.
+    """
     if _KEPT.get("pool") is pool:
         _KEPT.clear()
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    forced = 0
     if terminate:
-        processes = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
         for proc in processes:
-            with contextlib.suppress(Exception):
-                proc.terminate()
+            _stop_process_tree(proc)
+    else:
+        pool.shutdown(wait=False)
+        deadline = time.monotonic() + grace_s
         for proc in processes:
             with contextlib.suppress(Exception):
-                proc.join(timeout=10)
-    else:
-        pool.shutdown(wait=True)
+                proc.join(timeout=max(0.0, deadline - time.monotonic()))
+        for proc in processes:
+            if proc.is_alive():
+                forced += 1
+                _stop_process_tree(proc)
     shutil.rmtree(pool._srim["log_dir"], ignore_errors=True)
+    return forced
 
 
 def get_pool(jobs: int, env: Mapping[str, str], keep: bool) -> Any:

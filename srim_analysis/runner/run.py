@@ -351,7 +351,13 @@ class _Run:
             raise
         else:
             if not self.keep_workers:
-                kernels.close_pool(pool, terminate=False)
+                forced = kernels.close_pool(pool, terminate=False)
+                if forced:
+                    self.echo(
+                        f"srim run: {forced} worker(s) did not stop within "
+                        f"{kernels.STOP_GRACE_S:.0f} s of their last run and were stopped "
+                        "(their runs had finished; nothing is lost)"
+                    )
         finally:
             reporter.close()
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import multiprocessing.util
+import os
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import ipykernel.kernelspec
 import jupyter_client.kernelspec as ks
 import nbformat
+import psutil
 import pytest
 
 from srim_analysis.runner import kernels
@@ -96,3 +101,42 @@ def test_a_killed_worker_fails_its_run_and_the_others_complete(project):
     assert not (config.reports_dir / "S02" / "02_fails.html").exists()
     assert_no_partial_files(config.out)
     assert not (config.reports_dir / ".staging").exists()
+
+
+def _hang_on_exit() -> int:
+    """In a worker: start a child and make the worker's exit hang, as a stuck kernel does."""
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    multiprocessing.util.Finalize(None, time.sleep, args=(600,), exitpriority=60)
+    return child.pid
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def test_a_worker_that_will_not_stop_is_stopped_with_its_children():
+    pool = kernels.new_pool(1, {})
+    worker = next(iter(pool._processes.values())) if pool._processes else None
+    child = pool.submit(_hang_on_exit).result(timeout=120)
+    worker = worker or next(iter(pool._processes.values()))
+    t0 = time.monotonic()
+    forced = kernels.close_pool(pool, terminate=False, grace_s=2)
+    # the worker would have waited 600 s; closing ends within the grace and the stop
+    assert forced == 1
+    assert time.monotonic() - t0 < 60
+    assert not worker.is_alive()
+    deadline = time.monotonic() + 10
+    while not _gone(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _gone(child), "the stuck worker's child process was left running"
+
+
+def test_idle_workers_stop_on_their_own():
+    pool = kernels.new_pool(2, {})
+    assert pool.submit(os.getpid).result(timeout=120) > 0
+    processes = list(pool._processes.values())
+    assert kernels.close_pool(pool, terminate=False) == 0
+    assert processes and not any(p.is_alive() for p in processes)

@@ -4,12 +4,15 @@ failed run keeps the last good outputs."""
 from __future__ import annotations
 
 import json
+import os
+import time
 
 import nbformat
+import psutil
 import pytest
 
 from srim_analysis.layout import RunLayout
-from srim_analysis.runner import planning
+from srim_analysis.runner import kernels, planning
 from srim_analysis.runner.command import cli
 from srim_analysis.runner.errors import RunError
 from srim_analysis.runner.run import run_report
@@ -216,3 +219,51 @@ def test_a_clean_run_passes_the_disclosure_audit(full_run):
     assert "Disclosure audit: 0 finding(s)" in summary.table()
     record = json.loads(RunLayout.under(config.out).record.read_text())
     assert record["disclosure_audit"]["ok"] is True
+
+
+@pytest.mark.notebooks
+def test_back_to_back_runs_always_finish_and_stop_their_workers(project):
+    """The stress loop of issue #21: short runs one after another, each closing its pool.
+
+    A run once printed every notebook ``ok`` and then never ended (a worker that did not
+    stop). Each run here must end with its summary within a bound of its own runs' time,
+    leave no worker or kernel behind, and say nothing about stopped workers unless one was.
+    """
+    config = project.replace(notebooks=["00_echo", "01_cross"], sites=SITES[:2])
+    kernels.shutdown_workers()  # workers other tests kept are not this test's
+    before = _workers_and_kernels()
+    for attempt in range(3):
+        said: list[str] = []
+        t0 = time.monotonic()
+        summary = run_report(config, force=True, progress=False, echo=said.append)
+        elapsed = time.monotonic() - t0
+        assert summary.exit_code == 0, summary.table()
+        assert len(summary.ran) == len(summary.results) >= 2
+        slowest = max(r.duration for r in summary.ran)
+        bound = len(summary.ran) * slowest + kernels.STOP_GRACE_S + 60
+        assert elapsed < bound, f"attempt {attempt}: {elapsed:.0f} s > bound {bound:.0f} s"
+        assert not [s for s in said if "did not stop" in s]
+        left = _workers_and_kernels() - before
+        assert not left, f"attempt {attempt}: workers or kernels left running: {left}"
+
+
+def _alive(proc: psutil.Process) -> bool:
+    try:
+        return proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def _workers_and_kernels() -> set[int]:
+    """Return the pids of this process's pool workers (forked by its forkserver) and kernels."""
+    found: set[int] = set()
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            cmd = " ".join(proc.cmdline())
+        except psutil.Error:
+            continue
+        if "forkserver" in cmd and proc.ppid() == os.getpid():
+            found |= {c.pid for c in proc.children(recursive=True) if _alive(c)}
+        elif "ipykernel" in cmd and _alive(proc):
+            found.add(proc.pid)
+    return found
