@@ -12,7 +12,13 @@ engine should have prevented:
 * ``small-range``: a hidden cell whose every possible value lies in 1..``min_cell - 1`` (so a
   reader knows it is a small count, and nearly which);
 * ``text-small-count``: a sentence of an HTML page that gives a small count of people
-  ("2 participants", "n = 3").
+  ("2 participants", "n = 3");
+* ``linked``: a hidden cell that can be worked out (or shown to be small) once the cells of
+  the same population that *other* published tables show are put in: tables published with
+  a population (their ``# population:`` line, written by the report layer) are one system.
+  A cell is matched across tables by its row's labels other than totals (plus the site of a
+  per-site folder when the table has no ``site_id`` column) and its count column (a table's
+  only count column, or its row-total column, matches the other tables' likewise).
 
 The ranges of hidden cells are found by linear programming (scipy's HiGHS): the minimum and
 maximum of each hidden cell, with the shown cells fixed, counts never negative and every
@@ -57,11 +63,12 @@ __all__ = [
     "audit_html_text",
     "audit_output",
     "audit_table_text",
+    "audit_tables_text",
     "findings_by_rule",
     "write_findings",
 ]
 
-AUDIT_RULES = ("small-count", "recoverable", "small-range", "text-small-count")
+AUDIT_RULES = ("small-count", "recoverable", "small-range", "text-small-count", "linked")
 """The rules a finding can break, in the order they are described in the module docstring."""
 
 #: Nouns that count people (or their cases) in a sentence.
@@ -86,6 +93,7 @@ _NOT_A_COUNT = re.compile(
 _INVISIBLE = re.compile(r"<(script|style|head)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]*>", re.DOTALL)
 _EPS = 1e-6
+_POPULATION = re.compile(r"#\s*population:\s*(\S.*)$")
 
 
 class NotAnOutputRoot(ValueError):
@@ -139,13 +147,18 @@ class _Table:
     columns: list[str]
     rows: list[list[str]]
     lines: list[int]  # the line of the file each row starts on (1-based)
+    population: str | None = None  # from a "# population: <name>" comment line
 
 
 def _read_table(text: str) -> _Table | None:
     """Return the header, rows and their line numbers of a published CSV (comments skipped)."""
     lines = text.splitlines(keepends=True)
     skip = 0
+    population = None
     while skip < len(lines) and lines[skip].startswith("#"):
+        found = _POPULATION.match(lines[skip])
+        if found:
+            population = found.group(1).strip()
         skip += 1
     reader = csv.reader(io.StringIO("".join(lines[skip:])))
     try:
@@ -160,7 +173,7 @@ def _read_table(text: str) -> _Table | None:
             rows.append(row + [""] * (len(header) - len(row)))
             starts.append(skip + last + 1)
         last = reader.line_num
-    return _Table(header, rows, starts)
+    return _Table(header, rows, starts, population)
 
 
 def _count(value: str) -> int | None:
@@ -203,14 +216,22 @@ def _stem(name: str) -> str:
 class _System:
     """Hidden cells as unknowns and the linear relations a table shows between its cells."""
 
-    def __init__(self, table: _Table, counts: list[str]):
+    def __init__(
+        self,
+        table: _Table,
+        counts: list[str],
+        revealed: Mapping[tuple[int, str], int] | None = None,
+    ):
         self.table = table
         self.col = {c: table.columns.index(c) for c in counts}
         self.var: dict[tuple[int, str], int] = {}
         self.known: dict[tuple[int, str], int] = {}
+        revealed = revealed or {}
         for i, row in enumerate(table.rows):
             for c, j in self.col.items():
-                if is_suppressed(row[j]):
+                if (i, c) in revealed:  # hidden here, shown by another table
+                    self.known[(i, c)] = revealed[(i, c)]
+                elif is_suppressed(row[j]):
                     self.var[(i, c)] = len(self.var)
                 else:
                     v = _count(row[j])
@@ -468,17 +489,22 @@ def _add_percentages(system: _System, counts: Sequence[str]) -> None:
 
 
 def _table_findings(
-    name: str, table: _Table, counts: list[str], min_cell: int
+    name: str,
+    table: _Table,
+    counts: list[str],
+    min_cell: int,
+    revealed: Mapping[tuple[int, str], int] | None = None,
 ) -> Iterator[AuditFinding]:
-    for i, row in enumerate(table.rows):
-        for c in counts:
-            v = _count(row[table.columns.index(c)])
-            if v is not None and 0 < v < min_cell:
-                yield AuditFinding(
-                    name, table.lines[i], c, str(v), "small-count",
-                    f"a count below {min_cell} is shown",
-                )  # fmt: skip
-    system = _System(table, counts)
+    if revealed is None:
+        for i, row in enumerate(table.rows):
+            for c in counts:
+                v = _count(row[table.columns.index(c)])
+                if v is not None and 0 < v < min_cell:
+                    yield AuditFinding(
+                        name, table.lines[i], c, str(v), "small-count",
+                        f"a count below {min_cell} is shown",
+                    )  # fmt: skip
+    system = _System(table, counts, revealed)
     if not system.var:
         return
     labels = _label_columns(table, counts)
@@ -499,18 +525,111 @@ def _table_findings(
         yield AuditFinding(name, table.lines[i], c, "c", rule, message)
 
 
-def audit_table_text(name: str, text: str, min_cell: int = DEFAULT_MIN_CELL) -> list[AuditFinding]:
-    """Return the findings in one published table (``text`` as written; ``name`` for them)."""
+def _cell_keys(
+    table: _Table, counts: Sequence[str], site: str | None
+) -> dict[tuple[int, str], tuple[frozenset[tuple[str, str]], str | None]]:
+    """Return each count cell's key across the tables of one population (see ``linked``)."""
+    labels = _label_columns(table, counts)
+    row_totals = {c for c in counts if c.strip().casefold() in ROW_TOTAL_COLUMN_NAMES}
+    implicit = {("site_id", site)} if site and "site_id" not in table.columns else set()
+    out = {}
+    for i, row in enumerate(table.rows):
+        labs = frozenset(
+            (table.columns[j], row[j].strip())
+            for j in labels
+            if row[j].strip() and not _is_total(row[j])
+        )
+        for c in counts:
+            ckey = None if len(counts) == 1 or c in row_totals else c
+            out[(i, c)] = (labs | implicit, ckey)
+    return out
+
+
+@dataclass
+class _Published:
+    """One published table read back for the audit."""
+
+    name: str
+    table: _Table
+    counts: list[str]
+    min_cell: int
+    site: str | None
+
+
+def _linked_findings(published: Sequence[_Published]) -> list[AuditFinding]:
+    """Return what the tables of each population give away together (rule ``linked``)."""
+    keyed = {p.name: _cell_keys(p.table, p.counts, p.site) for p in published if p.table.population}
+    shown: dict[tuple[str, object], dict[int, str]] = {}
+    for p in published:
+        if not p.table.population:
+            continue
+        for (i, c), key in keyed[p.name].items():
+            v = _count(p.table.rows[i][p.table.columns.index(c)])
+            if v is not None:
+                shown.setdefault((p.table.population, key), {}).setdefault(v, p.name)
+    findings: list[AuditFinding] = []
+    for p in published:
+        if not p.table.population:
+            continue
+        revealed: dict[tuple[int, str], int] = {}
+        sources: set[str] = set()
+        for (i, c), key in keyed[p.name].items():
+            if not is_suppressed(p.table.rows[i][p.table.columns.index(c)]):
+                continue
+            values = shown.get((p.table.population, key), {})
+            if len(values) == 1:  # one value elsewhere (two would mean the keys mislead)
+                ((value, source),) = values.items()
+                if source != p.name:
+                    revealed[(i, c)] = value
+                    sources.add(source)
+        if not revealed:
+            continue
+        alone = {(f.row, f.column) for f in _table_findings(p.name, p.table, p.counts, p.min_cell)}
+        for f in _table_findings(p.name, p.table, p.counts, p.min_cell, revealed):
+            if (f.row, f.column) in alone:
+                continue
+            others = ", ".join(sorted(sources))
+            findings.append(
+                AuditFinding(
+                    f.file, f.row, f.column, f.value, "linked",
+                    f"with what {others} shows of the same population ({p.table.population}), "
+                    + f.message.removeprefix("the hidden cell "),
+                )
+            )  # fmt: skip
+    return findings
+
+
+def _read_published(name: str, text: str, min_cell: int, site: str | None) -> _Published | None:
     table = _read_table(text)
     if table is None or not table.rows:
-        return []
+        return None
     frame = pd.DataFrame(table.rows, columns=table.columns, dtype=object)
     if frame.columns.duplicated().any():
-        return []
+        return None
     counts = count_columns_of(frame)
     if not counts:
-        return []
-    return list(_table_findings(name, table, counts, min_cell))
+        return None
+    return _Published(name, table, list(counts), min_cell, site)
+
+
+def audit_table_text(name: str, text: str, min_cell: int = DEFAULT_MIN_CELL) -> list[AuditFinding]:
+    """Return the findings in one published table (``text`` as written; ``name`` for them)."""
+    p = _read_published(name, text, min_cell, None)
+    return [] if p is None else list(_table_findings(name, p.table, p.counts, min_cell))
+
+
+def audit_tables_text(
+    tables: Sequence[tuple[str, str, str | None]], min_cell: int = DEFAULT_MIN_CELL
+) -> list[AuditFinding]:
+    """Return the findings in published tables read together: (name, text, site) each.
+
+    Each table is audited on its own, then the tables of one population together (``linked``).
+    """
+    published = [p for n, t, s in tables if (p := _read_published(n, t, min_cell, s))]
+    findings = [
+        f for p in published for f in _table_findings(p.name, p.table, p.counts, p.min_cell)
+    ]
+    return findings + _linked_findings(published)
 
 
 # -- HTML ------------------------------------------------------------------------------------
@@ -609,10 +728,16 @@ def audit_output(root: str | Path, fixed_min_cell: int | None = None) -> AuditRe
 
     tables, pages = _files(root)
     findings: list[AuditFinding] = []
+    published = []
     for path in tables:
         rel = path.relative_to(root).as_posix()
         text = path.read_text(encoding="utf-8", errors="replace")
-        findings += audit_table_text(rel, text, threshold(path, path.stem.split("__", 1)[0]))
+        site = path.relative_to(root).parts[1] if len(path.relative_to(root).parts) > 2 else None
+        p = _read_published(rel, text, threshold(path, path.stem.split("__", 1)[0]), site)
+        if p is not None:
+            published.append(p)
+            findings += _table_findings(p.name, p.table, p.counts, p.min_cell)
+    findings += _linked_findings(published)
     for path in pages:
         rel = path.relative_to(root).as_posix()
         text = path.read_text(encoding="utf-8", errors="replace")

@@ -215,6 +215,8 @@ class Report:
         )
         published.attrs["note"] = disclosure.suppression_note(self.min_cell)
         published.attrs[_MADE_SAFE] = self.min_cell
+        if population:
+            published.attrs["population"] = population
         return published
 
     def table(
@@ -307,6 +309,9 @@ class Report:
         """Return the CSV text of a published table: caption, suppression note, then cells."""
         buf = io.StringIO()
         buf.write(f"# {caption}\n# {published.attrs['note']}\n")
+        if published.attrs.get("population"):
+            # the disclosure audit reads the tables of one population together
+            buf.write(f"# population: {published.attrs['population']}\n")
         if self.study.synthetic:
             buf.write("# SYNTHETIC DATA: made from the shipped synthetic study, not real data.\n")
         published.to_csv(buf, index=False, lineterminator="\n")

@@ -309,3 +309,73 @@ def test_each_planted_leak_in_a_copy_of_the_synthetic_report_is_found(synthetic_
     after = _where_all(root)
     assert planted <= after, planted - after
     assert not planted & before
+
+
+# -- tables of one population, read together -------------------------------------------------
+
+BY_AGENCY_A = """agency,n
+Police,7
+Health,c
+Probation,c
+All,30
+"""
+BY_AGENCY_B = """agency,n
+Police,c
+Health,20
+Probation,c
+All,30
+"""
+
+
+def _population_tables(population_a: str | None, population_b: str | None):
+    def text(body: str, population: str | None) -> str:
+        line = f"# population: {population}\n" if population else ""
+        return f"# A table\n{NOTE}\n{line}{body}"
+
+    return [
+        ("reports/all/tables/00_a__by_agency.csv", text(BY_AGENCY_A, population_a), None),
+        ("reports/all/tables/04_b__by_agency.csv", text(BY_AGENCY_B, population_b), None),
+    ]
+
+
+def test_two_tables_of_one_population_give_away_what_each_hides_alone():
+    # each table alone is safe: Health + Probation = 23 in A, Police + Probation = 10 in B;
+    # together, A's Police (7) pins B's Probation at 3 and B's Health (20) pins A's at 3
+    alone = [audit_table_text(n, t) for n, t, _ in _population_tables("participants", "x")]
+    assert alone == [[], []]
+    found = disclosure.audit_tables_text(_population_tables("participants", "participants"))
+    # line 7 of each file: caption, note, population, header, Police, Health, Probation
+    assert {(f.file.split("/")[-1], f.row, f.column, f.rule, f.message[-7:]) for f in found} == {
+        ("00_a__by_agency.csv", 7, "n", "linked", "it is 3"),
+        ("04_b__by_agency.csv", 7, "n", "linked", "it is 3"),
+    }
+    assert "04_b__by_agency.csv" in found[0].message and "participants" in found[0].message
+
+
+@pytest.mark.parametrize(("a", "b"), [(None, None), ("participants", "respondents")])
+def test_tables_of_different_or_undeclared_populations_are_not_linked(a, b):
+    assert disclosure.audit_tables_text(_population_tables(a, b)) == []
+
+
+def test_a_per_site_table_links_to_the_all_sites_table_by_its_site(tmp_path):
+    site = """agency,n
+Police,c
+Health,20
+Probation,c
+All,30
+"""
+    by_site = """site_id,agency,n
+S01,Police,7
+S01,Health,c
+S01,Probation,c
+S01,All,30
+"""
+    for folder, name, body in (("S01", "by_agency", site), ("all", "by_site", by_site)):
+        path = RunLayout.under(tmp_path).table(folder, "00_test", name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"# A table\n{NOTE}\n# population: people\n{body}", encoding="utf-8")
+    result = audit_output(tmp_path)
+    assert {(f.file.split("/")[1], f.rule) for f in result.findings} == {
+        ("S01", "linked"),
+        ("all", "linked"),
+    }
