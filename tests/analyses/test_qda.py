@@ -565,7 +565,10 @@ def test_relative_source_found_with_base_path(tmp_path: Path) -> None:
     elsewhere.mkdir()
     (elsewhere / "focus group S2.txt").write_text(TEXT_C, encoding="utf-8")
     qdpx = write_qdpx(tmp_path / "p.qdpx", main_project().xml(), {B_FILE: TEXT_B.encode("utf-8")})
-    with pytest.warns(QdaImportWarning, match="focus group S2.txt not found"):
+    with (
+        pytest.warns(QdaImportWarning, match="focus group S2.txt not found"),
+        pytest.warns(QdaImportWarning, match="source text is not in the export"),
+    ):
         read_qda(qdpx)
     result = read_quietly(qdpx, base_path=elsewhere)
     assert "We worry about GDPR, honestly." in set(result.coded_segments["excerpt"])
@@ -775,12 +778,56 @@ def test_missing_source_file_warns_and_the_rest_loads(tmp_path: Path) -> None:
     src = result.sources.set_index("source_id")
     assert len(src) == 3
     assert pd.isna(src.loc["p01_interview_part_2", "n_characters"])
-    assert result.coded_segments["excerpt"].unique().tolist() == ["I rang the dad's GP first"]
+    seg = result.coded_segments
+    assert seg["excerpt"].dropna().unique().tolist() == ["I rang the dad's GP first"]
     assert len(result.codebook) == 11
+    # Issue #17: nothing coded is lost. The codings of the two sources without text are
+    # kept with code, source, positions (as exported) and coder; excerpt blank and flagged.
+    kept = seg[seg["excerpt_missing"] == 1]
+    assert kept["excerpt"].isna().all()
+    assert sorted(
+        zip(
+            kept["code_id"],
+            kept["source_id"],
+            kept["start"],
+            kept["end"],
+            kept["coder"],
+            strict=True,
+        )
+    ) == sorted(
+        [
+            (
+                "facilitators.other",
+                "p01_interview_part_2",
+                *span(TEXT_B, "the police record 🚓 first"),
+                "Alice",
+            ),
+            (
+                "shared_records",
+                "p01_interview_part_2",
+                *span(TEXT_B, "the GP shared his history"),
+                "Bob",
+            ),
+            (
+                "fear_of_data_protection",
+                "focus_group_s2",
+                *span(TEXT_C, "We worry about GDPR, honestly."),
+                "Alice",
+            ),
+            (
+                "record_the_decision",
+                "focus_group_s2",
+                *span(TEXT_C, "We always record the decision now."),
+                "Bob",
+            ),
+        ]
+    )
+    assert (seg.loc[seg["excerpt_missing"] == 0, "excerpt"].notna()).all()
+    assert result.counts["codings_without_text"] == 4
     report = result.report
     assert set(report.loc[report["kind"] == "missing_source", "level"]) == {"warning"}
-    skipped = report[report["kind"] == "source_text_missing"]
-    assert len(skipped) == 2 and set(skipped["level"]) == {"skipped"}
+    flagged = report[report["kind"] == "source_text_missing"]
+    assert len(flagged) == 2 and set(flagged["level"]) == {"warning"}
 
 
 def test_unknown_elements_warn_and_are_ignored(tmp_path: Path) -> None:
@@ -1272,7 +1319,8 @@ def test_cli_reports_skips_and_refuses_to_overwrite(
     assert cli([str(qdpx), "-o", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "Warnings (" in printed and "is not in the archive" in printed
-    assert "Skipped (" in printed
+    # Issue #17: codings of sources without text are kept (no longer skipped), and said so.
+    assert "no text       4  codings kept without their text" in printed
     assert cli([str(qdpx), "-o", str(out)]) == 2
     assert "add --force to overwrite" in capsys.readouterr().err
     assert cli([str(qdpx), "-o", str(out), "--force"]) == 0

@@ -9,7 +9,10 @@ One entry point, whatever the package::
     result.report  # level, kind, item, message: what was read, skipped, or looks wrong
     result.write("data/private/qda")  # codebook.csv, coded_segments.csv, ...
 
-or on the command line ``srim import-qda FILE --out DIR`` (:func:`cli`).
+or on the command line ``srim import-qda FILE --out DIR`` (:func:`cli`). To merge an export
+into a study folder (codings linked to sites and participants, ids pseudonymised with the
+key, a newer export replacing the previous one), ``srim import-qda FILE --into STUDY`` or
+:func:`merge_into` (see :mod:`srim_analysis.analyses.qda.merge`).
 
 Formats read (detected from the extension, then from the contents):
 
@@ -40,16 +43,21 @@ from __future__ import annotations
 
 from ._model import FORMATS, QdaFormatError, QdaImportWarning
 from .command import cli
+from .merge import MAPPING_FILE, MergeError, MergeOutcome, merge_into
 from .reading import detect_format, read_qda
 from .tables import A_PRIORI_BRANCHES, QdaImport
 
 __all__ = [
     "A_PRIORI_BRANCHES",
     "FORMATS",
+    "MAPPING_FILE",
+    "MergeError",
+    "MergeOutcome",
     "QdaFormatError",
     "QdaImport",
     "QdaImportWarning",
     "cli",
     "detect_format",
+    "merge_into",
     "read_qda",
 ]

@@ -202,6 +202,8 @@ class RawProject:
     description: str
     report: ImportReport
     origin: str = ""
+    #: The project's own name in the vendor's file ("" when it has none).
+    name: str = ""
     codes: list[RawCode] = field(default_factory=list)
     sources: list[RawSource] = field(default_factory=list)
     selections: list[RawSelection] = field(default_factory=list)

@@ -394,22 +394,7 @@ class _Reader:
             if kind == "TextSource":
                 self.text_source(src, name, src.get("guid") or "", src)
             elif kind == "PDFSource":
-                rep = _child(src, "Representation")
-                boxes = _children(src, "PDFSelection")
-                if boxes:
-                    self.report.skip(
-                        "pdf_selections",
-                        f"source {name!r}",
-                        f"{len(boxes)} PDF area selection(s) not imported (only text selections)",
-                    )
-                if rep is None:
-                    self.report.skip(
-                        "media_source",
-                        f"source {name!r}",
-                        "PDF source without a plain-text Representation not imported",
-                    )
-                else:
-                    self.text_source(rep, name, src.get("guid") or "", src)
+                self.pdf_source(src, name)
             elif kind in {"PictureSource", "AudioSource", "VideoSource"}:
                 n = sum(
                     len(_children(src, s))
@@ -421,6 +406,72 @@ class _Reader:
                     f"{kind} not imported (only text sources are); it has {n} selection(s) "
                     "or transcript(s)",
                 )
+
+    def pdf_source(self, src: ET.Element, name: str) -> None:
+        """Read a PDF: its text Representation, and its area selections that carry codes.
+
+        A coded area selection keeps its codes whatever it holds: its text when it carries
+        it inline (a ``Representation`` of its own), else it is kept without text (flagged).
+        """
+        where = f"source {name!r}"
+        guid = src.get("guid") or ""
+        rep = _child(src, "Representation")
+        boxes = _children(src, "PDFSelection")
+        coded = [b for b in boxes if _children(b, "Coding")]
+        if len(boxes) > len(coded):
+            self.report.skip(
+                "pdf_selections",
+                where,
+                f"{len(boxes) - len(coded)} PDF area selection(s) not imported "
+                "(only text selections)",
+            )
+        if rep is not None:
+            self.text_source(rep, name, guid, src)
+        elif coded:
+            self.p.sources.append(
+                RawSource(
+                    key=guid_key(guid) or name,
+                    name=name,
+                    text=None,
+                    path=src.get("path") or "",
+                    guid=guid,
+                    variables=self.values(src, where),
+                )
+            )
+        else:
+            self.report.skip(
+                "media_source",
+                where,
+                "PDF source without a plain-text Representation not imported",
+            )
+            return
+        inline = 0
+        for box in coded:
+            text = self.box_text(box, where)
+            inline += text is not None
+            self.selection(box, guid_key(guid) or name, where, excerpt=text)
+        if coded:
+            self.report.info(
+                "pdf_selections",
+                where,
+                f"{len(coded)} coded PDF area selection(s): {inline} with their text inline "
+                f"(imported as text), {len(coded) - inline} without (kept, excerpt blank)",
+            )
+
+    def box_text(self, box: ET.Element, where: str) -> str | None:
+        """Return the text a PDF area selection carries inline (its Representation), or None."""
+        rep = _child(box, "Representation")
+        if rep is None:
+            return None
+        content = _child(rep, "PlainTextContent")
+        if content is not None and (content.text or "").strip():
+            return content.text or ""
+        uri = rep.get("plainTextPath")
+        if uri:
+            text, _ = self.load(uri.strip(), where)
+            if text is not None and text.strip():
+                return text
+        return None
 
     def load(self, uri: str, where: str) -> tuple[str | None, str]:
         """Return the text a plainTextPath points to (None if missing) and where it is."""
@@ -445,7 +496,8 @@ class _Reader:
                 self.report.warn(
                     "missing_source",
                     where,
-                    f"source file {location} is not in the archive; its selections are skipped",
+                    f"source file {location} is not in the archive; its codings are kept "
+                    "without text",
                 )
                 return None, uri
         elif scheme in {"relative", "absolute", "file"}:
@@ -462,8 +514,8 @@ class _Reader:
                 self.report.warn(
                     "missing_source",
                     where,
-                    f"source file {uri} not found (looked for {looked}); its selections are "
-                    "skipped",
+                    f"source file {uri} not found (looked for {looked}); its codings are "
+                    "kept without text",
                 )
                 return None, uri
             data, location = found.read_bytes(), str(found)
@@ -517,20 +569,26 @@ class _Reader:
         key = guid_key(guid)
         return self.p.users.get(key, guid or "") if key else ""
 
-    def selection(self, el: ET.Element, source: str, where: str) -> None:
+    def selection(
+        self, el: ET.Element, source: str, where: str, excerpt: str | None = None
+    ) -> None:
+        """Add a text selection (or, with ``excerpt`` or no positions, a PDF area one)."""
         guid = el.get("guid") or ""
         key = guid_key(guid) or f"{source}:{len(self.p.selections) + 1}"
-        try:
-            start = int(el.get("startPosition", ""))
-            end = int(el.get("endPosition", ""))
-        except ValueError:
-            self.report.warn(
-                "bad_position",
-                f"{where}, selection {guid}",
-                f"startPosition {el.get('startPosition')!r} / endPosition "
-                f"{el.get('endPosition')!r} are not whole numbers; skipped",
-            )
-            return
+        start: int | None = None
+        end: int | None = None
+        if _local(el.tag) == "PlainTextSelection":
+            try:
+                start = int(el.get("startPosition", ""))
+                end = int(el.get("endPosition", ""))
+            except ValueError:
+                self.report.warn(
+                    "bad_position",
+                    f"{where}, selection {guid}",
+                    f"startPosition {el.get('startPosition')!r} / endPosition "
+                    f"{el.get('endPosition')!r} are not whole numbers; its codes are kept "
+                    "without text",
+                )
         codings = []
         for coding in _children(el, "Coding"):
             ref = _child(coding, "CodeRef")
@@ -557,6 +615,7 @@ class _Reader:
                 stored=stored,
                 coder=self.user(el.get("creatingUser")),
                 guid=guid,
+                excerpt=excerpt,
             )
         )
 
@@ -623,7 +682,9 @@ def read_project(path: Path, base_path: Path | None = None) -> RawProject:
         _check_root(root, label, {"Project"}, report)
         origin = root.get("origin") or ""
         kind = "REFI-QDA project" + (f" exported by {origin}" if origin else "")
-        project = RawProject("refi-qdpx", kind, report, origin=origin)
+        project = RawProject(
+            "refi-qdpx", kind, report, origin=origin, name=(root.get("name") or "").strip()
+        )
         bases: list[Path] = []
         if base_path is not None:
             bases.append(Path(base_path))

@@ -81,6 +81,7 @@ SEGMENT_COLUMNS = [
     "end",
     "coder",
     "selection_guid",
+    "excerpt_missing",
 ]
 SOURCE_COLUMNS = [
     "source_id",
@@ -95,6 +96,7 @@ SOURCE_COLUMNS = [
     "offset_counting",
     "sets",
 ]
+PEOPLE_COLUMNS = ["participant", "agency", "role"]
 CASE_COLUMNS = ["case_id", "name"]
 CASE_TRAILING = ["source_ids", "case_guid"]
 
@@ -206,6 +208,24 @@ def _field_of(variable: str) -> str | None:
     return None
 
 
+#: Variables (as slugs) that mark a case as a person: its name is then the participant.
+PERSON_VARIABLES: tuple[str, ...] = ("role", "agency")
+
+
+def case_variables(case: RawCase) -> dict[str, str]:
+    """Return a case's variables, with its name as ``participant`` when it is a person.
+
+    A case with a ``role`` or ``agency`` variable but no ``participant`` one describes a
+    person (an NVivo case classification such as "Person"): its name identifies them.
+    """
+    slugs = {slugify(name, fallback=""): value for name, value in case.variables.items()}
+    person = any(str(slugs.get(v) or "").strip() for v in PERSON_VARIABLES)
+    has_participant = any(_field_of(name) == "participant_id" for name in case.variables)
+    if person and not has_participant:
+        return {**case.variables, "participant": case.name}
+    return dict(case.variables)
+
+
 def _fields_from(variables: Mapping[str, str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, value in variables.items():
@@ -233,6 +253,10 @@ class QdaImport:
     description: str
     path: Path
     counts: dict[str, int] = field(default_factory=dict)
+    #: The project's name in the export (the file's stem when it has none).
+    name: str = ""
+    #: The participants the export names (as it names them) with its agency and role values.
+    people: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PEOPLE_COLUMNS))
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Return the four tables keyed by file stem."""
@@ -272,6 +296,14 @@ class QdaImport:
             f"  segments  {c.get('segments', 0):>5}  ({c.get('codings', 0)} codings; blank: "
             + ", ".join(f"{fld} {c.get('blank_' + fld, 0)}" for fld in FIELDS)
             + ")",
+            *(
+                [
+                    f"  no text   {c['codings_without_text']:>5}  codings kept without their "
+                    "text (excerpt blank, flagged in excerpt_missing)"
+                ]
+                if c.get("codings_without_text")
+                else []
+            ),
             f"  cases     {c.get('cases', 0):>5}  ({c.get('variables', 0)} variables)",
             f"  users     {c.get('users', 0):>5}",
             f"  sets      {c.get('sets', 0):>5}",
@@ -342,7 +374,49 @@ def _ordered_codes(codes: Sequence[RawCode], project: RawProject) -> list[RawCod
     return ordered
 
 
+_CATEGORY = "category::"
+
+
+def split_categories(project: RawProject) -> None:
+    """Turn ATLAS.ti's ``Category::Code`` names into a parent code and a child code.
+
+    ``"Stance::critical"`` becomes a code ``Stance`` (made once per category, or the code
+    of that name already there beside it) with a child ``critical``; ``A::B::C`` nests.
+    """
+    made: dict[tuple[str | None, str], str] = {}
+    existing = {(c.parent, c.name.strip().casefold()): c.key for c in project.codes}
+    out: list[RawCode] = []
+    split = 0
+    for c in project.codes:
+        parts = [part.strip() for part in c.name.split("::")]
+        if len(parts) < 2 or not all(parts):
+            out.append(c)
+            continue
+        split += 1
+        parent = c.parent
+        for part in parts[:-1]:
+            where = (parent, part.casefold())
+            if where in existing:
+                parent = existing[where]
+                continue
+            if where not in made:
+                made[where] = f"{_CATEGORY}{parent or ''}/{part.casefold()}"
+                out.append(RawCode(key=made[where], name=part, parent=parent))
+            parent = made[where]
+        c.name, c.parent = parts[-1], parent
+        out.append(c)
+    if split:
+        project.codes[:] = out
+        project.report.info(
+            "code_categories",
+            f"{split} code(s)",
+            f"named 'Category::Code' (ATLAS.ti): each is a child of its category; "
+            f"{len(made)} category code(s) added",
+        )
+
+
 def _build_codebook(project: RawProject) -> tuple[pd.DataFrame, dict[str, str]]:
+    split_categories(project)
     codes = _ordered_codes(project.codes, project)
     ids = _code_ids(codes)
     by_key = {c.key: c for c in codes}
@@ -380,7 +454,7 @@ class _Seg:
     selection: RawSelection
     start: int | None
     end: int | None
-    excerpt: str
+    excerpt: str | None  # None: the text is not in the export (the codes are kept)
 
 
 def _source_id_bases(sources: Sequence[RawSource]) -> list[str]:
@@ -409,15 +483,24 @@ def _cut_source(
         elif sel.excerpt is not None:
             segs.append(_Seg(sel, None, None, sel.excerpt.replace("\r\n", "\n")))
         else:
-            report.warn("no_position", label, f"selection {sel.key} has no positions")
+            report.warn(
+                "no_position",
+                label,
+                f"selection {sel.key} has no positions and no text; its codes are kept "
+                "(excerpt blank, flagged in excerpt_missing)",
+            )
+            segs.append(_Seg(sel, None, None, None))
     if not positioned:
         return "", segs
     if source.text is None:
-        report.skip(
+        report.warn(
             "source_text_missing",
             label,
-            f"{len(positioned)} selection(s) skipped: the source text could not be read",
+            f"the source text is not in the export: {len(positioned)} selection(s) kept "
+            "with their codes, positions (as exported) and coders; excerpt blank, flagged "
+            "in excerpt_missing",
         )
+        segs += [_Seg(sel, start, end, None) for sel, start, end in positioned]
         return "", segs
     spans = [SelectionSpan(start, end, tuple(sel.stored)) for sel, start, end in positioned]
     counting, cuts = resolve(source.text, spans, source.countings)
@@ -501,9 +584,9 @@ def _variable_tiers(
             )
         )
         if keys & selections or in_range:
-            narrow.append((f"case {case.name!r}", case.variables))
+            narrow.append((f"case {case.name!r}", case_variables(case)))
         elif source.key in case.sources:
-            whole.append((f"case {case.name!r}", case.variables))
+            whole.append((f"case {case.name!r}", case_variables(case)))
     return [narrow, [(f"source {source.name!r}", source.variables)], whole]
 
 
@@ -620,6 +703,29 @@ def _build_cases(
     return pd.DataFrame(rows, columns=[*CASE_COLUMNS, *columns.values(), *CASE_TRAILING])
 
 
+def _person_values(variables: Mapping[str, str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, value in variables.items():
+        slug = slugify(name, fallback="")
+        if slug in PERSON_VARIABLES and str(value or "").strip() and slug not in out:
+            out[slug] = str(value).strip()
+    return out
+
+
+def _build_people(project: RawProject) -> pd.DataFrame:
+    """Return each participant the export names (cases, then sources) with agency and role."""
+    found: dict[str, dict[str, str]] = {}
+    named = [case_variables(c) for c in project.cases] + [s.variables for s in project.sources]
+    for variables in named:
+        who = _fields_from(variables).get("participant_id")
+        if not who:
+            continue
+        row = found.setdefault(who, {"participant": who})
+        for k, v in _person_values(variables).items():
+            row.setdefault(k, v)
+    return pd.DataFrame(list(found.values()), columns=PEOPLE_COLUMNS)
+
+
 def build_tables(project: RawProject, path: Path) -> QdaImport:
     """Return the study tables and report for a project a reader has read."""
     report = project.report
@@ -671,7 +777,7 @@ def build_tables(project: RawProject, path: Path) -> QdaImport:
             [
                 [(item, source.variables)],
                 [
-                    (f"case {c.name!r}", c.variables)
+                    (f"case {c.name!r}", case_variables(c))
                     for c in project.cases
                     if source.key in c.sources
                 ],
@@ -749,6 +855,7 @@ def build_tables(project: RawProject, path: Path) -> QdaImport:
                             "end": seg.end,
                             "coder": coder or None,
                             "selection_guid": sel.guid or sel.key or None,
+                            "excerpt_missing": int(seg.excerpt is None),
                         }
                     )
             if coders_of:
@@ -757,6 +864,7 @@ def build_tables(project: RawProject, path: Path) -> QdaImport:
     segments = pd.DataFrame(seg_rows, columns=SEGMENT_COLUMNS)
     segments["start"] = segments["start"].astype("Int64")
     segments["end"] = segments["end"].astype("Int64")
+    segments["excerpt_missing"] = segments["excerpt_missing"].astype("int64")
     source_frame = pd.DataFrame(source_rows, columns=[*SOURCE_COLUMNS, *source_var_cols.values()])
     source_frame["n_characters"] = source_frame["n_characters"].astype("Int64")
 
@@ -781,6 +889,7 @@ def build_tables(project: RawProject, path: Path) -> QdaImport:
         "sources_without_text": sum(1 for s in sources if s.text is None),
         "segments": n_segments,
         "codings": len(segments),
+        "codings_without_text": int(segments["excerpt_missing"].sum()),
         "cases": len(cases),
         "variables": len(variable_names),
         "users": len(project.users),
@@ -799,4 +908,6 @@ def build_tables(project: RawProject, path: Path) -> QdaImport:
         description=project.description,
         path=path,
         counts=counts,
+        name=project.name or path.stem,
+        people=_build_people(project),
     )
