@@ -20,8 +20,8 @@ An output root holds two folders, laid out like this (``<nb>`` is a notebook's n
       <site>/.manifest__<nb>.json         the figures one run made (merged into manifest.csv)
 
 >>> layout = RunLayout.under(Path("out"))
->>> layout.table("S01", "03_awareness", "scores").as_posix()
-'out/reports/S01/tables/03_awareness__scores.csv'
+>>> layout.table("LA-1", "03_awareness", "scores").as_posix()
+'out/reports/LA-1/tables/03_awareness__scores.csv'
 >>> layout.figure("all", "03_awareness", "scores", "png").as_posix()
 'out/figures/all/03_awareness__scores.png'
 """
@@ -61,12 +61,12 @@ class RunLayout:
     def final(path: str | Path) -> Path:
         """Return where ``path`` ends up once its run succeeds (staging folders left out).
 
-        >>> RunLayout.final("/p/reports/.staging/r1/reports/S01/tables")
-        PosixPath('/p/reports/S01/tables')
-        >>> RunLayout.final("/p/reports/.staging/r1/figures/S01")
-        PosixPath('/p/figures/S01')
-        >>> RunLayout.final("reports/S01/tables")
-        PosixPath('reports/S01/tables')
+        >>> RunLayout.final("/p/reports/.staging/r1/reports/LA-1/tables")
+        PosixPath('/p/reports/LA-1/tables')
+        >>> RunLayout.final("/p/reports/.staging/r1/figures/LA-1")
+        PosixPath('/p/figures/LA-1')
+        >>> RunLayout.final("reports/LA-1/tables")
+        PosixPath('reports/LA-1/tables')
         """
         parts = Path(path).parts
         if ".staging" not in parts:

@@ -17,10 +17,13 @@ rules in ``docs/architecture.md``:
 from __future__ import annotations
 
 import ast
+import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -330,3 +333,54 @@ def test_only_disclosure_compares_with_the_suppression_mark():
                 if any(isinstance(o, ast.Constant) and o.value == "c" for o in operands):
                     breaches.append(f"{module.path.relative_to(ROOT)}:{node.lineno}")
     assert not breaches, "compare with disclosure.is_suppressed instead:\n" + "\n".join(breaches)
+
+
+# -- the study's own definitions drive the analysis (issue #17) --------------------------------
+
+
+def _synthetic_names() -> set[str]:
+    """Return the ids and labels of the shipped synthetic study that no code may name.
+
+    Code ids, survey item ids, site ids and site names: what a real study calls differently.
+    (Construct names such as "awareness" are ordinary words and are checked by the renaming
+    test instead: renaming them changes no published number.)
+    """
+    folder = ROOT / "data" / "synthetic"
+
+    def column(table: str, name: str) -> set[str]:
+        frame = pd.read_csv(folder / f"{table}.csv", comment="#", dtype=str)
+        return set(frame[name].dropna())
+
+    names = column("codebook", "code_id") | column("survey_items", "item_id")
+    names |= column("sites", "site_id") | column("sites", "display_name")
+    # two-letter parent codes (GR, LB, ...) are too short to tell from ordinary text
+    return {n for n in names if len(n) > 2 or any(ch.isdigit() for ch in n)}
+
+
+def _texts_that_must_not_name_the_synthetic_study() -> Iterator[tuple[str, str]]:
+    """Yield (path, text) of the library (but the synthetic generator), notebooks, srim.toml."""
+    for path in sorted((ROOT / "srim_analysis").rglob("*.py")):
+        if path.name != "synthetic.py":
+            yield path.relative_to(ROOT).as_posix(), path.read_text(encoding="utf-8")
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        yield path.relative_to(ROOT).as_posix(), "\n".join("".join(c["source"]) for c in cells)
+    yield "srim.toml", (ROOT / "srim.toml").read_text(encoding="utf-8")
+
+
+def test_no_code_notebook_or_setting_names_an_id_of_the_synthetic_study():
+    names = _synthetic_names()
+    assert {"S01", "CONF1"} <= names  # the check looks for what it should
+    pattern = re.compile(
+        r"(?<![\w-])("
+        + "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+        + r")(?![\w-])"
+    )
+    found = [
+        f"{path}:{text.count(chr(10), 0, m.start()) + 1}: {m.group(1)}"
+        for path, text in _texts_that_must_not_name_the_synthetic_study()
+        for m in pattern.finditer(text)
+    ]
+    assert not found, "the study's own definitions (study.toml) must drive these:\n" + "\n".join(
+        found
+    )

@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=(
             "examples:\n"
             "  srim run                          every notebook, every site\n"
-            "  srim run --site S01 --notebook 03 one notebook for one site\n"
+            "  srim run --site SITE --notebook 03 one notebook for one site\n"
             "  srim run -p min_cell=10           a parameter for every notebook that has it\n"
             "  srim run -p 03.alpha=0.1          a parameter for one notebook\n"
             "  srim run --list                   the notebooks and their parameters\n"
