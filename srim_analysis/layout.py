@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 #: The suffixes of a run's stamps in ``reports/<site>/logs/``: last good run, last failure.
 OK_SUFFIX = ".ok.json"
@@ -44,6 +45,8 @@ class RunLayout:
 
     reports_dir: Path
     figures_dir: Path
+    #: The folder of a site's published tables, beside its HTML pages.
+    TABLES: ClassVar[str] = "tables"
 
     @classmethod
     def under(cls, out: str | Path) -> RunLayout:
@@ -112,7 +115,7 @@ class RunLayout:
 
     def tables_dir(self, site: str) -> Path:
         """Return the folder one site's published tables are written to."""
-        return self.site_dir(site) / "tables"
+        return self.site_dir(site) / self.TABLES
 
     def table(self, site: str, notebook: str, name: str, suffix: str = ".csv") -> Path:
         """Return the path of one published table (``<nb>__<name>.csv``)."""

@@ -23,7 +23,7 @@ from srim_analysis import atomic, disclosure, paths
 from srim_analysis.charts import style
 from srim_analysis.disclosure import DEFAULT_MIN_CELL
 from srim_analysis.layout import RunLayout
-from srim_analysis.report import figures
+from srim_analysis.report import figures, presentation
 from srim_analysis.study.loading import Study, load_study, tables_present
 from srim_analysis.study.selection import ALL_SITES, for_site, is_all_sites
 
@@ -252,6 +252,7 @@ class Report:
         atomic.write_text(path, self._csv(published, caption))
         self.published.append(path)
         published.attrs["caption"] = caption
+        published.attrs["csv"] = path.name
         return published
 
     def publish(
@@ -340,7 +341,8 @@ class Report:
             f"Study folder: <code>{_shown_path(self.study.folder)}</code>, "
             f"{'synthetic' if self.study.synthetic else 'real'} data "
             f"({html.escape(self.study.name)}; fingerprint {self.study.fingerprint}). "
-            f"Small-cell threshold: {self.min_cell}.<br>"
+            f"Small-cell threshold: {self.min_cell}. In every table and figure: "
+            f"{html.escape(disclosure.suppression_note(self.min_cell))}<br>"
             f"Outputs: tables in <code>{tables}/</code>, figures in <code>{figs}/</code>.</p>"
         )
 
@@ -355,11 +357,19 @@ class Report:
         return Section([f"*This study folder has no `{table}` table, so this section is skipped.*"])
 
     def show(self, frame: pd.DataFrame) -> object:
-        """Return a display object: the table with its caption and suppression note."""
-        caption = frame.attrs.get("caption", "")
-        note = frame.attrs.get("note", "")
-        body = frame.to_html(index=False, na_rep="", border=0, classes="srim-table")
-        return HTML(f"<p><b>{caption}</b></p>{body}<p><small>{note}</small></p>")
+        """Return a display object: the table as a reader sees it (see ``report.presentation``).
+
+        The suppression rule is stated once, in the page's banner, not under every table;
+        a published table links its CSV (relative to the HTML page of the run).
+        """
+        csv = frame.attrs.get("csv")
+        return HTML(
+            presentation.table_html(
+                frame,
+                caption=frame.attrs.get("caption", ""),
+                csv_href=f"{RunLayout.TABLES}/{csv}" if csv else None,
+            )
+        )
 
 
 #: The attribute :meth:`Report.made_safe` sets on a table it made safe (its min_cell).

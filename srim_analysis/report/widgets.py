@@ -9,6 +9,7 @@ suppresses exactly as the published tables do.
 from __future__ import annotations
 
 import dataclasses
+import html
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -77,11 +78,11 @@ def report_for(report: Report, site: str) -> Report:
     return dataclasses.replace(report, site=site, **fresh)
 
 
-#: Left-aligns the text of tables that :meth:`Report.show` draws, inside an explorer.
-_LEFT = "<style>.srim-table th, .srim-table td {text-align: left; padding: 0.15em 0.6em;}</style>"
-
-
 def shown_html(report: Report, frame: pd.DataFrame) -> str:
-    """Return a made-safe table as HTML via :meth:`Report.show`: caption, note, text left."""
+    """Return a made-safe table as HTML via :meth:`Report.show`, with the suppression note.
+
+    An explorer's table stands apart from the page, so it carries the rule itself.
+    """
     shown = report.show(frame)
-    return _LEFT + str(getattr(shown, "data", shown))
+    note = html.escape(frame.attrs.get("note", ""))
+    return str(getattr(shown, "data", shown)) + (f"<p><small>{note}</small></p>" if note else "")

@@ -14,25 +14,32 @@ from srim_analysis.study.selection import ALL_SITES
 
 
 class _Tables(HTMLParser):
-    """Collects the cells of every HTML table, row by row."""
+    """Collects the cells of every HTML table, row by row.
+
+    A header cell is read as the column it shows (its ``data-column``: the published
+    table's column name), not as the plain label a reader sees.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.tables: list[list[list[str]]] = []
         self.cell: list[str] | None = None
+        self.column: str | None = None
 
-    def handle_starttag(self, tag: str, attrs: object) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "table":
             self.tables.append([])
         elif tag == "tr" and self.tables:
             self.tables[-1].append([])
         elif tag in ("td", "th"):
             self.cell = []
+            self.column = dict(attrs).get("data-column")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("td", "th") and self.cell is not None and self.tables:
-            self.tables[-1][-1].append("".join(self.cell).strip())
-            self.cell = None
+            text = self.column if self.column is not None else "".join(self.cell).strip()
+            self.tables[-1][-1].append(text)
+            self.cell, self.column = None, None
 
     def handle_data(self, data: str) -> None:
         if self.cell is not None:
@@ -114,7 +121,7 @@ def test_report_for_changes_only_the_site(report):
 
 
 def test_shown_html_has_the_note_and_left_aligned_text(report):
-    safe = report.made_safe(pd.DataFrame({"group": ["a", "b"], "n": [3, 12]}))
+    safe = report.made_safe(pd.DataFrame({"group": ["a", "b", "d"], "n": [3, 12, 20]}))
     safe.attrs["caption"] = "Groups"
     text = report_widgets.shown_html(report, safe)
     assert "<b>Groups</b>" in text and safe.attrs["note"] in text
@@ -122,7 +129,7 @@ def test_shown_html_has_the_note_and_left_aligned_text(report):
 
 
 def test_html_tables_reads_a_shown_table(report):
-    safe = report.made_safe(pd.DataFrame({"group": ["a", "b"], "n": [3, 12]}))
+    safe = report.made_safe(pd.DataFrame({"group": ["a", "b", "d"], "n": [3, 12, 20]}))
     (table,) = html_tables(report_widgets.shown_html(report, safe))
     assert list(table.columns) == ["group", "n"] and table["n"].iloc[0] == "c"
     assert_no_small_count(table, ["n"])

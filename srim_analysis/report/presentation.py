@@ -1,0 +1,182 @@
+"""How a published table is shown to a reader: plain labels, tidy values, long tables folded.
+
+The CSV a run publishes keeps every row and the analysis's column names (for re-use); the
+page shows the same cells for a person to read (issue #18):
+
+* column names become plain labels (:func:`plain_label`: ``n_dont_know`` -> "Don't know
+  (n)", ``ci_low`` -> "CI low", ``pct_agree`` -> "Agree (%)");
+* p-values below 0.001 read "< 0.001", not ``0.0``; missing values are blank, not ``<NA>``;
+* rows of several counts that are all hidden are left out, and a table whose every count
+  is hidden is not shown: a sentence says so (the CSV still holds them);
+* a table of more than ``max_rows`` rows shows its first rows and folds the rest (HTML
+  ``<details>``), with a link to download the CSV;
+* text is left-aligned and numbers right-aligned.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+
+import pandas as pd
+
+from srim_analysis import disclosure
+
+#: Tables longer than this show their first rows and fold the rest.
+MAX_ROWS = 30
+#: Rows shown above the fold of a long table.
+HEAD_ROWS = 15
+
+_WORDS = {
+    "n": "n",
+    "pct": "%",
+    "ci": "CI",
+    "sd": "SD",
+    "se": "SE",
+    "or": "OR",
+    "p": "p",
+    "id": "id",
+    "qca": "QCA",
+    "incl": "incl",
+    "pri": "PRI",
+    "cov": "cov",
+    "dont": "don't",
+    "ons": "ONS",
+    "it": "IT",
+}
+_NUM = ' class="num"'
+_P_COLUMNS = re.compile(r"^(p|p_value|pvalue|p_adj|p_holm|p_adjusted|.*_p|.*_p_value)$", re.I)
+
+STYLE = (
+    "<style>.srim-table td, .srim-table th {padding: 0.15em 0.6em; text-align: left;}"
+    " .srim-table td.num, .srim-table th.num {text-align: right;}"
+    " .srim-table {border-collapse: collapse; margin-bottom: 0.3em;}"
+    " .srim-table tr:nth-child(even) {background: #f6f6f6;}</style>"
+)
+
+
+def plain_label(column: object) -> str:
+    """Return a column name as a reader's label.
+
+    >>> plain_label("n_dont_know"), plain_label("pct_agree"), plain_label("ci_low")
+    ("Don't know (n)", 'Agree (%)', 'CI low')
+    >>> plain_label("site_id"), plain_label("n"), plain_label("Mean score")
+    ('Site id', 'n', 'Mean score')
+    """
+    name = str(column)
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        return name  # already written for readers
+    parts = name.split("_")
+    unit = ""
+    if len(parts) > 1 and parts[0] in ("n", "pct"):
+        unit = f" ({_WORDS[parts[0]]})"
+        parts = parts[1:]
+    elif len(parts) > 1 and parts[-1] in ("n", "pct"):
+        unit = f" ({_WORDS[parts[-1]]})"
+        parts = parts[:-1]
+    words = [_WORDS.get(p, p) for p in parts]
+    text = " ".join(words)
+    if text and words[0] not in ("n", "p", "incl", "cov"):
+        text = text[0].upper() + text[1:]
+    return text + unit
+
+
+def _p_text(value: object) -> object:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return value
+    if number != number:  # NaN
+        return value
+    return "< 0.001" if number < 0.001 else f"{number:.3f}"
+
+
+def _hidden_cells(frame: pd.DataFrame, counts: Sequence[str]) -> pd.DataFrame:
+    """Return True for each hidden count cell."""
+    return frame[list(counts)].map(disclosure.is_suppressed)
+
+
+def _is_number(value: object) -> bool:
+    if value is None or (isinstance(value, float) and value != value):
+        return True  # a blank cell does not make a column text
+    if isinstance(value, int | float):
+        return True
+    text = str(value).strip()
+    if disclosure.is_suppressed(text) or text in ("", "< 0.001"):
+        return True
+    try:
+        float(text.replace(",", ""))
+    except ValueError:
+        return False
+    return True
+
+
+def _cells(frame: pd.DataFrame, numeric: set[str]) -> str:
+    rows = []
+    for values in frame.itertuples(index=False):
+        cells = []
+        for col, value in zip(frame.columns, values, strict=True):
+            blank = value is None or (not isinstance(value, str) and pd.isna(value))
+            shown = "" if blank else value
+            css = _NUM if col in numeric else ""
+            cells.append(f"<td{css}>{html.escape(str(shown))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return "".join(rows)
+
+
+def table_html(
+    published: pd.DataFrame,
+    *,
+    caption: str = "",
+    csv_href: str | None = None,
+    max_rows: int = MAX_ROWS,
+) -> str:
+    """Return the HTML a reader sees for a published table (see the module docstring)."""
+    counts = [c for c in disclosure.count_columns_of(published) if c in published.columns]
+    frame = published.copy()
+    for col in frame.columns:
+        if _P_COLUMNS.match(str(col)):
+            frame[col] = frame[col].map(_p_text)
+    head = f"<p><b>{html.escape(caption)}</b></p>" if caption else ""
+    download = (
+        f' <a href="{html.escape(csv_href)}" download>Download the table (CSV)</a>.'
+        if csv_href
+        else ""
+    )
+    cells = _hidden_cells(frame, counts)
+    # a row with one count keeps its label ("Probation: c"); a row of several counts, all
+    # hidden, says nothing and is left out
+    hidden = cells.all(axis=1) if len(counts) > 1 else pd.Series(False, index=frame.index)
+    if len(frame) and len(counts) and cells.all(axis=None):
+        return (
+            f"{head}<p><i>Every count in this table is hidden (small counts, or counts from "
+            f"which one could be worked out), so it is not shown.{download}</i></p>"
+        )
+    notes = []
+    if hidden.any():
+        frame = frame[~hidden]
+        n = int(hidden.sum())
+        notes.append(
+            f"{n} row{'s' if n != 1 else ''} whose every count is hidden "
+            f"{'are' if n != 1 else 'is'} not shown."
+        )
+    numeric = {c for c in frame.columns if all(_is_number(v) for v in frame[c].tolist())}
+    header = "".join(
+        f'<th data-column="{html.escape(str(c))}"{_NUM if c in numeric else ""}>'
+        f"{html.escape(plain_label(c))}</th>"
+        for c in frame.columns
+    )
+    body = f'<table class="srim-table"><thead><tr>{header}</tr></thead><tbody>'
+    if len(frame) > max_rows:
+        top, rest = frame.iloc[:HEAD_ROWS], frame.iloc[HEAD_ROWS:]
+        body += _cells(top, numeric) + "</tbody></table>"
+        body += (
+            f"<details><summary>Show the other {len(rest)} rows</summary>"
+            f'<table class="srim-table"><thead><tr>{header}</tr></thead><tbody>'
+            f"{_cells(rest, numeric)}</tbody></table></details>"
+        )
+    else:
+        body += _cells(frame, numeric) + "</tbody></table>"
+    foot = " ".join(notes) + download
+    return f"{STYLE}{head}{body}" + (f"<p><small>{foot.strip()}</small></p>" if foot else "")
