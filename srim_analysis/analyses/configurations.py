@@ -11,7 +11,7 @@ plots are drawn by :mod:`srim_analysis.charts.configurations`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field, fields
 from functools import cached_property
 
 import numpy as np
@@ -20,6 +20,7 @@ import pandas as pd
 from srim_analysis.analyses import qca
 from srim_analysis.study.contract import SITE_FEATURES
 from srim_analysis.study.loading import Study
+from srim_analysis.study.plan import DEFAULT_INCL_CUT, DEFAULT_N_CUT, QCAPlan
 
 OUTCOME_SOURCES = ("case_audit", "observations")
 
@@ -57,18 +58,52 @@ def short(conditions: Sequence[str]) -> list[str]:
 
 
 def legend(
-    conditions: Sequence[str], thresholds: Mapping[str, float] | None = None
+    conditions: Sequence[str],
+    thresholds: Mapping[str, float] | None = None,
+    constant: Mapping[str, int] | None = None,
 ) -> pd.DataFrame:
-    """Return the conditions' short names, features and what 'present' means."""
+    """Return the conditions' short names, features, what 'present' means and if they are used.
+
+    ``constant`` ({feature: value}, see :func:`constant_conditions`) marks the conditions left
+    out of the analysis because they take one value at every site.
+    """
     thresholds = dict(thresholds or {})
+    constant = dict(constant or {})
     rows = []
     for c in conditions:
         kind, _maximum, description = SITE_FEATURES[c]
         rule = "1 = yes" if kind == "binary" else f"present when at least {thresholds.get(c)}"
+        used = "yes"
+        if c in constant:
+            used = f"no: {'present' if constant[c] else 'absent'} at every site"
         rows.append(
-            {"condition": SHORT_NAMES[c], "feature": c, "meaning": description, "present": rule}
+            {
+                "condition": SHORT_NAMES[c],
+                "feature": c,
+                "meaning": description,
+                "present": rule,
+                "in_analysis": used,
+            }
         )
     return pd.DataFrame(rows)
+
+
+def constant_conditions(crisp: pd.DataFrame, conditions: Sequence[str]) -> dict[str, int]:
+    """Return {condition: its value} for the conditions with one value (0 or 1) at every site.
+
+    A constant condition cannot tell sites apart: the analysis leaves it out of the truth
+    table, the solutions, the necessity table and the sensitivity grid, and says so.
+
+    >>> crisp = pd.DataFrame({"A": [1, 1, 1], "B": [0, 1, 0], "C": [0, 0, 0]})
+    >>> constant_conditions(crisp, ["A", "B", "C"])
+    {'A': 1, 'C': 0}
+    """
+    out = {}
+    for c in conditions:
+        values = crisp[c].dropna().unique()
+        if len(values) == 1:
+            out[c] = int(values[0])
+    return out
 
 
 def site_outcome(
@@ -151,16 +186,17 @@ def qca_data(
     outcome_name: str = "SHARE",
 ) -> pd.DataFrame:
     """Return the QCA data: crisp conditions and the calibrated outcome, one row per site."""
-    rates = site_outcome(study, outcome, source, since).set_index("site")
+    rates = site_outcome(study, outcome, source, since)
     data = crisp_conditions(study.site_features, study.sites, conditions, thresholds)
     data.columns = short(data.columns)
-    data[outcome_name] = qca.calibrate(
-        rates["prop"].reindex(data.index),
-        anchors.exclusion,
-        anchors.crossover,
-        anchors.inclusion,
-    ).round(2)
+    data[outcome_name] = calibrated_outcome(rates, data.index, anchors)
     return data
+
+
+def calibrated_outcome(rates: pd.DataFrame, sites: pd.Index, anchors: Anchors) -> pd.Series:
+    """Return each site's membership in the outcome set (``rates`` of :func:`site_outcome`)."""
+    prop = rates.set_index("site")["prop"].reindex(sites)
+    return qca.calibrate(prop, anchors.exclusion, anchors.crossover, anchors.inclusion).round(2)
 
 
 def truth_table_view(tt: qca.TruthTable) -> pd.DataFrame:
@@ -181,10 +217,17 @@ def calibration_table(rates: pd.DataFrame, data: pd.DataFrame, outcome_name: str
     return table
 
 
-def solution_summary(solutions: Mapping[str, qca.Solution]) -> pd.DataFrame:
+#: What a solution type is when no truth-table row is sufficient (nothing to explain).
+NO_SOLUTION = "(no solution)"
+
+
+def solution_summary(solutions: Mapping[str, qca.Solution | None]) -> pd.DataFrame:
     """Return one row per solution type and model: the model and its fit."""
     rows = []
     for kind, sol in solutions.items():
+        if sol is None or not sol.models:
+            rows.append({"solution": kind, "model": "-", "expression": NO_SOLUTION})
+            continue
         fit = sol.fit
         for label, model in zip(sol.labels, sol.models, strict=True):
             m = fit.loc[(label, qca.MODEL_ROW)]
@@ -198,21 +241,31 @@ def solution_summary(solutions: Mapping[str, qca.Solution]) -> pd.DataFrame:
                     "covS": round(float(m["covS"]), 3),
                 }
             )
-        if not sol.models:
-            rows.append({"solution": kind, "model": "-", "expression": "(no solution)"})
     return pd.DataFrame(rows)
+
+
+def minimize_or_none(
+    tt: qca.TruthTable, remainders: bool = False, directional: Mapping[str, int] | None = None
+) -> qca.Solution | None:
+    """Return :func:`qca.minimize` of ``tt``, or None when no row is sufficient."""
+    if not tt.rows_with(1):
+        return None
+    return qca.minimize(tt, remainders=remainders, directional=directional)
 
 
 def run_solutions(
     tt: qca.TruthTable, directional: Mapping[str, int] | None
-) -> dict[str, qca.Solution]:
-    """Return the conservative, parsimonious and (if expectations given) intermediate solutions."""
+) -> dict[str, qca.Solution | None]:
+    """Return the conservative, parsimonious and (if expectations given) intermediate solutions.
+
+    A solution is None when no truth-table row is sufficient for the outcome.
+    """
     out = {
-        "conservative": qca.minimize(tt),
-        "parsimonious": qca.minimize(tt, remainders=True),
+        "conservative": minimize_or_none(tt),
+        "parsimonious": minimize_or_none(tt, remainders=True),
     }
     if directional:
-        out["intermediate"] = qca.minimize(tt, remainders=True, directional=dict(directional))
+        out["intermediate"] = minimize_or_none(tt, remainders=True, directional=dict(directional))
     return out
 
 
@@ -223,20 +276,21 @@ def directional_short(directional: Mapping[str, int] | None) -> dict[str, int] |
     return {SHORT_NAMES[k]: v for k, v in directional.items()}
 
 
-def describe(solutions: Mapping[str, qca.Solution], outcome: str) -> str:
+def describe(solutions: Mapping[str, qca.Solution | None], outcome: str) -> str:
     """Return a plain-English paragraph on the solutions found for ``outcome``."""
     parts = []
     for kind, sol in solutions.items():
-        if not sol.models:
+        if sol is None or not sol.models:
             parts.append(f"No {kind} solution: no configuration is consistently sufficient.")
             continue
         models = "; ".join(f"`{m}`" for m in sol.models)
-        many = (
-            f" {len(sol.models)} models explain the data equally well (model ambiguity): "
-            if len(sol.models) > 1
-            else " "
-        )
-        parts.append(f"The {kind} solution for {outcome} is{many}{models}.")
+        if len(sol.models) > 1:
+            parts.append(
+                f"The {kind} solution for {outcome} has several models that explain the data "
+                f"equally well (model ambiguity): {models}."
+            )
+        else:
+            parts.append(f"The {kind} solution for {outcome} is {models}.")
     return " ".join(parts)
 
 
@@ -245,6 +299,8 @@ def planted_configuration_found(
 ) -> bool:
     """Return True if every parsimonious model has a term holding all ``required`` conditions."""
     sol = solutions["parsimonious"]
+    if sol is None:
+        return False
     for model in sol.models:
         terms = [set(t.strip().split("*")) for t in model.split("+")]
         if not any(set(required) <= t for t in terms):
@@ -294,31 +350,156 @@ def binary_features() -> list[str]:
     return [f for f, spec in SITE_FEATURES.items() if spec[0] == "binary"]
 
 
-@dataclass(frozen=True)
-class QCARun:
-    """One configurational analysis: its settings and QCA data, with the steps that follow.
+def xy_table(rates: pd.DataFrame, xy: XYFit) -> pd.DataFrame:
+    """Return the XY plot's points with each site's outcome counts, for publication.
 
-    The truth tables and solutions (for the outcome and for its negation) are worked out
-    when first asked for, then kept.
+    One row per site: ``site``, ``n_yes`` and ``n_cases`` (the outcome's counts, as in the
+    calibration table), ``x`` and ``y`` (memberships), and the expression's ``consistency``
+    and ``coverage``. Published with ``y`` depending on the counts, a site whose outcome
+    count is hidden has no point.
     """
+    counts = rates.set_index("site")[["n_yes", "n_cases"]].reindex(xy.points.index)
+    table = pd.concat([counts, xy.points], axis=1).rename_axis("site").reset_index()
+    table["consistency"] = round(xy.consistency, 3)
+    table["coverage"] = round(xy.coverage, 3)
+    return table
 
-    conditions: tuple[str, ...]
+
+@dataclass(frozen=True)
+class QCASettings:
+    """The settings of one configurational analysis (the plan's, or a user's in their place)."""
+
+    outcome: str
     anchors: Anchors
-    rates: pd.DataFrame
-    data: pd.DataFrame
-    outcome: str = "father_info_shared"
+    conditions: tuple[str, ...]
     source: str = "case_audit"
     since: str | None = None
     thresholds: Mapping[str, float] = field(default_factory=dict)
     directional: Mapping[str, int] | None = None
-    incl_cut: float = 0.8
-    n_cut: int = 1
+    incl_cut: float = DEFAULT_INCL_CUT
+    n_cut: int = DEFAULT_N_CUT
+
+
+@dataclass(frozen=True)
+class NoQCA:
+    """Why there is no configurational analysis (said in place of every QCA section)."""
+
+    reason: str
+
+
+#: What the sections say when neither the study's plan nor the notebook sets up the QCA.
+NO_PLAN = (
+    "This study's `study.toml` has no `[qca]` section, and the notebook's parameters do not "
+    "give {missing}, so there is no configurational analysis (QCA). Add a `[qca]` section to "
+    "the study folder's `study.toml` (outcome, anchors, conditions; see "
+    "docs/analysis-plan.md and `srim template`), or set the parameters in this notebook. "
+    "The typology above does not need it."
+)
+
+
+def qca_settings(
+    plan: QCAPlan | None,
+    *,
+    outcome: str | None = None,
+    outcome_source: str | None = None,
+    outcome_since: str | None = None,
+    anchors: Sequence[float] | Anchors | None = None,
+    conditions: Sequence[str] | None = None,
+    thresholds: Mapping[str, float] | None = None,
+    directional: Mapping[str, int] | None = None,
+    incl_cut: float | None = None,
+    n_cut: int | None = None,
+) -> QCASettings | NoQCA:
+    """Return the QCA settings: each one given here, else the plan's; NoQCA if some are missing.
+
+    Every argument left None is taken from the study's ``[qca]`` plan; without a plan, the
+    outcome, the anchors and the conditions must be given, and the rest takes the method's
+    conventions (case audits from the start, consistency 0.8, one site per row).
+    """
+    given = {"outcome": outcome, "anchors": anchors, "conditions": conditions}
+    if plan is None:
+        missing = [k for k, v in given.items() if v is None]
+        if missing:
+            return NoQCA(NO_PLAN.format(missing=", ".join(f"`{m}`" for m in missing)))
+
+    def pick(value: object, key: str, default: object = None) -> object:
+        if value is not None:
+            return value
+        return getattr(plan, key) if plan is not None else default
+
+    anchor = pick(anchors, "anchors")
+    return QCASettings(
+        outcome=str(pick(outcome, "outcome")),
+        anchors=anchor if isinstance(anchor, Anchors) else Anchors(*anchor),  # type: ignore[misc]
+        conditions=tuple(pick(conditions, "conditions")),  # type: ignore[arg-type]
+        source=str(pick(outcome_source, "outcome_source", "case_audit")),
+        since=pick(outcome_since, "outcome_since"),  # type: ignore[arg-type]
+        thresholds=dict(pick(thresholds, "thresholds", {})),  # type: ignore[arg-type]
+        directional=dict(pick(directional, "directional", {})) or None,  # type: ignore[arg-type]
+        incl_cut=float(pick(incl_cut, "incl_cut", DEFAULT_INCL_CUT)),  # type: ignore[arg-type]
+        n_cut=int(pick(n_cut, "n_cut", DEFAULT_N_CUT)),  # type: ignore[arg-type]
+    )
+
+
+#: The sensitivity grid: shifts of all three anchors (proportions) and consistency cut-offs.
+ANCHOR_SHIFTS: tuple[float, ...] = (-0.10, -0.05, 0.0, 0.05, 0.10)
+INCL_CUTS: tuple[float, ...] = (0.75, 0.8, 0.85, 0.9)
+
+
+def shifted_anchors(anchors: Anchors, shifts: Sequence[float] = ANCHOR_SHIFTS) -> list[Anchors]:
+    """Return the anchor sets with all three anchors moved by each shift (those within 0-1).
+
+    >>> [a.crossover for a in shifted_anchors(Anchors(0.1, 0.3, 0.5), (-0.2, -0.1, 0.0, 0.1))]
+    [0.2, 0.3, 0.4]
+    """
+    out = []
+    for d in shifts:
+        moved = anchors if d == 0 else Anchors(*(round(a + d, 3) for a in astuple(anchors)))
+        if moved.exclusion >= 0 and moved.inclusion <= 1:
+            out.append(moved)
+    return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class QCARun(QCASettings):
+    """One configurational analysis: its settings and QCA data, with the steps that follow.
+
+    Conditions with one value at every site (:attr:`constant`) are left out of the truth
+    tables, solutions, necessity and sensitivity (:attr:`used_conditions`). The truth tables
+    and solutions (for the outcome and for its negation) are worked out when first asked
+    for, then kept.
+    """
+
+    rates: pd.DataFrame
+    data: pd.DataFrame
     outcome_name: str = "SHARE"
 
     @property
     def short_conditions(self) -> list[str]:
         """Return the conditions' short QCA names."""
         return short(self.conditions)
+
+    @cached_property
+    def constant(self) -> dict[str, int]:
+        """Return {feature: value} for the conditions with one value at every site."""
+        crisp = self.data[self.short_conditions].set_axis(list(self.conditions), axis=1)
+        return constant_conditions(crisp, self.conditions)
+
+    @property
+    def used_conditions(self) -> list[str]:
+        """Return the conditions the analysis uses (those that vary across the sites)."""
+        return [c for c in self.conditions if c not in self.constant]
+
+    @property
+    def used_short(self) -> list[str]:
+        """Return the short names of the conditions the analysis uses."""
+        return short(self.used_conditions)
+
+    @property
+    def used_directional(self) -> dict[str, int] | None:
+        """Return the directional expectations of the used conditions, by short name."""
+        kept = {k: v for k, v in (self.directional or {}).items() if k in self.used_conditions}
+        return directional_short(kept)
 
     @property
     def negated_name(self) -> str:
@@ -330,17 +511,23 @@ class QCARun:
         return calibration_table(self.rates, self.data, self.outcome_name)
 
     def legend(self) -> pd.DataFrame:
-        """Return the conditions' short names, features and what 'present' means."""
-        return legend(self.conditions, self.thresholds)
+        """Return the conditions' short names, features, meaning and whether each is used."""
+        return legend(self.conditions, self.thresholds, self.constant)
 
     def necessity(self) -> pd.DataFrame:
-        """Return the necessity of each condition (and its absence) for the outcome."""
-        return qca.necessity(self.data, self.outcome_name, self.short_conditions).reset_index()
+        """Return the necessity of each used condition (and its absence) for the outcome."""
+        return qca.necessity(self.data, self.outcome_name, self.used_short).reset_index()
 
-    def truth_table_for(self, outcome: str) -> qca.TruthTable:
-        """Return the truth table of the conditions for ``outcome`` (or its negation, ``~``)."""
+    def truth_table_for(
+        self, outcome: str, data: pd.DataFrame | None = None, incl_cut: float | None = None
+    ) -> qca.TruthTable:
+        """Return the truth table of the used conditions for ``outcome`` (or its negation)."""
         return qca.truth_table(
-            self.data, outcome, self.short_conditions, incl_cut=self.incl_cut, n_cut=self.n_cut
+            self.data if data is None else data,
+            outcome,
+            self.used_short,
+            incl_cut=self.incl_cut if incl_cut is None else incl_cut,
+            n_cut=self.n_cut,
         )
 
     @cached_property
@@ -349,9 +536,9 @@ class QCARun:
         return self.truth_table_for(self.outcome_name)
 
     @cached_property
-    def solutions(self) -> dict[str, qca.Solution]:
+    def solutions(self) -> dict[str, qca.Solution | None]:
         """Return the conservative, parsimonious and (with expectations) intermediate solutions."""
-        return run_solutions(self.truth_table, directional_short(self.directional))
+        return run_solutions(self.truth_table, self.used_directional)
 
     @cached_property
     def negated_truth_table(self) -> qca.TruthTable:
@@ -359,9 +546,110 @@ class QCARun:
         return self.truth_table_for(self.negated_name)
 
     @cached_property
-    def negated(self) -> dict[str, qca.Solution]:
+    def negated(self) -> dict[str, qca.Solution | None]:
         """Return the conservative and parsimonious solutions for the negated outcome."""
         return run_solutions(self.negated_truth_table, None)
+
+    def sensitivity(
+        self, shifts: Sequence[float] = ANCHOR_SHIFTS, incl_cuts: Sequence[float] = INCL_CUTS
+    ) -> pd.DataFrame:
+        """Return the solutions over a grid of anchor sets and consistency cut-offs.
+
+        One row per anchor set (:func:`shifted_anchors`), cut-off (``incl_cuts`` and the
+        run's own) and solution (parsimonious; intermediate with expectations): the
+        solution's models (``|`` between models), the first model's consistency and
+        coverage, the number of sufficient truth-table rows, and whether the setting is the
+        run's own (``plan``).
+        """
+        cuts = sorted({*incl_cuts, self.incl_cut})
+        directional = self.used_directional
+        rows = []
+        for anchors in shifted_anchors(self.anchors, shifts):
+            data = self.data.copy()
+            data[self.outcome_name] = calibrated_outcome(self.rates, data.index, anchors)
+            for cut in cuts:
+                tt = self.truth_table_for(self.outcome_name, data, cut)
+                kinds = {"parsimonious": minimize_or_none(tt, remainders=True)}
+                if directional:
+                    kinds["intermediate"] = minimize_or_none(tt, True, directional)
+                for kind, sol in kinds.items():
+                    fit = _model_fit(sol)
+                    rows.append(
+                        {
+                            "exclusion": anchors.exclusion,
+                            "crossover": anchors.crossover,
+                            "inclusion": anchors.inclusion,
+                            "incl_cut": cut,
+                            "solution": kind,
+                            "expression": " | ".join(sol.models) if sol else NO_SOLUTION,
+                            "inclS": fit[0],
+                            "covS": fit[1],
+                            "sufficient_rows": len(tt.rows_with(1)),
+                            "plan": anchors == self.anchors and cut == self.incl_cut,
+                        }
+                    )
+        return pd.DataFrame(rows)
+
+
+def _model_fit(sol: qca.Solution | None) -> tuple[float, float]:
+    """Return the first model's consistency and coverage (NaN without a solution)."""
+    if sol is None or not sol.models:
+        return float("nan"), float("nan")
+    m = sol.fit.loc[(sol.labels[0], qca.MODEL_ROW)]
+    return round(float(m["inclS"]), 3), round(float(m["covS"]), 3)
+
+
+def sensitivity_summary(grid: pd.DataFrame) -> pd.DataFrame:
+    """Return, per solution type, each expression found in the grid and at how many settings.
+
+    ``plan`` says which expression the run's own setting gives.
+    """
+    rows = []
+    for kind, part in grid.groupby("solution", sort=False):
+        own = set(part.loc[part["plan"], "expression"])
+        for expression, settings in part["expression"].value_counts(sort=True).items():
+            rows.append(
+                {
+                    "solution": kind,
+                    "expression": expression,
+                    "settings": int(settings),
+                    "of_settings": len(part),
+                    "plan": expression in own,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def sensitivity_sentence(summary: pd.DataFrame) -> str:
+    """Return sentences saying, per solution type, whether the solution is stable on the grid."""
+
+    def said(expression: str) -> str:
+        return "no solution" if expression == NO_SOLUTION else f"`{expression}`"
+
+    parts = []
+    for kind, part in summary.groupby("solution", sort=False):
+        if len(part) == 1 and part["expression"].iloc[0] == NO_SOLUTION:
+            parts.append(
+                f"There is no {kind} solution at any anchor set and cut-off tried: no "
+                "configuration is consistently sufficient."
+            )
+            continue
+        if len(part) == 1:
+            parts.append(
+                f"The {kind} solution is {said(part['expression'].iloc[0])} at every anchor "
+                "set and cut-off tried: it is stable."
+            )
+            continue
+        pieces = []
+        for r in part.itertuples():
+            mark = " (as at the analysis's own setting)" if r.plan else ""
+            pieces.append(f"{said(r.expression)}{mark} at {r.settings} of {r.of_settings}")
+        found = "; ".join(pieces) + " settings"
+        parts.append(
+            f"The {kind} solution changes with the calibration anchors or the cut-off: {found}. "
+            "It is not stable, so read it as tentative."
+        )
+    return " ".join(parts)
 
 
 def run_qca(
@@ -382,12 +670,10 @@ def run_qca(
     Every setting is named (they are the notebook's parameters); the truth tables and
     solutions follow from the returned :class:`QCARun` when asked for.
     """
-    return QCARun(
-        conditions=tuple(conditions),
-        anchors=anchors,
-        rates=site_outcome(study, outcome, source, since),
-        data=qca_data(study, conditions, anchors, outcome, source, since, thresholds),
+    settings = QCASettings(
         outcome=outcome,
+        anchors=anchors,
+        conditions=tuple(conditions),
         source=source,
         since=since,
         thresholds=dict(thresholds or {}),
@@ -395,3 +681,37 @@ def run_qca(
         incl_cut=incl_cut,
         n_cut=n_cut,
     )
+    return QCARun(
+        **{f.name: getattr(settings, f.name) for f in fields(QCASettings)},
+        rates=site_outcome(study, outcome, source, since),
+        data=qca_data(study, conditions, anchors, outcome, source, since, thresholds),
+    )
+
+
+def run_settings(study: Study, settings: QCASettings) -> QCARun | NoQCA:
+    """Return the QCA of ``settings`` on the study, or NoQCA saying what it lacks."""
+    if settings.source not in study.tables:
+        return NoQCA(
+            f"This study folder has no `{settings.source}` table, which the QCA outcome "
+            f"`{settings.outcome}` comes from (`[qca] outcome_source` in `study.toml`), so "
+            "there is no configurational analysis."
+        )
+    run = run_qca(
+        study,
+        settings.conditions,
+        settings.anchors,
+        outcome=settings.outcome,
+        source=settings.source,
+        since=settings.since,
+        thresholds=settings.thresholds,
+        directional=settings.directional,
+        incl_cut=settings.incl_cut,
+        n_cut=settings.n_cut,
+    )
+    if not run.used_conditions:
+        return NoQCA(
+            "Every condition of the QCA takes the same value at every site, so none can tell "
+            "the sites apart and there is no configurational analysis: choose other "
+            "conditions (`[qca] conditions` in `study.toml`)."
+        )
+    return run

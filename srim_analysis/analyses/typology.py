@@ -85,6 +85,36 @@ class Typology:
         """Return each site with its type."""
         return self.clusters.rename("type").rename_axis("site").reset_index()
 
+    def tree(self) -> pd.DataFrame:
+        """Return the dendrogram as a table: one row per merge, in the order they happen.
+
+        ``left`` and ``right`` are the site names or earlier merges (``merge k``) joined at
+        ``height`` (the distance), ``sites_below`` is how many sites the merge holds, and
+        ``type`` names the type when all of them are of one type (blank when the merge joins
+        types). The dendrogram chart is drawn from this table.
+        """
+        sites = list(self.matrix.index)
+        members: list[list[str]] = [[s] for s in sites]
+        names = list(sites)
+        rows = []
+        for k, (a, b, height, size) in enumerate(self.linkage, start=1):
+            a, b = int(a), int(b)
+            below = members[a] + members[b]
+            types = set(self.clusters.loc[below])
+            rows.append(
+                {
+                    "merge": f"merge {k}",
+                    "left": names[a],
+                    "right": names[b],
+                    "height": round(float(height), 6),
+                    "sites_below": int(size),
+                    "type": f"type {types.pop()}" if len(types) == 1 else "",
+                }
+            )
+            members.append(below)
+            names.append(f"merge {k}")
+        return pd.DataFrame(rows)
+
 
 def cluster_sites(
     matrix: pd.DataFrame, n_types: int = 3, distance: str = "gower", method: str = "average"

@@ -1,23 +1,50 @@
-"""The QCA charts of objective 1 (notebook 02): the outcome's calibration and XY plots."""
+"""The QCA charts of objective 1 (notebook 02): the outcome's calibration and XY plots.
+
+Both are drawn from published tables: a site whose outcome count the table hides (its
+proportion and membership hidden with it) has no point and no label, and the figure says
+how many sites it leaves out.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
-from srim_analysis.analyses.configurations import Anchors, XYFit, calibration_curve
+from srim_analysis.analyses.configurations import Anchors, calibration_curve
 from srim_analysis.charts import style
+from srim_analysis.charts.comparison import shown_values
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 
-def plot_calibration(table: pd.DataFrame, anchors: Anchors, title: str) -> Figure:
-    """Return the calibration curve with each site placed on it.
+def _sites_left_out(n: int) -> str:
+    """Return the note for ``n`` sites not drawn ('' for none)."""
+    if not n:
+        return ""
+    return (
+        f"{n} site{'s' if n > 1 else ''} not shown: {'its' if n == 1 else 'their'} outcome "
+        "count is hidden in the published table."
+    )
 
-    ``table`` is :func:`~srim_analysis.analyses.configurations.calibration_table` (``site``,
-    ``prop``, ``membership``).
+
+def _points(ax: Axes, sites: pd.Series, x: np.ndarray, y: np.ndarray) -> int:
+    """Draw and label the sites whose x and y are both shown; return how many are left out."""
+    shown = ~(np.isnan(x) | np.isnan(y))
+    ax.scatter(x[shown], y[shown], color=style.PALETTE[0], zorder=3)
+    for site, xi, yi in zip(sites[shown], x[shown], y[shown], strict=True):
+        ax.annotate(str(site), (xi, yi), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    return int((~shown).sum())
+
+
+def plot_calibration(published: pd.DataFrame, anchors: Anchors, title: str) -> Figure:
+    """Return the calibration curve with each site whose proportion is published placed on it.
+
+    ``published`` is the published calibration table (``site``, ``prop``, ``membership``;
+    :func:`~srim_analysis.analyses.configurations.calibration_table` made safe).
     """
     fig, ax = style.new_figure("half", 3.2)
     curve = calibration_curve(anchors)
@@ -30,47 +57,50 @@ def plot_calibration(table: pd.DataFrame, anchors: Anchors, title: str) -> Figur
     )
     for a in (anchors.exclusion, anchors.crossover, anchors.inclusion):
         ax.axvline(a, color=style.MUTED, lw=0.6, ls=":")
-    ax.scatter(table["prop"], table["membership"], color=style.PALETTE[0], zorder=3)
-    for _, row in table.iterrows():
-        ax.annotate(
-            row["site"],
-            (row["prop"], row["membership"]),
-            fontsize=7,
-            xytext=(3, 3),
-            textcoords="offset points",
-        )
+    left_out = _points(
+        ax,
+        published["site"],
+        shown_values(published["prop"]),
+        shown_values(published["membership"]),
+    )
     ax.set_xlabel("Proportion of cases with the outcome")
     ax.set_ylabel("Membership in the outcome set")
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.03, 1.03)
     ax.set_title(title)
+    style.left_out_note(fig, _sites_left_out(left_out))
     return fig
 
 
-def plot_xy(xy: XYFit, title: str) -> Figure:
+def plot_xy(published: pd.DataFrame, expression: str, outcome: str, title: str) -> Figure:
     """Return an XY plot of membership in an expression against the outcome, with its fit.
 
-    ``xy`` is :func:`~srim_analysis.analyses.configurations.xy_membership`.
+    ``published`` is the published
+    :func:`~srim_analysis.analyses.configurations.xy_table` (``site``, ``x``, ``y``,
+    ``consistency``, ``coverage``).
     """
-    x, y = xy.points["x"], xy.points["y"]
     fig, ax = style.new_figure("half", 3.4)
     ax.plot([0, 1], [0, 1], color=style.MUTED, lw=0.8)
     ax.axhline(0.5, color=style.MUTED, lw=0.5, ls=":")
     ax.axvline(0.5, color=style.MUTED, lw=0.5, ls=":")
-    ax.scatter(x, y, color=style.PALETTE[0], zorder=3)
-    for site in xy.points.index:
-        ax.annotate(site, (x[site], y[site]), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    left_out = _points(
+        ax, published["site"], shown_values(published["x"]), shown_values(published["y"])
+    )
     ax.set_xlim(-0.03, 1.03)
     ax.set_ylim(-0.03, 1.03)
-    ax.set_xlabel(f"Membership in {xy.expression}")
-    ax.set_ylabel(f"Membership in {xy.outcome}")
+    ax.set_xlabel(f"Membership in {expression}")
+    ax.set_ylabel(f"Membership in {outcome}")
     ax.set_title(title)
-    ax.text(
-        0.02,
-        0.97,
-        f"consistency {xy.consistency:.2f}\ncoverage {xy.coverage:.2f}",
-        transform=ax.transAxes,
-        va="top",
-        fontsize=8,
-    )
+    consistency = shown_values(published["consistency"])[:1]
+    coverage = shown_values(published["coverage"])[:1]
+    if len(consistency) and not np.isnan(consistency[0]) and not np.isnan(coverage[0]):
+        ax.text(
+            0.02,
+            0.97,
+            f"consistency {consistency[0]:.2f}\ncoverage {coverage[0]:.2f}",
+            transform=ax.transAxes,
+            va="top",
+            fontsize=8,
+        )
+    style.left_out_note(fig, _sites_left_out(left_out))
     return fig

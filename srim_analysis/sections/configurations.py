@@ -3,24 +3,30 @@
 The typology is :mod:`srim_analysis.analyses.typology` and the configurational analysis
 :mod:`srim_analysis.analyses.configurations` (with :mod:`srim_analysis.analyses.qca`); their
 charts are in :mod:`srim_analysis.charts`. Each ``show_*`` function publishes its tables and
-figures through the :class:`~srim_analysis.report.publishing.Report` and returns the
+figures through the :class:`~srim_analysis.report.publishing.Report` (every figure drawn from
+a published table, :meth:`~srim_analysis.report.publishing.Report.chart`) and returns the
 :class:`~srim_analysis.report.publishing.Section` to display.
 
-The QCA chain (anchors -> outcome rates -> QCA data -> truth table -> solutions -> XY) is
-set up once by :func:`prepare`, which returns a
-:class:`~srim_analysis.analyses.configurations.QCARun`; the QCA sections take it.
+The QCA's settings come from the study's plan (``[qca]`` in ``study.toml``), each one
+replaceable by a notebook parameter. The chain (anchors -> outcome rates -> QCA data ->
+truth table -> solutions -> XY) is set up once by :func:`prepare`, which returns a
+:class:`~srim_analysis.analyses.configurations.QCARun`, or a
+:class:`~srim_analysis.analyses.configurations.NoQCA` saying why there is none (each QCA
+section then says so). Conditions with one value at every site are left out of the
+analysis, and the conditions section says so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import ipywidgets
 
 from srim_analysis.analyses import configurations as configs
 from srim_analysis.analyses import qca, typology
-from srim_analysis.analyses.configurations import Anchors, QCARun
+from srim_analysis.analyses.configurations import Anchors, NoQCA, QCARun
 from srim_analysis.charts import configurations as config_charts
 from srim_analysis.charts import typology as typology_charts
 from srim_analysis.report.publishing import Section
@@ -35,14 +41,16 @@ if TYPE_CHECKING:
 
 
 def show_features(report: Report) -> Section:
-    """Publish and return the site-by-feature heatmap and matrix."""
+    """Publish and return the site-by-feature matrix and its heatmap (drawn from it)."""
     study = report.study
     matrix = typology.feature_matrix(study.site_features, study.sites)
     section = Section()
-    report.add_figure(
+    published = report.made_safe(matrix.reset_index(), not_counts=list(matrix.columns))
+    report.chart(
         section,
-        typology_charts.plot_feature_heatmap(
-            matrix, report.title("Service-configuration features")
+        published,
+        lambda t: typology_charts.plot_feature_heatmap(
+            t, report.title("Service-configuration features")
         ),
         "feature-heatmap",
         "Service-configuration features of each site (values annotated).",
@@ -63,9 +71,18 @@ def show_typology(report: Report, n_types: int = 3) -> Section:
     matrix = typology.feature_matrix(study.site_features, study.sites)
     types = typology.cluster_sites(matrix, n_types=n_types)
     section = Section()
-    report.add_figure(
+    tree = report.publish(
         section,
-        typology_charts.plot_dendrogram(types, report.title("Site types")),
+        types.tree(),
+        "typology_tree",
+        "Hierarchical clustering of the sites: the merges of the dendrogram",
+        not_counts=["sites_below"],
+        show=False,
+    )
+    report.chart(
+        section,
+        tree,
+        lambda t: typology_charts.plot_dendrogram(t, types.distance, report.title("Site types")),
         "typology-dendrogram",
         "Hierarchical clustering of sites on their features.",
     )
@@ -94,59 +111,112 @@ def show_typology(report: Report, n_types: int = 3) -> Section:
 
 def prepare(
     report: Report,
-    conditions: Sequence[str],
-    anchors: Sequence[float] | Anchors,
-    outcome: str = "father_info_shared",
-    outcome_source: str = "case_audit",
+    conditions: Sequence[str] | None = None,
+    anchors: Sequence[float] | Anchors | None = None,
+    outcome: str | None = None,
+    outcome_source: str | None = None,
     outcome_since: str | None = None,
     thresholds: Mapping[str, float] | None = None,
     directional: Mapping[str, int] | None = None,
-    incl_cut: float = 0.8,
-    n_cut: int = 1,
-) -> QCARun:
-    """Return the QCA of the study's sites that the QCA sections publish (nothing shown)."""
-    anchor = anchors if isinstance(anchors, Anchors) else Anchors(*anchors)
-    return configs.run_qca(
-        report.study,
-        conditions,
-        anchor,
+    incl_cut: float | None = None,
+    n_cut: int | None = None,
+) -> QCARun | NoQCA:
+    """Return the QCA the QCA sections publish (nothing shown), or NoQCA saying why none.
+
+    Each setting left None comes from the study's plan (``[qca]`` in ``study.toml``).
+    """
+    settings = configs.qca_settings(
+        report.study.plan.qca,
         outcome=outcome,
-        source=outcome_source,
-        since=outcome_since,
+        outcome_source=outcome_source,
+        outcome_since=outcome_since,
+        anchors=anchors,
+        conditions=conditions,
         thresholds=thresholds,
         directional=directional,
         incl_cut=incl_cut,
         n_cut=n_cut,
     )
+    if isinstance(settings, NoQCA):
+        return settings
+    return configs.run_settings(report.study, settings)
 
 
+def _needs_qca(
+    show: Callable[[Report, QCARun], Section],
+) -> Callable[[Report, QCARun | NoQCA], Section]:
+    """Return ``show`` taking a QCA or NoQCA: for NoQCA, a section saying why there is none."""
+
+    @functools.wraps(show)
+    def section(report: Report, run: QCARun | NoQCA) -> Section:
+        if isinstance(run, NoQCA):
+            return Section([f"*{run.reason}*"])
+        return show(report, run)
+
+    return section
+
+
+#: Outcome memberships and proportions are hidden with their counts (they give them back).
+OUTCOME_DEPENDS: dict[str, tuple[str, ...]] = {
+    "prop": ("n_yes", "n_cases"),
+    "membership": ("n_yes", "n_cases"),
+    "in_set": ("n_yes", "n_cases"),
+    "y": ("n_yes", "n_cases"),
+}
+
+
+@_needs_qca
 def show_calibration(report: Report, run: QCARun) -> Section:
     """Publish and return each site's outcome and its calibrated membership, with the curve."""
     calibration = run.calibration()
     section = Section()
-    report.publish(
+    published = report.publish(
         section,
         calibration,
         "calibration",
         f"Outcome per site and its membership ({run.anchors.describe()})",
-        depends={"prop": ("n_yes", "n_cases")},
+        depends={c: OUTCOME_DEPENDS[c] for c in ("prop", "membership", "in_set")},
     )
-    report.add_figure(
+    report.chart(
         section,
-        config_charts.plot_calibration(calibration, run.anchors, report.title("Calibration")),
+        published,
+        lambda t: config_charts.plot_calibration(t, run.anchors, report.title("Calibration")),
         "calibration",
         "Outcome proportions and their calibrated membership.",
     )
     return section
 
 
+@_needs_qca
 def show_conditions(report: Report, run: QCARun) -> Section:
-    """Publish and return the conditions with their short names and what 'present' means."""
+    """Publish and return the conditions, what 'present' means, and a warning on constant ones."""
     section = Section()
     report.publish(section, run.legend(), "conditions", "Conditions used in the QCA")
+    section.add(constant_warning(run))
     return section
 
 
+def constant_warning(run: QCARun) -> str | None:
+    """Return the warning on conditions with one value at every site (None if there are none).
+
+    The rule: such a condition cannot tell sites apart, so it is left out of the truth
+    table, the solutions, the necessity table and the sensitivity grid (in a solution it
+    would only add a literal true, or false, of every site).
+    """
+    if not run.constant:
+        return None
+    names = ", ".join(
+        f"`{configs.SHORT_NAMES[c]}` ({c}, {'present' if v else 'absent'} at every site)"
+        for c, v in run.constant.items()
+    )
+    return (
+        f"**Warning: constant condition.** {names} takes the same value at every site, so it "
+        "cannot tell the sites apart: it is left out of the truth table, the solutions, the "
+        "necessity table and the sensitivity analysis below."
+    )
+
+
+@_needs_qca
 def show_truth_table(report: Report, run: QCARun) -> Section:
     """Publish and return the truth table for the outcome (sites per row are not people)."""
     section = Section()
@@ -156,13 +226,17 @@ def show_truth_table(report: Report, run: QCARun) -> Section:
         "truth_table",
         f"Truth table for {run.outcome_name} (sites per row are not people)",
         count_columns=[],
-        not_counts=[*run.short_conditions, "OUT", "sites_in_row"],
+        not_counts=[*run.used_short, "OUT", "sites_in_row"],
     )
     return section
 
 
 def _publish_solutions(
-    report: Report, section: Section, solutions: Mapping[str, qca.Solution], outcome: str, name: str
+    report: Report,
+    section: Section,
+    solutions: Mapping[str, qca.Solution | None],
+    outcome: str,
+    name: str,
 ) -> None:
     """Publish the solutions for ``outcome`` with their fit as ``name``, then say them in words."""
     report.publish(
@@ -174,19 +248,23 @@ def _publish_solutions(
     section.add(configs.describe(solutions, outcome))
 
 
+@_needs_qca
 def show_solutions(report: Report, run: QCARun) -> Section:
     """Publish and return the solutions with their fit, in words, and the parsimonious terms."""
     section = Section()
     _publish_solutions(report, section, run.solutions, run.outcome_name, "solutions")
-    report.publish(
-        section,
-        run.solutions["parsimonious"].fit.reset_index(),
-        "parsimonious_terms",
-        "Parsimonious solution: fit of each term",
-    )
+    parsimonious = run.solutions["parsimonious"]
+    if parsimonious is not None:
+        report.publish(
+            section,
+            parsimonious.fit.reset_index(),
+            "parsimonious_terms",
+            "Parsimonious solution: fit of each term",
+        )
     return section
 
 
+@_needs_qca
 def show_necessity(report: Report, run: QCARun) -> Section:
     """Publish and return the necessity of each condition (and its absence) for the outcome."""
     section = Section()
@@ -196,36 +274,76 @@ def show_necessity(report: Report, run: QCARun) -> Section:
     return section
 
 
+def _xy_chart(
+    report: Report,
+    section: Section,
+    run: QCARun,
+    solution: qca.Solution | None,
+    outcome: str,
+    figure_id: str,
+) -> None:
+    """Chart the XY plot of ``solution``'s first model against ``outcome`` (its points made safe).
+
+    The points are published as the figure's source data, a site's outcome membership hidden
+    with its outcome counts, as in the calibration table.
+    """
+    if solution is None:
+        section.add(f"There is no XY plot: there is no parsimonious solution for {outcome}.")
+        return
+    model = solution.models[0]
+    points = configs.xy_table(run.rates, configs.xy_membership(run.data, model, outcome))
+    published = report.made_safe(points, depends={"y": OUTCOME_DEPENDS["y"]})
+    against = "the outcome" if outcome == run.outcome_name else outcome
+    report.chart(
+        section,
+        published,
+        lambda t: config_charts.plot_xy(t, model, outcome, report.title(f"XY plot: {model}")),
+        figure_id,
+        f"Membership in {model} against {against}.",
+    )
+
+
+@_needs_qca
 def show_xy(report: Report, run: QCARun) -> Section:
     """Publish and return the XY plot of the first parsimonious model against the outcome."""
-    best = run.solutions["parsimonious"].models[0]
     section = Section()
-    report.add_figure(
-        section,
-        config_charts.plot_xy(
-            configs.xy_membership(run.data, best, run.outcome_name),
-            report.title(f"XY plot: {best}"),
-        ),
-        "xy-parsimonious",
-        f"Membership in {best} against the outcome.",
+    _xy_chart(
+        report, section, run, run.solutions["parsimonious"], run.outcome_name, "xy-parsimonious"
     )
     return section
 
 
+@_needs_qca
 def show_negated(report: Report, run: QCARun) -> Section:
     """Publish and return the solutions for the negated outcome, in words, and their XY plot."""
     name = run.negated_name
     section = Section()
     _publish_solutions(report, section, run.negated, name, "solutions_negated")
-    worst = run.negated["parsimonious"].models[0]
-    report.add_figure(
+    _xy_chart(report, section, run, run.negated["parsimonious"], name, "xy-negated")
+    return section
+
+
+@_needs_qca
+def show_sensitivity(report: Report, run: QCARun) -> Section:
+    """Publish and return how the solutions change across anchors and cut-offs, in words."""
+    section = Section()
+    grid = run.sensitivity()
+    summary = report.publish(
         section,
-        config_charts.plot_xy(
-            configs.xy_membership(run.data, worst, name), report.title(f"XY plot: {worst}")
-        ),
-        "xy-negated",
-        f"Membership in {worst} against {name}.",
+        configs.sensitivity_summary(grid),
+        "qca_sensitivity_summary",
+        f"Solutions for {run.outcome_name} across the calibration anchors and cut-offs tried",
+        not_counts=["settings", "of_settings"],
     )
+    report.publish(
+        section,
+        grid,
+        "qca_sensitivity",
+        f"Solutions for {run.outcome_name} at each anchor set (all three anchors moved by up "
+        f"to {max(map(abs, configs.ANCHOR_SHIFTS)):.2f}) and consistency cut-off",
+        not_counts=["sufficient_rows"],
+    )
+    section.add(configs.sensitivity_sentence(summary), first=True)
     return section
 
 
@@ -234,16 +352,18 @@ def show_negated(report: Report, run: QCARun) -> Section:
 # ---------------------------------------------------------------------------
 
 
-def explorer(report: Report, run: QCARun) -> ipywidgets.Widget:
+def explorer(report: Report, run: QCARun | NoQCA) -> ipywidgets.Widget:
     """Return a widget to pick the outcome and conditions and see the truth table and solutions.
 
-    It starts from ``run``'s conditions, anchors, thresholds, date and cut-offs; outcomes are
-    the case audit's ``father_*`` columns.
+    It starts from ``run``'s outcome, conditions, anchors, thresholds, date and cut-offs;
+    outcomes are the ``father_*`` columns of the outcome's table.
     """
+    if isinstance(run, NoQCA):
+        return ipywidgets.HTML(f"<p><i>{run.reason}</i></p>")
     study = report.study
     pick_outcome = ipywidgets.Dropdown(
-        options=configs.outcome_options(study),
-        value="father_info_shared",
+        options=configs.outcome_options(study, run.source),
+        value=run.outcome,
         description="Outcome",
     )
     pick_conditions = ipywidgets.SelectMultiple(
@@ -264,17 +384,23 @@ def explorer(report: Report, run: QCARun) -> ipywidgets.Widget:
             chosen,
             run.anchors,
             outcome=pick_outcome.value,
-            source="case_audit",
+            source=run.source,
             since=run.since,
             thresholds=run.thresholds,
             directional=None,
             incl_cut=run.incl_cut,
             n_cut=run.n_cut,
         )
+        if not picked.used_conditions:
+            out.value = "<p>Every condition picked has one value at every site.</p>"
+            return
         lines = [
-            f"<li><b>{kind}</b>: {' | '.join(sol.models) or '(no solution)'}</li>"
+            f"<li><b>{kind}</b>: {' | '.join(sol.models) if sol else configs.NO_SOLUTION}</li>"
             for kind, sol in picked.solutions.items()
         ]
+        if picked.constant:
+            left = ", ".join(configs.short(list(picked.constant)))
+            lines.append(f"<li>Left out (one value at every site): {left}</li>")
         table = picked.truth_table.table.round(3).to_html(border=0)
         out.value = table + "<ul>" + "".join(lines) + "</ul>"
 

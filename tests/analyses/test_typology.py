@@ -69,3 +69,21 @@ def test_feature_matrix_uses_site_names(study):
     assert m.index[0] == "Ashcombe"
     with pytest.raises(ValueError, match="unknown feature"):
         typology.feature_matrix(study.site_features, study.sites, ["nope"])
+
+
+def test_tree_lists_the_merges_with_heights_and_types():
+    ty = typology.cluster_sites(two_groups(), n_types=2)
+    tree = ty.tree()
+    assert list(tree.columns) == ["merge", "left", "right", "height", "sites_below", "type"]
+    assert tree["merge"].tolist() == [f"merge {k}" for k in range(1, 6)]
+    assert tree["height"].tolist() == pytest.approx(ty.linkage[:, 2].tolist())
+    assert tree["sites_below"].tolist() == ty.linkage[:, 3].astype(int).tolist()
+    # A and B differ in one ordinal step only (Gower 0.1): the first merge
+    assert {tree.loc[0, "left"], tree.loc[0, "right"]} == {"A", "B"}
+    assert tree.loc[0, "height"] == pytest.approx(0.1)
+    # four merges within the two planted types, then the one joining them
+    a, d = ty.clusters["A"], ty.clusters["D"]
+    assert sorted(tree["type"][:4]) == sorted([f"type {a}"] * 2 + [f"type {d}"] * 2)
+    last = tree.iloc[-1]
+    assert last["type"] == "" and last["sites_below"] == 6
+    assert {last["left"], last["right"]} <= set(tree["merge"])
