@@ -16,7 +16,7 @@ What is here, in the order a notebook uses it:
   effect sizes, Holm-adjusted across the family), with the plain-English names of
   groups (:func:`level_label`).
 
-The models of confidence are in :mod:`srim_analysis.analyses.survey_models`, the tables
+The ordinal models of the outcomes are in :mod:`srim_analysis.analyses.survey_models`, the tables
 notebook 03 publishes in :mod:`srim_analysis.analyses.survey_tables`,
 :mod:`srim_analysis.analyses.survey_model_tables` and
 :mod:`srim_analysis.analyses.survey_barriers`; the charts in
@@ -40,8 +40,6 @@ from srim_analysis.study.contract import AGENCIES, DONT_KNOW, NOT_APPLICABLE, RO
 
 __all__ = [
     "ANSWERED",
-    "CONFIDENCE_CONSTRUCT",
-    "CONFIDENCE_ITEM",
     "DONT_KNOW_STATUS",
     "FACTOR_LABELS",
     "LEVEL_LABELS",
@@ -85,10 +83,6 @@ NOT_APPLICABLE_STATUS = "not_applicable"
 MISSING = "missing"
 STATUSES: tuple[str, ...] = (ANSWERED, DONT_KNOW_STATUS, NOT_APPLICABLE_STATUS, MISSING)
 
-#: The main outcome of the ordinal model and the construct of the sensitivity model.
-CONFIDENCE_ITEM = "CONF1"
-CONFIDENCE_CONSTRUCT = "confidence"
-
 
 @dataclass(frozen=True)
 class ItemInfo:
@@ -113,7 +107,7 @@ class ItemInfo:
 def item_info(items: pd.DataFrame) -> dict[str, ItemInfo]:
     """Return each item's metadata from ``survey_items``, keyed by item id, in table order.
 
-    >>> items = pd.DataFrame({"item_id": ["A1"], "construct": ["awareness"],
+    >>> items = pd.DataFrame({"item_id": ["A1"], "construct": ["know"],
     ...     "wording": ["I know the advice"], "reverse_keyed": [0], "scale_min": [1],
     ...     "scale_max": [3], "labels": ["No|Unsure|Yes"], "allows_dont_know": [1],
     ...     "allows_not_applicable": [0]})
@@ -246,7 +240,7 @@ def likert_frame(
     Don't know, not applicable and blank all show as NaN here: use :func:`answer_status`
     to tell them apart and :func:`response_counts` to count them.
 
-    >>> items = pd.DataFrame({"item_id": ["A1"], "construct": ["awareness"],
+    >>> items = pd.DataFrame({"item_id": ["A1"], "construct": ["know"],
     ...     "wording": ["I know the advice"], "reverse_keyed": [0], "scale_min": [1],
     ...     "scale_max": [3], "labels": ["No|Unsure|Yes"], "allows_dont_know": [1],
     ...     "allows_not_applicable": [0]})
@@ -273,7 +267,7 @@ def answer_status(
 ) -> pd.DataFrame:
     """Return each cell's status: ``answered``, ``dont_know``, ``not_applicable`` or ``missing``.
 
-    >>> items = pd.DataFrame({"item_id": ["A1"], "construct": ["awareness"],
+    >>> items = pd.DataFrame({"item_id": ["A1"], "construct": ["know"],
     ...     "wording": ["w"], "reverse_keyed": [0], "scale_min": [1], "scale_max": [5],
     ...     "labels": [""], "allows_dont_know": [1], "allows_not_applicable": [1]})
     >>> resp = pd.DataFrame({"A1": ["4", "dk", "na", None]})
@@ -296,12 +290,12 @@ def response_counts(
 ) -> pd.DataFrame:
     """Return per item (and group) the numbers answered, don't know, not applicable and missing.
 
-    >>> items = pd.DataFrame({"item_id": ["A1"], "construct": ["awareness"],
+    >>> items = pd.DataFrame({"item_id": ["A1"], "construct": ["know"],
     ...     "wording": ["w"], "reverse_keyed": [0], "scale_min": [1], "scale_max": [5],
     ...     "labels": [""], "allows_dont_know": [1], "allows_not_applicable": [1]})
     >>> resp = pd.DataFrame({"A1": ["4", "dk", "dk", "na", None]})
     >>> response_counts(resp, items).to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
-    [{'construct': 'awareness', 'n_answered': 1, 'n_dont_know': 2, 'n_not_applicable': 1,
+    [{'construct': 'know', 'n_answered': 1, 'n_dont_know': 2, 'n_not_applicable': 1,
       'n_missing': 1, 'n_total': 5}]
     """
     data, info, ids = select_items(responses, items, item_ids)

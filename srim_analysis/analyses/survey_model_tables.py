@@ -1,9 +1,10 @@
-"""What notebook 03 publishes from the models of confidence, for a study and a site.
+"""What notebook 03 publishes from the models of its outcomes, for a study and a site.
 
-* :func:`confidence_model` and :func:`ols_model` - the ordinal model of CONF1 and its
-  linear sensitivity analysis for one site or all, with small groups pooled and factors
-  thinned to what the number of respondents supports, or the reason in words why not
-  (a :class:`ModelOutcome`);
+* :func:`ordinal_model` and :func:`ols_model` - the ordinal model of an outcome of the
+  study's plan (awareness or confidence: the construct ``[survey.outcomes]`` of
+  ``study.toml`` names) and its linear sensitivity analysis for one site or all, with
+  small groups pooled and factors thinned to what the number of respondents supports, or
+  the reason in words why not (a :class:`ModelOutcome`);
 * the tables of a fitted model: :func:`model_table`, :func:`dropped_table`,
   :func:`thresholds_table`, :func:`proportional_odds_table` and
   :func:`predicted_answers`, and the display view :func:`estimates_view`;
@@ -27,18 +28,20 @@ from srim_analysis.analyses.survey_models import ModelResult
 from srim_analysis.analyses.survey_tables import TOTAL
 from srim_analysis.disclosure import DEFAULT_MIN_CELL
 from srim_analysis.study.loading import Study
+from srim_analysis.study.plan import OUTCOME_ROLES
 from srim_analysis.study.selection import ALL_SITES
 
 __all__ = [
     "MIN_PER_TERM",
     "OTHER",
     "OTHER_LABELS",
+    "OUTCOME_PHRASES",
     "ModelOutcome",
-    "confidence_model",
     "dropped_table",
     "estimates_view",
     "model_table",
     "ols_model",
+    "ordinal_model",
     "predicted_answers",
     "proportional_odds_table",
     "summarise_factors",
@@ -57,6 +60,10 @@ OTHER_LABELS = {
 }
 
 
+#: How a higher answer reads in a sentence, per outcome of the plan.
+OUTCOME_PHRASES: dict[str, str] = {role: f"reporting higher {role}" for role in OUTCOME_ROLES}
+
+
 @dataclass
 class ModelOutcome:
     """A fitted model, or the sentence saying why it was not estimated."""
@@ -66,6 +73,8 @@ class ModelOutcome:
     factors: tuple[str, ...]
     notes: list[str] = field(default_factory=list)
     where: str = "All sites"
+    role: str = ""
+    construct: str | None = None
 
     @property
     def estimated(self) -> bool:
@@ -81,7 +90,8 @@ _CACHE_SIZE = 4
 
 def _prepare_factors(
     data: pd.DataFrame,
-    items: pd.DataFrame,
+    rated_mask: np.ndarray,
+    outcome: str,
     factors: Sequence[str],
     single_site: bool,
     min_cell: int,
@@ -104,8 +114,6 @@ def _prepare_factors(
     missing = [f for f in factors if f not in data.columns]
     if missing:
         raise ValueError(f"survey_responses has no column(s) {', '.join(missing)} (model factors).")
-    rated = survey.numeric_items(data, items, [survey.CONFIDENCE_ITEM])[survey.CONFIDENCE_ITEM]
-    rated_mask = rated.notna().to_numpy()
     numeric = set(survey_models.NUMERIC_FACTORS)
 
     def complete(fs: Sequence[str]) -> np.ndarray:
@@ -162,10 +170,9 @@ def _prepare_factors(
         factors.remove(widest)
         categorical.remove(widest)
         notes.append(
-            f"{survey.FACTOR_LABELS.get(widest, widest)} is left out: with "
-            f"{int(mask.sum())} respondents in the model there are too few for its "
-            f"{data.loc[mask, widest].nunique()} groups (about {min_per_term} respondents "
-            "are needed per estimated term)."
+            f"{survey.FACTOR_LABELS.get(widest, widest)} is left out: there are too few "
+            "respondents in the model for its groups (about "
+            f"{min_per_term} respondents are needed per estimated term)."
         )
         mask = complete(factors)
     notes += [text for f, text in pooling.items() if f in factors]
@@ -174,10 +181,10 @@ def _prepare_factors(
     if k == 0:
         reason = "no factor varies among the respondents"
     elif mask.sum() < min_per_term * k:
+        # no count here: a sentence quotes only published counts (a small one would show)
         reason = (
-            f"only {int(mask.sum())} respondents answered CONF1 and every factor, and about "
-            f"{min_per_term} are needed for each of the {k} estimated terms (at least "
-            f"{min_per_term * k})"
+            f"too few respondents answered {outcome} and every factor: about {min_per_term} "
+            "are needed for each estimated term"
         )
     return data, factors, notes, reason
 
@@ -186,6 +193,7 @@ def _fit(
     kind: str,
     study: Study,
     site: str,
+    role: str,
     factors: Sequence[str] | None,
     min_cell: int,
     min_per_term: int,
@@ -198,6 +206,8 @@ def _fit(
         study.fingerprint,
         str(study.folder),
         site,
+        role,
+        study.plan.survey.outcomes.get(role),
         chosen,
         min_cell,
         min_per_term,
@@ -207,85 +217,121 @@ def _fit(
         return _CACHE[key]
     while len(_CACHE) >= _CACHE_SIZE:
         _CACHE.pop(next(iter(_CACHE)))
-    if not survey_tables.has_survey(study):
-        outcome = ModelOutcome(None, "this study folder has no survey", chosen, where=where)
-        _CACHE[key] = outcome
-        return outcome
-    data = survey_tables.site_responses(study, site)
-    single = survey_tables.single_site(data, site)
-    items = study.survey_items
-    prepared, kept, notes, reason = _prepare_factors(
-        data, items, chosen, single, min_cell, min_per_term
-    )
-    outcome = ModelOutcome(None, reason, tuple(kept), notes, where)
-    if not reason:
-        labels: dict[str, dict[str, str]] = {"site_id": survey_tables.site_names(study)}
-        for f, text in OTHER_LABELS.items():
-            labels.setdefault(f, {})[OTHER] = text
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                with np.errstate(all="ignore"):
-                    if kind == "ordinal":
-                        result = survey_models.fit_confidence_model(
-                            prepared, items, factors=kept, level_labels=labels
-                        )
-                    else:
-                        result = survey_models.fit_scale_ols(
-                            prepared,
-                            items,
-                            construct=survey.CONFIDENCE_CONSTRUCT,
-                            factors=kept,
-                            level_labels=labels,
-                            min_items_answered=min_items_answered,
-                        )
-        except (ValueError, np.linalg.LinAlgError) as err:
-            outcome.reason = str(err).rstrip(".")
-        else:
-            est = result.estimates
-            wild = ~np.isfinite(est[["estimate", "ci_low", "ci_high"]].to_numpy(dtype=float))
-            if kind == "ordinal":
-                wild |= est[["estimate", "ci_low", "ci_high"]].to_numpy(dtype=float) > 1e3
-            if wild.any():
-                outcome.reason = (
-                    "some estimates have no upper bound (a group of respondents all gave the "
-                    "same answer), so the model cannot be trusted"
-                )
-            else:
-                outcome.result = result
+    outcome = _outcome(kind, study, site, role, chosen, min_cell, min_per_term, min_items_answered)
+    outcome.where, outcome.role = where, role
     _CACHE[key] = outcome
     return outcome
 
 
-def confidence_model(
+def _outcome(
+    kind: str,
     study: Study,
-    site: str = ALL_SITES,
-    factors: Sequence[str] | None = None,
-    min_cell: int = DEFAULT_MIN_CELL,
-    min_per_term: int = MIN_PER_TERM,
+    site: str,
+    role: str,
+    chosen: tuple[str, ...],
+    min_cell: int,
+    min_per_term: int,
+    min_items_answered: survey.MinAnswered,
 ) -> ModelOutcome:
-    """Return the ordinal (proportional-odds) model of CONF1 for one site or all, or why not.
+    """Return the fitted model of one outcome, or why it is not estimated (uncached)."""
+    if not survey_tables.has_survey(study):
+        return ModelOutcome(None, "this study folder has no survey", chosen)
+    construct, why = survey_tables.outcome_construct(study, role)
+    if construct is None:
+        return ModelOutcome(None, why, chosen)
+    data = survey_tables.site_responses(study, site)
+    single = survey_tables.single_site(data, site)
+    items = study.survey_items
+    answer = survey_models.ordinal_outcome(data, items, construct, min_items_answered)
+    own = {construct, *survey.construct_items(items)[construct]}
+    notes = [f"{f} is left out: it is the outcome itself." for f in chosen if f in own]
+    chosen = tuple(f for f in chosen if f not in own)
+    prepared, kept, more, reason = _prepare_factors(
+        data, answer.values.notna().to_numpy(), answer.name, chosen, single, min_cell, min_per_term
+    )
+    outcome = ModelOutcome(None, reason, tuple(kept), notes + more, construct=construct)
+    if reason:
+        return outcome
+    labels: dict[str, dict[str, str]] = {"site_id": survey_tables.site_names(study)}
+    for f, text in OTHER_LABELS.items():
+        labels.setdefault(f, {})[OTHER] = text
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with np.errstate(all="ignore"):
+                if kind == "ordinal":
+                    result = survey_models.fit_ordinal_model(
+                        prepared,
+                        items,
+                        construct,
+                        factors=kept,
+                        level_labels=labels,
+                        min_items_answered=min_items_answered,
+                    )
+                else:
+                    result = survey_models.fit_scale_ols(
+                        prepared,
+                        items,
+                        construct=construct,
+                        factors=kept,
+                        level_labels=labels,
+                        min_items_answered=min_items_answered,
+                    )
+    except (ValueError, np.linalg.LinAlgError) as err:
+        outcome.reason = str(err).rstrip(".")
+        return outcome
+    est = result.estimates
+    wild = ~np.isfinite(est[["estimate", "ci_low", "ci_high"]].to_numpy(dtype=float))
+    if kind == "ordinal":
+        wild |= est[["estimate", "ci_low", "ci_high"]].to_numpy(dtype=float) > 1e3
+    if wild.any():
+        outcome.reason = (
+            "some estimates have no upper bound (a group of respondents all gave the "
+            "same answer), so the model cannot be trusted"
+        )
+    else:
+        outcome.result = result
+    return outcome
 
-    Factors default to :data:`srim_analysis.analyses.survey_models.DEFAULT_FACTORS`; a
-    single site's model drops the site factor. Groups of a categorical factor with fewer
-    than ``min_cell`` respondents in the model are pooled; categorical factors are left out
-    (widest first) until there are about ``min_per_term`` respondents per estimated term.
-    When even the main factors (training, having read the advice, manager support) cannot
-    be estimated, or the fit fails, ``result`` is None and ``reason`` says why in words.
-    """
-    return _fit("ordinal", study, site, factors, min_cell, min_per_term)
 
-
-def ols_model(
+def ordinal_model(
     study: Study,
+    role: str,
     site: str = ALL_SITES,
     factors: Sequence[str] | None = None,
     min_cell: int = DEFAULT_MIN_CELL,
     min_per_term: int = MIN_PER_TERM,
     min_items_answered: survey.MinAnswered = 0.5,
 ) -> ModelOutcome:
-    """Return the linear (OLS, HC3) model of the confidence score, the sensitivity analysis."""
-    return _fit("ols", study, site, factors, min_cell, min_per_term, min_items_answered)
+    """Return the ordinal (proportional-odds) model of one outcome for a site or all, or why not.
+
+    ``role`` is an outcome of the study's plan (``"awareness"`` or ``"confidence"``): the
+    model explains the construct ``[survey.outcomes]`` of ``study.toml`` names for it - a
+    one-item construct on that item's answers, a longer one on its mean score rounded to
+    the nearest scale point, halves rounded up (see
+    :func:`srim_analysis.analyses.survey_models.ordinal_outcome`). An outcome the plan does
+    not map is not modelled (``reason`` says so). The outcome's own construct and items are
+    never its factors. Factors default to
+    :data:`srim_analysis.analyses.survey_models.DEFAULT_FACTORS`; a single site's model
+    drops the site factor. Groups of a categorical factor with fewer than ``min_cell``
+    respondents in the model are pooled; categorical factors are left out (widest first)
+    until there are about ``min_per_term`` respondents per estimated term. When no factor
+    can be estimated, or the fit fails, ``result`` is None and ``reason`` says why.
+    """
+    return _fit("ordinal", study, site, role, factors, min_cell, min_per_term, min_items_answered)
+
+
+def ols_model(
+    study: Study,
+    role: str,
+    site: str = ALL_SITES,
+    factors: Sequence[str] | None = None,
+    min_cell: int = DEFAULT_MIN_CELL,
+    min_per_term: int = MIN_PER_TERM,
+    min_items_answered: survey.MinAnswered = 0.5,
+) -> ModelOutcome:
+    """Return the linear (OLS, HC3) model of an outcome's scale score, the sensitivity check."""
+    return _fit("ols", study, site, role, factors, min_cell, min_per_term, min_items_answered)
 
 
 def estimates_view(published: pd.DataFrame) -> pd.DataFrame:
@@ -294,7 +340,10 @@ def estimates_view(published: pd.DataFrame) -> pd.DataFrame:
 
 
 def model_table(result: ModelResult) -> pd.DataFrame:
-    """Return the model's estimates, ready to publish: one row per term with its interval."""
+    """Return the model's estimates, ready to publish: one row per term with its interval.
+
+    A linear model's table adds its R-squared (the same on every row), which its notes quote.
+    """
     est = result.estimates.reset_index()
     measure = "odds_ratio" if result.effect_measure == "odds ratio" else "difference"
     out = pd.DataFrame(
@@ -309,6 +358,8 @@ def model_table(result: ModelResult) -> pd.DataFrame:
             "n_level": est["n_level"].astype("Int64"),
         }
     )
+    if measure == "difference" and result.fit is not None:
+        out["r_squared"] = round(float(result.fit.rsquared), 2)  # the fit's, on every row
     return out
 
 
@@ -317,11 +368,13 @@ def dropped_table(result: ModelResult) -> pd.DataFrame:
     rows = [(r.reason, int(r.n)) for r in result.dropped.itertuples()]
     rows.append(("used in the model", result.n_used))
     rows.append((TOTAL, result.n_total))
-    return pd.DataFrame(rows, columns=["group", "n"])
+    table = pd.DataFrame(rows, columns=["group", "n"])
+    table.insert(0, "outcome", result.outcome)
+    return table
 
 
 def predicted_answers(result: ModelResult) -> pd.DataFrame | None:
-    """Return the model's predicted % of each CONF1 answer for trained and untrained staff.
+    """Return the model's predicted % of each answer of its outcome, trained and untrained.
 
     Everything else is held at a typical value: not having read the advice, the median
     manager support and the reference group of every categorical factor. It reads the
@@ -436,11 +489,7 @@ def summarise_factors(
     clear = est[(est["ci_low"] > null) | (est["ci_high"] < null)].sort_values(
         "size", ascending=False
     )
-    phrase = outcome_phrase or (
-        "reporting higher confidence"
-        if r.outcome == survey.CONFIDENCE_ITEM
-        else f"a higher {r.outcome}"
-    )
+    phrase = outcome_phrase or f"a higher answer to {r.outcome}"
 
     def sentence(row: pd.Series) -> str:
         who, other = _subject(row, r)
@@ -465,8 +514,7 @@ def summarise_factors(
     parts = []
     if clear.empty:
         parts.append(
-            f"None of the {len(est)} factor terms had a {pct}% confidence interval that "
-            "excluded no difference."
+            f"No factor term had a {pct}% confidence interval that excluded no difference."
         )
         if len(est):
             top = est.sort_values("size", ascending=False).iloc[0]
@@ -474,8 +522,8 @@ def summarise_factors(
     else:
         shown = clear.head(max_factors)
         parts.append(
-            f"{len(clear)} of the {len(est)} factor terms had a {pct}% confidence interval "
-            f"that excluded no difference; the strongest {'was' if len(shown) == 1 else 'were'}:"
+            f"The strongest of the factor terms whose {pct}% confidence interval excluded no "
+            f"difference {'was' if len(shown) == 1 else 'were'}:"
         )
         parts += [sentence(row) for _, row in shown.iterrows()]
     parts.append(r.missing_data_statement())

@@ -1,10 +1,13 @@
-"""Models of confidence for Objective 3: the ordinal model of CONF1 and its linear check.
+"""Models of Objective 3's outcomes: an ordinal model of each and its linear check.
 
-* :func:`fit_confidence_model` - ordinal (proportional-odds) logistic regression of
-  ``CONF1`` with odds ratios, thresholds and a Brant test of proportional odds, fitted
+* :func:`ordinal_outcome` - what an ordinal model of a construct models: a one-item
+  construct's answers, or a longer construct's mean score rounded to the nearest scale
+  point (halves rounded up);
+* :func:`fit_ordinal_model` - ordinal (proportional-odds) logistic regression of that
+  outcome with odds ratios, thresholds and a Brant test of proportional odds, fitted
   with :func:`ordered_logit` (statsmodels' ``OrderedModel`` with an exact score and
   Hessian);
-* :func:`fit_scale_ols` - linear model of the confidence scale score, the sensitivity
+* :func:`fit_scale_ols` - linear model of the construct's scale score, the sensitivity
   analysis.
 
 Both return a :class:`ModelResult`. What notebook 03 publishes from them (the tables, the
@@ -35,12 +38,14 @@ __all__ = [
     "DEFAULT_FACTORS",
     "NUMERIC_FACTORS",
     "ModelResult",
-    "fit_confidence_model",
+    "OrdinalOutcome",
+    "fit_ordinal_model",
     "fit_scale_ols",
     "ordered_logit",
+    "ordinal_outcome",
 ]
 
-#: Candidate factors for the confidence models (change per analysis).
+#: Candidate factors of the outcome models (change per analysis).
 DEFAULT_FACTORS: tuple[str, ...] = (
     "trained_2024",
     "read_advice_2024",
@@ -55,7 +60,7 @@ NUMERIC_FACTORS = frozenset({"trained_2024", "read_advice_2024", "manager_suppor
 
 @dataclass
 class ModelResult:
-    """A fitted confidence model: estimates, thresholds, n used and every dropped count."""
+    """A fitted outcome model: estimates, thresholds, n used and every dropped count."""
 
     model: str
     outcome: str
@@ -73,6 +78,8 @@ class ModelResult:
     notes: list[str] = field(default_factory=list)
     fit: Any = None
     conf_level: float = 0.95
+    #: How the modelled answer was made from the items (a sentence; empty for one item).
+    outcome_rule: str = ""
 
     def missing_data_statement(self) -> str:
         """Return the complete-case statement: n used of n total and who was dropped, why."""
@@ -433,28 +440,103 @@ def ordered_logit(endog: pd.Series, exog: pd.DataFrame) -> Any:
     return _OrderedLogit(endog, exog, distr="logit")
 
 
-def fit_confidence_model(
+@dataclass(frozen=True)
+class OrdinalOutcome:
+    """The answer an ordinal model explains: values on the scale, levels, and how made."""
+
+    name: str
+    label: str
+    levels: tuple[str, ...]
+    scale_min: int
+    values: pd.Series
+    status: pd.Series | None
+    rule: str = ""
+    no_value: str = ""
+
+
+def ordinal_outcome(
     responses: pd.DataFrame,
     items: pd.DataFrame,
-    outcome: str = survey.CONFIDENCE_ITEM,
+    outcome: str,
+    min_items_answered: survey.MinAnswered = 0.5,
+) -> OrdinalOutcome:
+    """Return the answer an ordinal model of ``outcome`` explains, per respondent.
+
+    ``outcome`` is a construct of ``survey_items`` or an item id. A construct of one item
+    is modelled on that item's answers (don't know and not applicable left out, and
+    counted). A construct of several items is modelled on its scale score (the mean of the
+    statements a respondent rated, reverse-scored ones recoded, given when they rated at
+    least ``min_items_answered`` of them) rounded to the nearest point of the scale, halves
+    rounded up (3.5 counts as 4): the model then explains that rounded score.
+
+    >>> items = pd.DataFrame({"item_id": ["Q1", "Q2"], "construct": ["zeal", "zeal"],
+    ...     "wording": ["w", "v"], "reverse_keyed": [0, 0], "scale_min": [1, 1],
+    ...     "scale_max": [3, 3], "labels": ["Low|Mid|High"] * 2, "allows_dont_know": [1, 1],
+    ...     "allows_not_applicable": [0, 0]})
+    >>> resp = pd.DataFrame({"Q1": ["3", "1", "dk"], "Q2": ["2", "1", "dk"]})
+    >>> ordinal_outcome(resp, items, "zeal").values.tolist()
+    [3.0, 1.0, nan]
+    >>> ordinal_outcome(resp, items, "Q2").values.tolist()
+    [2.0, 1.0, nan]
+    """
+    groups = survey.construct_items(items)
+    info = survey.item_info(items)
+    if outcome in groups and len(groups[outcome]) > 1:
+        ids = groups[outcome]
+        first = info[ids[0]]
+        scores = survey.scale_scores(responses, items, min_items_answered, [outcome])
+        report = scores.attrs["report"]
+        need = int(report.loc[outcome, "min_items_required"])
+        rounded = np.floor(scores[outcome].to_numpy(dtype=float) + 0.5)
+        data = survey.by_respondent(responses)
+        return OrdinalOutcome(
+            name=outcome,
+            label="the mean of its statements, rounded to the nearest answer",
+            levels=first.labels,
+            scale_min=first.scale_min,
+            values=pd.Series(rounded, index=data.index),
+            status=None,
+            rule=(
+                f"{outcome} has several statements, so the model explains each respondent's "
+                "mean score on them (reverse-scored statements recoded; given only to those "
+                "who rated enough of them, as for the scale scores) rounded to the nearest "
+                "answer, halves rounded up"
+            ),
+            no_value=f"had no {outcome} score (rated fewer than {need} of its {len(ids)} items)",
+        )
+    item = groups[outcome][0] if outcome in groups else outcome
+    if item not in info:
+        raise ValueError(f"Not a construct or item of survey_items: {outcome}.")
+    data, _, _ = survey.select_items(responses, items, [item])
+    it = info[item]
+    values, status = survey.parse_item(data[item], it)
+    return OrdinalOutcome(item, it.wording, it.labels, it.scale_min, values, status)
+
+
+def fit_ordinal_model(
+    responses: pd.DataFrame,
+    items: pd.DataFrame,
+    outcome: str,
     factors: Sequence[str] = DEFAULT_FACTORS,
     reference: Mapping[str, str] | None = None,
     level_labels: Mapping[str, Mapping[str, str]] | None = None,
     conf_level: float = 0.95,
     check_proportional_odds: bool = True,
+    min_items_answered: survey.MinAnswered = 0.5,
 ) -> ModelResult:
-    """Return odds ratios (95% CI), thresholds and a Brant test from an ordinal logit of CONF1.
+    """Return odds ratios (95% CI), thresholds and a Brant test from an ordinal logit.
 
     The model is a proportional-odds (cumulative logit) regression, statsmodels
-    ``OrderedModel`` with ``distr="logit"``, of the answer to ``outcome`` (default
-    ``CONF1``) on ``factors``. An odds ratio above 1 means higher odds of a *higher*
-    answer. ``trained_2024``, ``read_advice_2024`` and ``manager_support`` (and any other
-    numeric column) enter as numbers - per point for manager support; text columns enter
-    as categories against a reference level: ``reference`` if given, else the lowest
-    band for ``years_in_role`` and the most common value for the others (stated in
-    ``result.references`` and in every label). Only complete cases are used; ``dk`` and
-    ``na`` answers to the outcome are left out and counted (``result.dropped``).
-    Answer levels nobody chose are dropped from the outcome (noted).
+    ``OrderedModel`` with ``distr="logit"``, of ``outcome`` (a construct or an item; see
+    :func:`ordinal_outcome` for what is modelled) on ``factors``. An odds ratio above 1
+    means higher odds of a *higher* answer. ``trained_2024``, ``read_advice_2024`` and
+    ``manager_support`` (and any other numeric column) enter as numbers - per point for
+    manager support; text columns enter as categories against a reference level:
+    ``reference`` if given, else the lowest band for ``years_in_role`` and the most common
+    value for the others (stated in ``result.references`` and in every label). Only
+    complete cases are used; ``dk`` and ``na`` answers to the outcome are left out and
+    counted (``result.dropped``). Answer levels nobody chose are dropped from the outcome
+    (noted).
 
     ``result.thresholds`` are the cut points on the latent logit scale, converted from
     statsmodels' parameterisation (first cut as is, later ones as log-increments: cut_j
@@ -463,17 +545,20 @@ def fit_confidence_model(
     (``result.proportional_odds``; the per-cut odds ratios are in
     ``result.proportional_odds_by_cut``).
     """
-    data, info, _ = survey.select_items(responses, items, [outcome])
-    it = info[outcome]
-    values, status = survey.parse_item(data[outcome], it)
+    answer = ordinal_outcome(responses, items, outcome, min_items_answered)
+    outcome = answer.name
+    data = survey.by_respondent(responses)
+    values, status = answer.values, answer.status
     kinds = _factor_kinds(data, factors)
     fvalues, keep, dropped = _complete_cases(data, status, values, outcome, factors, kinds)
+    if answer.no_value:
+        dropped.loc[0, "reason"] = answer.no_value
     design, terms, refs, notes = _design(fvalues[keep], kinds, reference, level_labels)
     if not terms:
         raise ValueError("No factor varies among the respondents in the model.")
-    codes = (values[keep] - it.scale_min).astype(int).to_numpy()
+    codes = (values[keep] - answer.scale_min).astype(int).to_numpy()
     used_codes = sorted(set(codes))
-    unused = [it.labels[c] for c in range(len(it.labels)) if c not in used_codes]
+    unused = [answer.levels[c] for c in range(len(answer.levels)) if c not in used_codes]
     if unused:
         notes.append(
             "Nobody in the model chose "
@@ -485,7 +570,7 @@ def fit_confidence_model(
             f"{outcome} has fewer than three different answers among the respondents in the "
             "model: an ordinal model is not useful; compare proportions instead."
         )
-    levels = [it.labels[c] for c in used_codes]
+    levels = [answer.levels[c] for c in used_codes]
     recode = {c: i for i, c in enumerate(used_codes)}
     y = np.array([recode[c] for c in codes])
     endog = pd.Series(
@@ -526,7 +611,7 @@ def fit_confidence_model(
     result = ModelResult(
         model="ordinal logistic regression (proportional odds, logit link)",
         outcome=outcome,
-        outcome_label=it.wording,
+        outcome_label=answer.label,
         effect_measure="odds ratio",
         estimates=table,
         n_total=len(data),
@@ -537,6 +622,7 @@ def fit_confidence_model(
         notes=notes,
         fit=fit,
         conf_level=conf_level,
+        outcome_rule=answer.rule,
     )
     if check_proportional_odds:
         result.proportional_odds_method = (
@@ -580,7 +666,7 @@ def fit_confidence_model(
 def fit_scale_ols(
     responses: pd.DataFrame,
     items: pd.DataFrame,
-    construct: str = survey.CONFIDENCE_CONSTRUCT,
+    construct: str,
     factors: Sequence[str] = DEFAULT_FACTORS,
     reference: Mapping[str, str] | None = None,
     level_labels: Mapping[str, Mapping[str, str]] | None = None,
@@ -589,7 +675,7 @@ def fit_scale_ols(
 ) -> ModelResult:
     """Return differences in mean scale score (95% CI) from an OLS of ``construct``'s score.
 
-    The sensitivity analysis for :func:`fit_confidence_model`: the construct's scale
+    The sensitivity analysis for :func:`fit_ordinal_model`: the construct's scale
     score (:func:`scale_scores` with ``min_items_answered``) regressed on the same
     factors, with HC3 heteroscedasticity-robust standard errors. Respondents without a
     score (too few items answered) or with a missing factor are left out and counted.

@@ -9,8 +9,13 @@ that small-cell suppression protects the parts of each partition.
 * :func:`scoring_table`, :func:`score_summary` and :func:`group_tests` - who got a scale
   score, the scores by group, and whether they differ (only groups whose count is
   published are tested);
-* :func:`chart_groups` - which groups a chart of one item by group may draw;
+* :func:`level_count_table` - how many chose each answer of each statement (by group),
+  the table the Likert charts are drawn from once published;
 * display views of published tables (:func:`wide_view`, :func:`score_view`).
+
+The constructs reported, their labels and the outcomes come from the study's analysis plan
+(``study.toml``: :func:`report_constructs`, :func:`construct_label`,
+:func:`outcome_construct`); nothing here names a study's items or constructs.
 
 Groups are ordered by :func:`group_order` (the project's agency and role order, then the
 rest), everywhere.
@@ -19,7 +24,6 @@ rest), everywhere.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -29,21 +33,20 @@ from srim_analysis.analyses import survey
 from srim_analysis.disclosure import DEFAULT_MIN_CELL
 from srim_analysis.study.contract import AGENCIES, ROLES
 from srim_analysis.study.loading import Study
+from srim_analysis.study.plan import OUTCOME_ROLES
 from srim_analysis.study.selection import ALL_SITES, for_site, is_all_sites
 
 __all__ = [
     "BY_PHRASES",
     "COMPLETE",
-    "CONSTRUCT_LABELS",
-    "DEFAULT_CONSTRUCTS",
+    "DK_NA",
     "GROUPINGS",
     "INCOMPLETE",
     "NOT_RECORDED",
+    "RATED",
     "SCORE_DEPENDS",
     "SURVEY_TABLES",
     "TOTAL",
-    "ChartGroups",
-    "chart_groups",
     "check_by",
     "check_constructs",
     "construct_label",
@@ -55,7 +58,10 @@ __all__ = [
     "item_completeness",
     "item_ids",
     "item_labels",
+    "level_count_table",
+    "outcome_construct",
     "reliability_tables",
+    "report_constructs",
     "respondents_by",
     "score_summary",
     "score_view",
@@ -76,32 +82,9 @@ INCOMPLETE = "some left blank"
 #: The tables of a survey (optional in a study folder).
 SURVEY_TABLES: tuple[str, ...] = ("survey_items", "survey_responses")
 
-#: The survey constructs reported by default (the outcome, ``confidence``, is CONF1).
-DEFAULT_CONSTRUCTS: tuple[str, ...] = (
-    "awareness",
-    "lawful_bases",
-    "consent_myths",
-    "fear_of_sanction",
-    "self_efficacy",
-    "leadership",
-    "trust_partners",
-    "it_access",
-    "father_practice",
-)
-
-#: Plain-English names of the constructs.
-CONSTRUCT_LABELS: dict[str, str] = {
-    "awareness": "Awareness of the 2024 advice",
-    "lawful_bases": "Knowledge of lawful bases",
-    "consent_myths": "Consent misconceptions",
-    "fear_of_sanction": "Fear of sanction",
-    "self_efficacy": "Self-efficacy",
-    "leadership": "Leadership, culture and supervision",
-    "trust_partners": "Trust in partners",
-    "it_access": "IT access",
-    "father_practice": "Practice with fathers and significant men",
-    "confidence": "Confidence to share (CONF1)",
-}
+#: The columns of :func:`level_count_table` beside the answers: who rated, who said DK/NA.
+RATED = "n"
+DK_NA = "n_dk_na"
 
 #: What scale scores can be compared by.
 GROUPINGS: dict[str, str] = {
@@ -148,6 +131,20 @@ def site_names(study: Study) -> dict[str, str]:
     return dict(zip(sites["site_id"].astype(str), sites["display_name"].astype(str), strict=True))
 
 
+def report_constructs(study: Study, constructs: Sequence[str] | None = None) -> list[str]:
+    """Return the constructs to report: ``constructs``, or the plan's, or every one.
+
+    ``None`` means the constructs of the study's plan (``[survey.constructs]`` of
+    ``study.toml``, in its order); when the plan lists none, every construct of
+    ``survey_items`` in file order. Unknown constructs raise, naming the survey's.
+    """
+    if constructs is None:
+        constructs = list(study.plan.survey.constructs) or list(
+            survey.construct_items(study.survey_items)
+        )
+    return check_constructs(study, constructs)
+
+
 def check_constructs(study: Study, constructs: Sequence[str]) -> list[str]:
     """Return ``constructs`` as a list; raise, naming the survey's constructs, on unknown ones."""
     known = survey.construct_items(study.survey_items)
@@ -167,13 +164,42 @@ def check_by(by: str) -> str:
     return by
 
 
-def construct_label(construct: str) -> str:
-    """Return the plain-English name of a construct.
+def construct_label(study: Study, construct: str) -> str:
+    """Return the plain-English name of a construct, from the study's plan.
 
-    >>> construct_label("it_access"), construct_label("new_scale")
-    ('IT access', 'New scale')
+    The plan's label (``[survey.constructs]``); for an outcome the plan does not label,
+    the outcome's name ("Confidence to share information"); else the construct's name
+    made readable ("new_scale" reads "New scale").
     """
-    return CONSTRUCT_LABELS.get(construct, construct.replace("_", " ").capitalize())
+    plan = study.plan.survey
+    if construct not in plan.constructs:
+        for role, mapped in plan.outcomes.items():
+            if mapped == construct and role in OUTCOME_ROLES:
+                return OUTCOME_ROLES[role]
+    return plan.label(construct)
+
+
+def outcome_construct(study: Study, role: str) -> tuple[str | None, str]:
+    """Return (the construct the plan maps to an outcome, ""), or (None, why not in words).
+
+    ``role`` is an outcome of objective 3 (``"awareness"`` or ``"confidence"``, the keys of
+    ``[survey.outcomes]`` in ``study.toml``).
+    """
+    if role not in OUTCOME_ROLES:
+        raise ValueError(f"role must be one of {', '.join(OUTCOME_ROLES)} (not {role!r}).")
+    construct = study.plan.survey.outcomes.get(role)
+    if construct is None:
+        return None, (
+            f"the study's plan does not say which survey construct measures {role} (add "
+            f'`{role} = "<construct>"` under `[survey.outcomes]` in the study folder\'s '
+            "study.toml)"
+        )
+    if construct not in survey.construct_items(study.survey_items):
+        return None, (
+            f"the plan (study.toml, `[survey.outcomes]`) names {construct!r} for {role}, but "
+            "survey_items has no such construct"
+        )
+    return construct, ""
 
 
 def group_label(study: Study, by: str, key: str) -> str:
@@ -220,29 +246,28 @@ def group_order(by: str, keys: Iterable[str], site_ids: Sequence[str] = ()) -> l
 
 
 def item_ids(study: Study, constructs: Sequence[str]) -> list[str]:
-    """Return the item ids of ``constructs`` and CONF1 (when the survey has it), in order."""
+    """Return the item ids of ``constructs``, then of the plan's outcomes, in order."""
     groups = survey.construct_items(study.survey_items)
-    ids = [i for c in constructs for i in groups[c]]
-    if survey.CONFIDENCE_ITEM in survey.item_info(study.survey_items):
-        ids.append(survey.CONFIDENCE_ITEM)
-    return list(dict.fromkeys(ids))
+    outcomes = [outcome_construct(study, role)[0] for role in OUTCOME_ROLES]
+    chosen = [*constructs, *(c for c in outcomes if c is not None)]
+    return list(dict.fromkeys(i for c in chosen for i in groups[c]))
 
 
 def respondents_by(
     study: Study,
     site: str = ALL_SITES,
     by: str = "agency",
-    constructs: Sequence[str] = DEFAULT_CONSTRUCTS,
+    constructs: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Return respondents per group and whether they answered every item, with totals.
 
     Tidy: one row per group and ``answered`` (``every item`` - a rating, don't know or not
-    applicable for every item of ``constructs`` and CONF1 - or ``some left blank``), an
+    applicable for every item of ``constructs`` and the outcomes - or ``some left blank``), an
     ``All`` row per group and an ``All`` group; ``respondents`` counts them and
     ``pct_of_group`` is the share of the group's respondents.
     """
     data = site_responses(study, site)
-    ids = item_ids(study, check_constructs(study, constructs))
+    ids = item_ids(study, report_constructs(study, constructs))
     status = survey.answer_status(data, study.survey_items, ids)
     complete = (status != survey.MISSING).all(axis=1).to_numpy()
     keys = group_keys(data, by)
@@ -260,7 +285,7 @@ def respondents_by(
 
 
 def item_completeness(
-    study: Study, site: str = ALL_SITES, constructs: Sequence[str] = DEFAULT_CONSTRUCTS
+    study: Study, site: str = ALL_SITES, constructs: Sequence[str] | None = None
 ) -> pd.DataFrame:
     """Return per item how many rated it, said don't know / not applicable, or left it blank.
 
@@ -268,7 +293,7 @@ def item_completeness(
     ``blank``, then ``All``), counted in ``respondents``.
     """
     data = site_responses(study, site)
-    ids = item_ids(study, check_constructs(study, constructs))
+    ids = item_ids(study, report_constructs(study, constructs))
     counts = survey.response_counts(data, study.survey_items, ids)
     info = survey.item_info(study.survey_items)
     columns = {
@@ -281,7 +306,7 @@ def item_completeness(
     rows = [
         {
             "item": item,
-            "construct": construct_label(info[item].construct),
+            "construct": construct_label(study, info[item].construct),
             "statement": info[item].wording,
             "answer": answer,
             "respondents": int(counts.at[item, col]),
@@ -317,45 +342,52 @@ def item_labels(study: Study, ids: Sequence[str]) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------------
-# Which groups a chart of one item by group may draw
+# The answers to each statement: the table the Likert charts are drawn from
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ChartGroups:
-    """The groups of a chart of one item by group: keys drawn, names hidden, every name."""
+def level_count_table(
+    study: Study, site: str, ids: Sequence[str], by: str | None = None
+) -> pd.DataFrame:
+    """Return how many respondents chose each answer of each statement (by group), with n.
 
-    shown: list[str]
-    hidden: list[str]
-    labels: dict[str, str]
-
-
-def chart_groups(
-    study: Study, data: pd.DataFrame, item_id: str, by: str, min_cell: int = DEFAULT_MIN_CELL
-) -> ChartGroups:
-    """Return which groups a chart of ``item_id`` by ``by`` draws, and the names of those hidden.
-
-    A group is drawn only if its number of ratings survives small-cell suppression with the
-    total assumed known, so that no hidden group's n can be worked out from the bars drawn.
-    Respondents with no group are not drawn.
+    One row per item (and group of ``by``, then an ``All`` row per item, respondents with
+    no group counted only there): ``item``, ``statement`` (marked "(reverse-scored)"),
+    the group, one count column per answer of the scale (lowest first), ``n`` (gave a
+    rating: the sum of the answer columns) and ``n_dk_na`` (don't know or not applicable).
+    The items must share one scale. Published (``sums={"n": answers}``), it is what the
+    Likert charts draw: an answer's share is drawn only when its count is shown.
     """
-    keys = group_keys(data, by)
-    order = [k for k in group_order(by, keys, study.site_ids()) if k != NOT_RECORDED]
-    labels = {k: group_label(study, by, k) for k in order}
-    counts = survey.level_counts(data, study.survey_items, [item_id], by=by).loc[item_id]["n"]
-    counts.index = counts.index.astype(str)
-    present = [k for k in order if k in counts.index]
-    table = pd.DataFrame(
-        {"group": [f"g{k}" for k in present], "n": [int(counts[k]) for k in present]}
-    )
-    published = disclosure.publishable(table, min_cell, count_columns=["n"])["n"].tolist()
-    shown = [
-        k
-        for k, n in zip(present, published, strict=True)
-        if not disclosure.is_suppressed(n) and int(n) > 0
-    ]
-    hidden = [k for k, n in zip(present, published, strict=True) if disclosure.is_suppressed(n)]
-    return ChartGroups(shown, [labels[k] for k in hidden], labels)
+    items = study.survey_items
+    data = site_responses(study, site)
+    labels = item_labels(study, ids)
+    everyone = survey.level_counts(data, items, ids)
+    levels = [c for c in everyone.columns if c not in (RATED, DK_NA)]
+    rows = []
+    for item in ids:
+        if by is not None:
+            keys = group_keys(data, by)
+            counts = survey.level_counts(data.assign(**{by: keys}), items, [item], by=by)
+            counts = counts.loc[item]
+            for key in group_order(by, keys, study.site_ids()):
+                if key == NOT_RECORDED or key not in counts.index:
+                    continue
+                rows.append(
+                    {
+                        "item": item,
+                        "statement": labels[item],
+                        by: group_label(study, by, key),
+                        **counts.loc[key].to_dict(),
+                    }
+                )
+        total = {"item": item, "statement": labels[item]}
+        if by is not None:
+            total[by] = TOTAL
+        rows.append({**total, **everyone.loc[item].to_dict()})
+    out = pd.DataFrame(rows)
+    out[[*levels, RATED, DK_NA]] = out[[*levels, RATED, DK_NA]].astype(int)
+    out.attrs["levels"] = levels
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -366,7 +398,7 @@ def chart_groups(
 def reliability_tables(
     study: Study,
     site: str = ALL_SITES,
-    constructs: Sequence[str] = DEFAULT_CONSTRUCTS,
+    constructs: Sequence[str] | None = None,
     nan_policy: survey.NanPolicy = "pairwise",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (reliability per construct, statistics per item), ready to publish.
@@ -376,12 +408,12 @@ def reliability_tables(
     ``nan_policy`` and ``note``. Items: per statement its ``n``, mean, SD,
     corrected item-total correlation and alpha if deleted, with a ``flag`` in words.
     """
-    constructs = check_constructs(study, constructs)
+    constructs = report_constructs(study, constructs)
     rel, stats = survey.construct_reliability(
         site_responses(study, site), study.survey_items, constructs, nan_policy=nan_policy
     )
     rel = rel.reset_index()
-    rel.insert(1, "label", rel["construct"].map(construct_label))
+    rel.insert(1, "label", rel["construct"].map(lambda c: construct_label(study, c)))
     rel = rel.rename(columns={"n_items": "items"})[
         [
             "construct",
@@ -439,7 +471,7 @@ def _scores(
 def scoring_table(
     study: Study,
     site: str = ALL_SITES,
-    constructs: Sequence[str] = DEFAULT_CONSTRUCTS,
+    constructs: Sequence[str] | None = None,
     min_items_answered: survey.MinAnswered = 0.5,
 ) -> pd.DataFrame:
     """Return per construct who got a scale score and who did not (and why), with the total.
@@ -447,7 +479,7 @@ def scoring_table(
     Tidy: one row per construct and ``scored`` (``yes``, ``no: too few items rated``, ``no:
     no item rated``, then ``All``), counted in ``respondents``.
     """
-    constructs = check_constructs(study, constructs)
+    constructs = report_constructs(study, constructs)
     rep = survey.scale_score_report(
         site_responses(study, site), study.survey_items, min_items_answered, constructs
     )
@@ -459,7 +491,7 @@ def scoring_table(
     }
     rows = [
         {
-            "construct": construct_label(c),
+            "construct": construct_label(study, c),
             "items": int(rep.at[c, "n_items"]),
             "items_needed": int(rep.at[c, "min_items_required"]),
             "scored": scored,
@@ -474,7 +506,7 @@ def scoring_table(
 def score_summary(
     study: Study,
     site: str = ALL_SITES,
-    constructs: Sequence[str] = DEFAULT_CONSTRUCTS,
+    constructs: Sequence[str] | None = None,
     by: str = "agency",
     min_items_answered: survey.MinAnswered = 0.5,
 ) -> pd.DataFrame:
@@ -483,7 +515,7 @@ def score_summary(
     One row per construct and group, then an ``All`` row per construct (everyone with a
     score). Scores are on the items' scale (1 to 5), reverse-scored items recoded.
     """
-    constructs = check_constructs(study, constructs)
+    constructs = report_constructs(study, constructs)
     check_by(by)
     data = site_responses(study, site)
     scores = _scores(study, site, constructs, min_items_answered)
@@ -498,7 +530,7 @@ def score_summary(
             n = len(values)
             rows.append(
                 {
-                    "construct": construct_label(construct),
+                    "construct": construct_label(study, construct),
                     by: TOTAL if key == TOTAL else group_label(study, by, key),
                     "n": n,
                     "mean": values.mean() if n else np.nan,
@@ -522,7 +554,7 @@ SCORE_DEPENDS: dict[str, tuple[str, ...]] = {
 def group_tests(
     study: Study,
     site: str = ALL_SITES,
-    constructs: Sequence[str] = DEFAULT_CONSTRUCTS,
+    constructs: Sequence[str] | None = None,
     by: str = "agency",
     min_items_answered: survey.MinAnswered = 0.5,
     min_cell: int = DEFAULT_MIN_CELL,
@@ -536,7 +568,7 @@ def group_tests(
     group cannot be worked out from the total, is left out and named in ``excluded`` -
     otherwise the n of the test would give the hidden count away.
     """
-    constructs = check_constructs(study, constructs)
+    constructs = report_constructs(study, constructs)
     check_by(by)
     data = site_responses(study, site)
     scores = _scores(study, site, constructs, min_items_answered)
@@ -549,7 +581,7 @@ def group_tests(
     labels = group_keys(data, by).map(lambda k: group_label(study, by, k))
     tables = []
     for construct in constructs:
-        rows = summary[(summary["construct"] == construct_label(construct))]
+        rows = summary[(summary["construct"] == construct_label(study, construct))]
         hidden = [
             g for g, n in zip(rows[by], rows["n"], strict=True) if disclosure.is_suppressed(n)
         ]
@@ -567,7 +599,7 @@ def group_tests(
         )
     return pd.DataFrame(
         {
-            "construct": table["construct"].map(construct_label),
+            "construct": table["construct"].map(lambda c: construct_label(study, c)),
             "grouping": GROUPINGS[by],
             "test": table["test"],
             "groups_compared": table["k"],

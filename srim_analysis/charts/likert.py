@@ -1,16 +1,16 @@
-"""Diverging stacked bar charts of Likert answers, in the house style.
+"""Diverging stacked bar charts of Likert answers, in the house style, from a published table.
 
 Each bar shows one item (or one group's answers to an item) as percentages of the
 people who gave a rating: disagreement to the left of zero, agreement to the right and
-the neutral answer split across zero. Every level of the scale is drawn (a level nobody
-chose is a zero-width bar and still in the legend), the order of the bars is the order
-you give, percentages are written inside segments wide enough to hold them, and the
-n behind each bar is in its label. Rows answered by fewer than ``min_cell`` people are
-not drawn at all; a footnote says which were left out.
-
-Don't know, not applicable and blank answers are not in the percentages; their count
-is shown next to n as "DK/NA" (see :func:`srim_analysis.analyses.survey.response_counts`).
-The counts drawn come from :func:`srim_analysis.analyses.survey.level_counts`.
+the neutral answer split across zero. The bars are drawn from a *published* count table
+(:func:`srim_analysis.analyses.survey_tables.level_count_table` made safe by the report):
+one count column per answer, ``n`` (who gave a rating) and ``n_dk_na`` (don't know or not
+applicable). What the table hides is not drawn: a row whose ``n`` is hidden has no bar;
+an answer whose count is hidden has no segment and no percentage, and the other answers'
+percentages are of the published ``n``, so the bar falls short of 100%. The figure says
+what it leaves out (:func:`srim_analysis.charts.style.left_out_note`). Percentages are
+written inside segments wide enough to hold them, and the n behind each bar is in its
+label.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import math
 import textwrap
 import weakref
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, NamedTuple
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -29,11 +29,11 @@ from matplotlib.artist import Artist
 from matplotlib.colors import to_hex, to_rgb
 from matplotlib.ticker import FuncFormatter, MultipleLocator
 
-from srim_analysis.analyses import survey
+from srim_analysis import disclosure
 from srim_analysis.charts.style import (
     DIVERGING_5,
     FULL_WIDTH_IN,
-    MUTED,
+    left_out_note,
     new_figure,
     use_house_style,
 )
@@ -45,24 +45,28 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
+    "DK_NA",
+    "RATED",
+    "LikertRows",
     "diverging_colours",
     "draw_diverging",
     "fit_labels_when_drawn",
     "fit_percentage_labels",
-    "plot_likert_by_construct",
-    "plot_likert_by_group",
-    "plot_likert_items",
+    "left_out_text",
+    "likert_rows",
+    "plot_likert_panels",
+    "plot_likert_table",
 ]
 
 #: Label of the x axis (what the percentages are of).
 X_LABEL = "% of those who gave a rating (don't know, not applicable and blank answers left out)"
-FOOTNOTE_GID = "likert-footnote"
 PCT_GID = "likert-pct"
+#: The columns of a published count table beside the answers: who rated, who said DK/NA.
+RATED = "n"
+DK_NA = "n_dk_na"
 #: Percentage labels and the bar segment each one sits in, per axes (for fitting).
 _LABELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 BAR_HEIGHT = 0.72
-
-ItemLabels = Literal["wording", "id", "both"] | Mapping[str, str]
 
 
 def diverging_colours(k: int) -> list[str]:
@@ -96,18 +100,23 @@ def draw_diverging(
     label_min_pct: float = 5.0,
     colours: Sequence[str] | None = None,
     legend: bool = True,
+    totals: Sequence[float] | None = None,
 ) -> list[BarContainer]:
     """Draw diverging bars of ``counts`` (rows x levels) on ``ax``; return a container per level.
 
     The rows are drawn top to bottom in the order given. Each row is converted to
-    percentages of its total; the middle level of an odd scale straddles zero (half on
-    each side); an even scale splits between its two middle levels. A percentage is
-    written inside each segment at least ``label_min_pct`` wide.
+    percentages of its total (``totals``, else the row's sum); the middle level of an odd
+    scale straddles zero (half on each side); an even scale splits between its two middle
+    levels. A percentage is written inside each segment at least ``label_min_pct`` wide
+    (a segment of zero count has none).
     """
     levels = [str(c) for c in counts.columns]
     k = len(levels)
     values = counts.to_numpy(dtype=float)
-    totals = values.sum(axis=1, keepdims=True)
+    if totals is None:
+        totals = values.sum(axis=1, keepdims=True)
+    else:
+        totals = np.asarray(totals, dtype=float).reshape(-1, 1)
     pct = np.divide(values * 100, totals, out=np.zeros_like(values), where=totals > 0)
     lefts = np.zeros_like(pct)
     mid = k // 2
@@ -144,7 +153,7 @@ def draw_diverging(
         containers.append(bars)
         for row in range(len(pct)):
             width = pct[row, j]
-            if width >= label_min_pct:
+            if width >= label_min_pct and values[row, j] > 0:
                 text = ax.text(
                     lefts[row, j] + width / 2,
                     row,
@@ -194,6 +203,7 @@ def fit_percentage_labels(fig: Figure, padding_px: float = 4.0, renderer: object
     hidden = 0
     for ax in fig.axes:
         for text, patch in _LABELS.get(ax, []):
+            text.set_visible(True)  # a hidden text measures as a unit box: measure it shown
             fits = (
                 text.get_window_extent(renderer).width + padding_px
                 <= patch.get_window_extent(renderer).width
@@ -228,214 +238,171 @@ def fit_labels_when_drawn(fig: Figure, padding_pt: float = 3.0) -> None:
 _FITTER_GID = "likert-label-fitter"
 
 
-def _row_label(text: str, n: int, n_dk_na: int, wrap: int) -> str:
-    suffix = f"(n={n}" + (f"; {n_dk_na} DK/NA)" if n_dk_na else ")")
-    return "\n".join([*textwrap.wrap(text, wrap), suffix])
+class LikertRows(NamedTuple):
+    """The rows of a published count table a chart can draw, and what it must leave out."""
+
+    counts: pd.DataFrame  # drawable rows x answers; a hidden count is 0
+    rated: list[int]  # the published n of each drawable row
+    dk_na: list[str]  # the published DK/NA count of each drawable row ("c" when hidden)
+    drawn: list[int]  # positions (in the table) of the drawable rows
+    left_out: list[int]  # positions of the rows whose n is hidden
+    hidden_answers: int  # answer cells hidden in the drawable rows
 
 
-def _item_text(info: survey.ItemInfo, item_labels: ItemLabels) -> str:
-    if isinstance(item_labels, Mapping):
-        return item_labels.get(info.item_id, info.wording)
-    if item_labels == "id":
-        return info.item_id
-    if item_labels == "both":
-        return f"{info.item_id}: {info.wording}"
-    return info.wording
+def likert_rows(published: pd.DataFrame, levels: Sequence[str]) -> LikertRows:
+    """Return the rows of a published count table that can be drawn, hidden counts as 0.
+
+    A row is drawn when its ``n`` is shown and above 0; in it, an answer whose count is
+    hidden counts 0 (no segment) and is counted in ``hidden_answers``.
+    """
+    drawn, left_out, rows, rated, dk_na = [], [], [], [], []
+    hidden = 0
+    for pos, (_, row) in enumerate(published.iterrows()):
+        n = row[RATED]
+        if disclosure.is_suppressed(n):
+            left_out.append(pos)
+            continue
+        if int(n) == 0:
+            continue
+        cells = [row[lv] for lv in levels]
+        hidden += sum(bool(disclosure.is_suppressed(c)) for c in cells)
+        rows.append([0 if disclosure.is_suppressed(c) else int(c) for c in cells])
+        rated.append(int(n))
+        dk = row[DK_NA] if DK_NA in published.columns else 0
+        dk_na.append(disclosure.SUPPRESSION_MARK if disclosure.is_suppressed(dk) else str(int(dk)))
+        drawn.append(pos)
+    counts = pd.DataFrame(rows, columns=list(levels), dtype=float)
+    return LikertRows(counts, rated, dk_na, drawn, left_out, hidden)
 
 
-def _suppressed_note(names: Sequence[str], min_cell: int) -> str:
-    return f"Not shown (fewer than {min_cell} answers): " + ", ".join(names) + "."
+def left_out_text(names: Sequence[str], hidden_answers: int, min_cell: int) -> str:
+    """Return the note of what a Likert chart leaves out ("" when nothing is left out)."""
+    parts = []
+    if names:
+        parts.append(
+            f"Not shown (fewer than {min_cell} ratings, or hidden so that a smaller count "
+            "cannot be worked out): " + ", ".join(names) + "."
+        )
+    if hidden_answers:
+        parts.append(
+            f"Answers chosen by fewer than {min_cell} people (c in the table) are not drawn, "
+            "so those bars add up to less than 100%."
+        )
+    return " ".join(parts)
 
 
-def _footnote(fig: Figure, ax: Axes, text: str) -> None:
-    """Write ``text`` under the bottom axes (kept inside the figure by constrained layout)."""
-    ax.annotate(
-        text,
-        xy=(0, 0),
-        xycoords="axes fraction",
-        xytext=(0, -36),
-        textcoords="offset points",
-        ha="left",
-        va="top",
-        fontsize=8,
-        color=MUTED,
-        style="italic",
-        annotation_clip=False,
-        gid=FOOTNOTE_GID,
-        wrap=True,
-    )
+def _row_label(text: str, n: int, dk_na: str, wrap: int, min_cell: int) -> str:
+    if disclosure.is_suppressed(dk_na):
+        dk = f"; fewer than {min_cell} DK/NA"
+    else:
+        dk = f"; {dk_na} DK/NA" if int(dk_na) else ""
+    return "\n".join([*textwrap.wrap(text, wrap), f"(n={n}{dk})"])
 
 
 def _height(n_rows: int, lines_per_row: int) -> float:
     return 1.5 + n_rows * max(0.38, 0.15 * lines_per_row + 0.08)
 
 
-def _ordered(ids: Sequence[str], order: Sequence[str] | None, what: str) -> list[str]:
-    if order is None:
-        return list(ids)
-    order = [str(o) for o in order]
-    unknown = [o for o in order if o not in ids]
-    if unknown:
-        raise ValueError(f"Unknown {what} in the order given: {', '.join(unknown)}.")
-    return order
-
-
-def _plot_rows(
+def _draw_rows(
     ax: Axes,
-    counts: pd.DataFrame,
+    rows: LikertRows,
     texts: Sequence[str],
-    names: Sequence[str],
     min_cell: int,
     label_min_pct: float,
     wrap: int,
-) -> list[str]:
-    """Draw the rows with n >= min_cell; return the names of the rows left out."""
-    keep = (counts["n"] >= min_cell).to_numpy()
-    suppressed = [name for name, k in zip(names, keep, strict=True) if not k]
-    shown = counts[keep]
+) -> None:
     labels = [
-        _row_label(t, int(n), int(d), wrap)
-        for t, n, d, k in zip(texts, counts["n"], counts["n_dk_na"], keep, strict=True)
-        if k
+        _row_label(texts[pos], n, dk, wrap, min_cell)
+        for pos, n, dk in zip(rows.drawn, rows.rated, rows.dk_na, strict=True)
     ]
-    levels = shown.drop(columns=["n", "n_dk_na"])
-    draw_diverging(ax, levels, labels, label_min_pct=label_min_pct)
+    draw_diverging(ax, rows.counts, labels, label_min_pct=label_min_pct, totals=rows.rated)
     ax.set_xlabel(X_LABEL, fontsize=8)
-    return suppressed
 
 
-def plot_likert_items(
-    responses: pd.DataFrame,
-    items: pd.DataFrame,
-    item_order: Sequence[str] | None = None,
+def plot_likert_table(
+    published: pd.DataFrame,
+    levels: Sequence[str],
+    row_labels: Sequence[str],
     *,
-    ax: Axes | None = None,
     min_cell: int = DEFAULT_MIN_CELL,
-    item_labels: ItemLabels = "wording",
     title: str | None = None,
     label_min_pct: float = 5.0,
     wrap: int = 45,
-) -> Figure:
-    """Return a diverging stacked bar chart with one bar per item, in ``item_order``.
+) -> Figure | None:
+    """Return one diverging bar per row of a published count table; None when none is shown.
 
-    ``item_order`` lists the item ids to show, top to bottom (default: every item, in
-    ``survey_items`` order; they must share one scale). Items rated by fewer than
-    ``min_cell`` people are not drawn and are named in a footnote.
+    ``levels`` are the answer columns (lowest first), ``row_labels`` the text of each row
+    (in table order). Rows whose ``n`` is hidden are not drawn, answers whose count is
+    hidden have no segment; a note under the figure says so.
     """
-    info = survey.item_info(items)
-    ids = _ordered(list(info), item_order, "item id(s)")
-    counts = survey.level_counts(responses, items, ids)
-    texts = [_item_text(info[i], item_labels) for i in ids]
-    lines = max(len(textwrap.wrap(t, wrap)) + 1 for t in texts)
-    if ax is None:
-        fig, ax = new_figure("full", height=_height(len(ids), lines))
-    else:
-        fig = ax.figure  # type: ignore[assignment]
-    suppressed = _plot_rows(ax, counts, texts, ids, min_cell, label_min_pct, wrap)
+    rows = likert_rows(published, levels)
+    if not rows.drawn:
+        return None
+    texts = list(row_labels)
+    lines = max(len(textwrap.wrap(texts[p], wrap)) + 1 for p in rows.drawn)
+    fig, ax = new_figure("full", height=_height(len(rows.drawn), lines))
+    _draw_rows(ax, rows, texts, min_cell, label_min_pct, wrap)
     if title:
         ax.set_title(title, pad=24)
-    if suppressed:
-        _footnote(fig, ax, _suppressed_note(suppressed, min_cell))
-    fit_labels_when_drawn(fig)  # type: ignore[arg-type]
-    return fig  # type: ignore[return-value]
-
-
-def plot_likert_by_construct(
-    responses: pd.DataFrame,
-    items: pd.DataFrame,
-    constructs: Sequence[str] | None = None,
-    *,
-    item_order: Sequence[str] | None = None,
-    construct_labels: Mapping[str, str] | None = None,
-    min_cell: int = DEFAULT_MIN_CELL,
-    item_labels: ItemLabels = "wording",
-    title: str | None = None,
-    label_min_pct: float = 5.0,
-    wrap: int = 45,
-) -> Figure:
-    """Return one panel per construct (in ``constructs`` order), one bar per item.
-
-    Items appear in ``item_order`` within their construct (default: ``survey_items``
-    order). Each panel has its own legend, so constructs on different scales (e.g.
-    true / false consent items) can sit in one figure. Suppressed items are named in a
-    single footnote.
-    """
-    info = survey.item_info(items)
-    groups = survey.construct_items(items)
-    chosen = _ordered(list(groups), constructs, "construct(s)")
-    rank = {i: n for n, i in enumerate(_ordered(list(info), item_order, "item id(s)"))}
-    panels = {c: sorted(groups[c], key=lambda i: rank.get(i, len(rank))) for c in chosen}
-    lines = max(
-        len(textwrap.wrap(_item_text(info[i], item_labels), wrap)) + 1
-        for ids in panels.values()
-        for i in ids
-    )
-    row_h = max(0.38, 0.15 * lines + 0.08)
-    heights = [len(ids) * row_h + 0.9 for ids in panels.values()]
-    use_house_style()
-    fig = plt.figure(figsize=(FULL_WIDTH_IN, sum(heights) + 0.6), layout="constrained")
-    axes = fig.subplots(len(panels), 1, height_ratios=heights, squeeze=False)[:, 0]
-    suppressed: list[str] = []
-    for ax, (construct, ids) in zip(axes, panels.items(), strict=True):
-        counts = survey.level_counts(responses, items, ids)
-        texts = [_item_text(info[i], item_labels) for i in ids]
-        suppressed += _plot_rows(ax, counts, texts, ids, min_cell, label_min_pct, wrap)
-        name = (construct_labels or {}).get(construct, construct.replace("_", " ").capitalize())
-        ax.set_title(name, pad=22, fontsize=10)
-    if title:
-        fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
-    limit = max(abs(v) for ax in axes for v in ax.get_xlim())
-    for ax in axes:
-        ax.set_xlim(-limit, limit)
-    if suppressed:
-        _footnote(fig, axes[-1], _suppressed_note(suppressed, min_cell))
+    names = [texts[p].split("\n")[0] for p in rows.left_out]
+    left_out_note(fig, left_out_text(names, rows.hidden_answers, min_cell))
     fit_labels_when_drawn(fig)
     return fig
 
 
-def plot_likert_by_group(
-    responses: pd.DataFrame,
-    items: pd.DataFrame,
-    item_id: str,
-    by: str = "agency",
+def plot_likert_panels(
+    published: pd.DataFrame,
+    levels: Sequence[str],
+    panel_column: str,
+    row_column: str,
+    panel_titles: Mapping[str, str],
     *,
-    group_order: Sequence[str] | None = None,
-    group_labels: Mapping[str, str] | None = None,
-    ax: Axes | None = None,
     min_cell: int = DEFAULT_MIN_CELL,
     title: str | None = None,
     label_min_pct: float = 5.0,
     wrap: int = 45,
 ) -> Figure:
-    """Return one bar per group (agency, role, site, ...) for one item, small groups suppressed.
+    """Return one panel per value of ``panel_column`` (in table order), a bar per row in it.
 
-    Groups whose rating count is below ``min_cell`` are removed *before* plotting (not
-    drawn, not in the axis) and named in a footnote. ``group_order`` fixes the order
-    (default: sorted codes); ``group_labels`` maps codes to names (agency and role codes
-    get their plain-English names by default). No "all respondents" bar is drawn: with
-    one group suppressed it would let the hidden group be worked out by subtraction.
+    Each panel draws its rows of the published table labelled by ``row_column``, on one
+    shared scale; what the table hides is left out as in :func:`plot_likert_table`, and
+    one note under the figure says what.
     """
-    info = survey.item_info(items)
-    if item_id not in info:
-        raise ValueError(f"Not in survey_items: {item_id}.")
-    counts = survey.level_counts(responses, items, [item_id], by=by).loc[item_id]
-    counts.index = counts.index.astype(str)
-    groups = _ordered(list(counts.index), group_order, "group(s)")
-    counts = counts.loc[groups]
-
-    def label(g: str) -> str:
-        return (group_labels or {}).get(g) or survey.level_label(by, g)
-
-    texts = [label(g) for g in groups]
-    lines = max(len(textwrap.wrap(t, wrap)) + 1 for t in texts)
-    if ax is None:
-        fig, ax = new_figure("full", height=_height(len(groups), lines))
-    else:
-        fig = ax.figure  # type: ignore[assignment]
-    suppressed = _plot_rows(ax, counts, texts, texts, min_cell, label_min_pct, wrap)
-    wording = textwrap.shorten(info[item_id].wording, 90, placeholder="...")
-    ax.set_title(title or f"{item_id}: {wording}", pad=24, fontsize=10)
-    if suppressed:
-        _footnote(fig, ax, _suppressed_note(suppressed, min_cell))
-    fit_labels_when_drawn(fig)  # type: ignore[arg-type]
-    return fig  # type: ignore[return-value]
+    panels = list(dict.fromkeys(published[panel_column]))
+    parts = {p: published[published[panel_column] == p] for p in panels}
+    drawn = {p: likert_rows(part, levels) for p, part in parts.items()}
+    heights = [0.9 + 0.42 * max(len(drawn[p].drawn), 1) for p in panels]
+    use_house_style()
+    fig = plt.figure(figsize=(FULL_WIDTH_IN, sum(heights) + 0.8), layout="constrained")
+    axes = fig.subplots(len(panels), 1, height_ratios=heights, squeeze=False)[:, 0]
+    left: list[str] = []
+    hidden = 0
+    for ax, panel in zip(axes, panels, strict=True):
+        rows, texts = drawn[panel], [str(t) for t in parts[panel][row_column]]
+        left += [texts[p] for p in rows.left_out]
+        hidden += rows.hidden_answers
+        ax.set_title(panel_titles.get(panel, str(panel)), fontsize=10, pad=22)
+        if not rows.drawn:
+            ax.text(
+                0.5,
+                0.5,
+                f"No group has {min_cell} or more ratings shown.",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+            )
+            ax.set_axis_off()
+            continue
+        _draw_rows(ax, rows, texts, min_cell, label_min_pct, wrap)
+    shown = [ax for ax in axes if ax.axison]
+    if shown:
+        limit = max(abs(v) for ax in shown for v in ax.get_xlim())
+        for ax in shown:
+            ax.set_xlim(-limit, limit)
+        for ax in shown[:-1]:
+            ax.set_xlabel("")
+    if title:
+        fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
+    left_out_note(fig, left_out_text(list(dict.fromkeys(left)), hidden, min_cell))
+    fit_labels_when_drawn(fig)
+    return fig

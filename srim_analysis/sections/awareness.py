@@ -10,21 +10,24 @@ through the report:
   why (a study folder need not hold a survey: the study's own methods are documents,
   observations, interviews and focus groups);
 * :func:`show_respondents` - who answered, by agency and role, and item completeness;
-* :func:`show_item_charts` - each construct's statements as diverging bars;
+* :func:`show_item_charts` - each construct's statements as diverging bars, then each
+  outcome by group;
 * :func:`show_reliability` - Cronbach's alpha with its 95% interval, omega and item
   statistics;
 * :func:`show_group_tests` - scale scores by group with Kruskal-Wallis / Mann-Whitney
   tests, effect sizes and Holm-adjusted p-values;
-* :func:`show_model` and :func:`show_ols` - the ordinal model of confidence (CONF1) and
-  its linear sensitivity analysis;
+* :func:`show_model` and :func:`show_ols` - the ordinal model of an outcome (awareness or
+  confidence) and its linear sensitivity analysis;
 * :func:`show_qualitative` - barriers and facilitators by agency (participants) with
   redacted, pseudonymously attributed quotes for the top barriers;
 * :func:`show_summary` - a generated paragraph on the strongest factors;
 * :func:`show_explorer` (:func:`explorer`) - an interactive construct / grouping picker.
 
+The constructs, their labels and the outcomes are the study's own (its ``study.toml``:
+``[survey.constructs]`` and ``[survey.outcomes]``); nothing here names a study's items.
 Every table goes through :meth:`Report.publish` (small counts suppressed) and every figure
-through :meth:`Report.add_figure`. Sentences that quote counts take them from the published
-(suppressed) tables, so a count from 1 to ``min_cell - 1`` reads "fewer than 5".
+through :meth:`Report.chart`, drawn from a published table. Sentences take their numbers
+from the published tables, so a count from 1 to ``min_cell - 1`` reads "fewer than 5".
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ import base64
 import html
 import io
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import ipywidgets as widgets
@@ -44,17 +48,25 @@ from matplotlib.figure import Figure
 from srim_analysis import disclosure
 from srim_analysis.analyses import survey, survey_barriers, survey_model_tables, survey_tables
 from srim_analysis.analyses.survey_barriers import QUOTES_PER_BARRIER
-from srim_analysis.analyses.survey_model_tables import ModelOutcome, confidence_model, ols_model
+from srim_analysis.analyses.survey_model_tables import (
+    OUTCOME_PHRASES,
+    ModelOutcome,
+    ols_model,
+    ordinal_model,
+)
 from srim_analysis.analyses.survey_models import ModelResult
 from srim_analysis.analyses.survey_tables import (
     BY_PHRASES,
-    DEFAULT_CONSTRUCTS,
+    DK_NA,
     GROUPINGS,
+    RATED,
     SCORE_DEPENDS,
     SURVEY_TABLES,
     TOTAL,
     construct_label,
     has_survey,
+    outcome_construct,
+    report_constructs,
 )
 from srim_analysis.charts import survey as survey_charts
 from srim_analysis.disclosure import DEFAULT_MIN_CELL
@@ -62,9 +74,11 @@ from srim_analysis.report.publishing import Report, Section
 from srim_analysis.report.widgets import dropdown, report_for, shown_html, site_dropdown
 from srim_analysis.report.wording import count_words, decimal
 from srim_analysis.study.loading import Study
+from srim_analysis.study.plan import OUTCOME_ROLES
 from srim_analysis.study.selection import ALL_SITES
 
 __all__ = [
+    "RESPONDENTS",
     "SURVEY_SECTIONS",
     "explorer",
     "missing_data_sentence",
@@ -87,11 +101,13 @@ SURVEY_SECTIONS: tuple[str, ...] = (
     "the answers to each construct's statements",
     "the reliability of the scales",
     "scale scores by group",
-    "the ordinal model of confidence and its forest plot",
-    "the linear (OLS) sensitivity analysis",
+    "the ordinal models of awareness and confidence and their forest plots",
+    "the linear (OLS) sensitivity analyses",
     "the survey half of the summary",
     "the interactive explorer",
 )
+#: The population the survey tables count (tables of it hide their shared cells alike).
+RESPONDENTS = "respondents"
 
 
 # ---------------------------------------------------------------------------
@@ -121,8 +137,7 @@ def show_skipped_sections(report: Report) -> Section:
                 "docs/data-dictionary.md) and run the notebook again."
             ]
         )
-    n = _n_respondents(report)
-    if n == 0:
+    if _n_respondents(report) == 0:
         return Section(
             [
                 f"**Survey sections skipped.** The survey has no respondents {where}, so "
@@ -130,12 +145,19 @@ def show_skipped_sections(report: Report) -> Section:
                 "barriers and facilitators are still reported below."
             ]
         )
+    unmapped = [r for r in OUTCOME_ROLES if outcome_construct(study, r)[0] is None]
     return Section(
         [
-            f"**Every section runs.** The study folder holds the survey ({n} respondents "
-            f"{where}) as well as the coded interviews and focus groups. Where there are too "
-            "few respondents for a statistic (a group smaller than `min_cell`, or a model with "
+            f"**Every section runs.** The study folder holds the survey (respondents {where}) "
+            "as well as the coded interviews and focus groups. Where there are too few "
+            "respondents for a statistic (a group smaller than `min_cell`, or a model with "
             "too few respondents per factor), that section says so in a sentence."
+            + (
+                f" The study's plan (study.toml, `[survey.outcomes]`) maps no construct to "
+                f"{' or '.join(unmapped)}, so that outcome is not modelled."
+                if unmapped
+                else ""
+            )
         ]
     )
 
@@ -159,28 +181,36 @@ def _skip(report: Report, what: str) -> Section | None:
 # ---------------------------------------------------------------------------
 
 
-def show_respondents(report: Report, constructs: Sequence[str] = DEFAULT_CONSTRUCTS) -> Section:
-    """Publish and return who answered (by agency and by role) and each item's completeness."""
+def show_respondents(report: Report, constructs: Sequence[str] | None = None) -> Section:
+    """Publish and return who answered (by agency and by role) and each item's completeness.
+
+    ``constructs`` None means the study plan's constructs (see
+    :func:`srim_analysis.analyses.survey_tables.report_constructs`).
+    """
     skip = _skip(report, "table of respondents")
     if skip:
         return skip
     study, site, where = report.study, report.site, report.site_label
-    section = Section(
-        [
-            f"{_n_respondents(report)} people answered the survey {report.where}. A "
-            "respondent is *complete* when they gave an answer (a rating, don't know or not "
-            "applicable) to every item reported here."
-        ]
-    )
+    section = Section()
     for by in ("agency", "role"):
-        report.publish(
+        published = report.publish(
             section,
             survey_tables.respondents_by(study, site, by, constructs),
             f"respondents_by_{by}",
             f"Survey respondents by {by} and whether they answered every item — {where}",
             count_columns=["respondents"],
             view=lambda p, by=by: survey_tables.wide_view(p, [by], "answered", "respondents"),
+            population=RESPONDENTS,
         )
+        if by == "agency":
+            total = published[(published[by] == TOTAL) & (published["answered"] == TOTAL)]
+            n = count_words(total["respondents"].iloc[0], report.min_cell)
+            section.add(
+                f"{n[:1].upper()}{n[1:]} people answered the survey {report.where}. A "
+                "respondent is *complete* when they gave an answer (a rating, don't know or "
+                "not applicable) to every item reported here.",
+                first=True,
+            )
     report.publish(
         section,
         survey_tables.item_completeness(study, site, constructs),
@@ -188,6 +218,7 @@ def show_respondents(report: Report, constructs: Sequence[str] = DEFAULT_CONSTRU
         f"Answers to each survey item: rated, don't know, not applicable, blank — {where}",
         count_columns=["respondents"],
         view=lambda p: survey_tables.wide_view(p, ["item", "statement"], "answer", "respondents"),
+        population=RESPONDENTS,
     )
     return section
 
@@ -196,81 +227,140 @@ def _figure_id(text: str) -> str:
     return "".join(ch if ch.isalnum() else "-" for ch in text.lower()).strip("-")
 
 
+def _table_id(text: str) -> str:
+    return _figure_id(text).replace("-", "_")
+
+
+def _publish_answers(
+    report: Report,
+    section: Section,
+    ids: Sequence[str],
+    by: str | None,
+    name: str,
+    caption: str,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Publish (not shown) the count of each answer to ``ids`` (by group); return it, answers."""
+    table = survey_tables.level_count_table(report.study, report.site, ids, by)
+    levels = list(table.attrs["levels"])
+    published = report.publish(
+        section,
+        table,
+        name,
+        caption,
+        count_columns=[*levels, RATED, DK_NA],
+        sums={RATED: tuple(levels)},
+        show=False,
+        population=RESPONDENTS,
+    )
+    return published, levels
+
+
 def show_item_charts(
     report: Report,
-    constructs: Sequence[str] = DEFAULT_CONSTRUCTS,
+    constructs: Sequence[str] | None = None,
     group_by: str = "agency",
 ) -> Section:
-    """Publish and return one diverging bar chart per construct, then CONF1 by group."""
+    """Publish and return one diverging bar chart per construct, then each outcome by group.
+
+    Each chart is drawn from a published table of how many chose each answer (not shown
+    on the page: the chart shows it), so nothing the table hides is drawn.
+    """
     skip = _skip(report, "chart of answers")
     if skip:
         return skip
     study, min_cell, where = report.study, report.min_cell, report.site_label
-    constructs = survey_tables.check_constructs(study, constructs)
+    constructs = report_constructs(study, constructs)
     survey_tables.check_by(group_by)
-    data = survey_tables.site_responses(study, report.site)
-    items = study.survey_items
-    groups = survey.construct_items(items)
+    groups = survey.construct_items(study.survey_items)
     section = Section(
         [
             "Each bar is one statement: the percentage of those who gave a rating, disagreement "
             "to the left of zero and agreement to the right (the neutral answer straddles "
             "zero). The n behind each bar, and how many said don't know or not applicable "
-            f'(DK/NA; "<{min_cell}" when fewer than {min_cell}), are under the '
-            "statement. For *reverse-scored* statements agreeing is the less favourable answer. "
-            f"Statements rated by fewer than {min_cell} people are not drawn."
+            f"(DK/NA), are under the statement. For *reverse-scored* statements agreeing is the "
+            f"less favourable answer. Statements rated by fewer than {min_cell} people, and "
+            f"answers chosen by fewer than {min_cell}, are not drawn (the table of answers "
+            "beside each chart shows them as c)."
         ]
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         for construct in constructs:
-            ids = groups[construct]
-            label = construct_label(construct)
-            fig = survey_charts.plot_statements(
-                data,
-                items,
-                ids,
-                survey_tables.item_labels(study, ids),
-                report.title(label),
-                min_cell,
-            )
-            report.add_figure(
+            label = construct_label(study, construct)
+            published, levels = _publish_answers(
+                report,
                 section,
-                fig,
+                groups[construct],
+                None,
+                f"answers_{_table_id(construct)}",
+                f"{label}: respondents choosing each answer to each statement — {where}",
+            )
+            saved = report.chart(
+                section,
+                published,
+                lambda p, levels=levels, label=label: survey_charts.plot_statements(
+                    p, levels, report.title(label), min_cell
+                ),
                 f"likert-{_figure_id(construct)}",
                 f"{label}: answers to each statement (% of those who gave a rating) — {where}.",
             )
-        if survey.CONFIDENCE_ITEM in survey.item_info(items):
-            by = BY_PHRASES[group_by]
-            section.add(
-                "The outcome of the models below: how confident respondents feel sharing "
-                "information about a father or significant man with another agency (CONF1), "
-                f"by {by}."
-            )
-            fig = survey_charts.plot_item_by_group(
-                data,
-                items,
-                survey.CONFIDENCE_ITEM,
-                group_by,
-                survey_tables.chart_groups(study, data, survey.CONFIDENCE_ITEM, group_by, min_cell),
-                report.title(f"Confidence to share (CONF1) by {by}"),
-                min_cell,
-            )
-            if fig is None:
+            if saved is None:
                 section.add(
-                    f"*No {by} has {min_cell} or more ratings of CONF1 {report.where}, so the "
-                    "chart is not drawn.*"
+                    f"*{label}: no statement has {min_cell} or more ratings shown "
+                    f"{report.where}, so its chart is not drawn.*"
                 )
-                return section
-            report.add_figure(
-                section,
-                fig,
-                f"confidence-by-{_figure_id(group_by)}",
-                f"Confidence to share information about a father (CONF1) by {by}; groups with "
-                f"fewer than {min_cell} ratings, or hidden so that a smaller group cannot be "
-                f"worked out, are not drawn — {where}.",
-            )
+        for role in OUTCOME_ROLES:
+            _outcome_by_group(report, section, role, group_by)
     return section
+
+
+def _outcome_by_group(report: Report, section: Section, role: str, group_by: str) -> None:
+    """Add one outcome's answers by group to ``section`` (or the sentence why not)."""
+    study, min_cell, where = report.study, report.min_cell, report.site_label
+    construct, why = outcome_construct(study, role)
+    if construct is None:
+        section.add(f"*{OUTCOME_ROLES[role]} is not charted by group: {why}.*")
+        return
+    by = BY_PHRASES[group_by]
+    label = construct_label(study, construct)
+    ids = survey.construct_items(study.survey_items)[construct]
+    section.add(
+        f"An outcome of the models below, {role}: {label} ({', '.join(ids)}), by {by}. Groups "
+        f"with fewer than {min_cell} ratings, or hidden so that a smaller group cannot be "
+        "worked out, are not drawn."
+    )
+    published, levels = _publish_answers(
+        report,
+        section,
+        ids,
+        group_by,
+        f"answers_{_table_id(construct)}_by_{group_by}",
+        f"{label}: respondents choosing each answer, by {by} — {where}",
+    )
+    title = report.title(f"{label} by {by}")
+    if len(ids) == 1:
+
+        def draw(p: pd.DataFrame) -> Figure | None:
+            return survey_charts.plot_item_by_group(p, levels, group_by, title, min_cell)
+
+    else:
+
+        def draw(p: pd.DataFrame) -> Figure | None:
+            return survey_charts.plot_construct_by_group(p, levels, group_by, title, min_cell)
+
+    saved = report.chart(
+        section,
+        published,
+        draw,
+        f"{_figure_id(role)}-by-{_figure_id(group_by)}",
+        f"{label} by {by}; groups with fewer than {min_cell} ratings, or hidden so that a "
+        f"smaller group cannot be worked out, are not drawn — {where}.",
+    )
+    if saved is None:
+        section.add(
+            f"*No {by} has {min_cell} or more ratings of {label.lower()} shown {report.where}, "
+            "so the chart is not drawn.*"
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -278,10 +368,19 @@ def show_item_charts(
 # ---------------------------------------------------------------------------
 
 
+def _number(value: object) -> float:
+    """Return a published cell as a number (NaN when hidden or blank)."""
+    if disclosure.is_suppressed(value):
+        return float("nan")
+    return float(pd.to_numeric(value, errors="coerce"))  # type: ignore[arg-type]
+
+
 def _reliability_sentence(rel: pd.DataFrame) -> str:
-    rated = rel[rel["alpha"].notna()]
-    low = rated[rated["alpha"] < 0.7]
-    unsure = rated[(rated["alpha"] >= 0.7) & (rated["ci_low"] < 0.7)]
+    alpha = rel["alpha"].map(_number)
+    low_ci = rel["ci_low"].map(_number)
+    rated = rel[alpha.notna()]
+    low = rel[alpha < 0.7]
+    unsure = rel[(alpha >= 0.7) & (low_ci < 0.7)]
     parts = [
         "Cronbach's alpha measures how consistently a construct's statements are answered; "
         "0.70 or more is usually taken as acceptable. The 95% interval (Feldt) shows how "
@@ -290,7 +389,7 @@ def _reliability_sentence(rel: pd.DataFrame) -> str:
         "statements a respondent answered is used."
     ]
     if len(rated) and low.empty and unsure.empty:
-        parts.append(f"All {len(rated)} scales reach 0.70, with intervals above it.")
+        parts.append("Every scale reaches 0.70, with its interval above it.")
     if len(low):
         parts.append(
             "Below 0.70: "
@@ -303,7 +402,7 @@ def _reliability_sentence(rel: pd.DataFrame) -> str:
             + ", ".join(f"{r.label} ({decimal(r.alpha)})" for r in unsure.itertuples())
             + "."
         )
-    not_rated = rel[rel["alpha"].isna()]
+    not_rated = rel[alpha.isna()]
     if len(not_rated):
         parts.append(
             "Not estimated: "
@@ -313,15 +412,15 @@ def _reliability_sentence(rel: pd.DataFrame) -> str:
     return " ".join(parts)
 
 
-def show_reliability(report: Report, constructs: Sequence[str] = DEFAULT_CONSTRUCTS) -> Section:
+def show_reliability(report: Report, constructs: Sequence[str] | None = None) -> Section:
     """Publish and return the reliability of each scale and the statistics of its items."""
     skip = _skip(report, "reliability table")
     if skip:
         return skip
     rel, stats = survey_tables.reliability_tables(report.study, report.site, constructs)
-    section = Section([_reliability_sentence(rel)])
     where = report.site_label
-    report.publish(
+    section = Section()
+    published = report.publish(
         section,
         rel,
         "reliability",
@@ -329,12 +428,13 @@ def show_reliability(report: Report, constructs: Sequence[str] = DEFAULT_CONSTRU
         count_columns=["n_respondents"],
         not_counts=["items"],
     )
+    section.add(_reliability_sentence(published), first=True)
     flagged = stats[stats["flag"] != ""]
     section.add(
         "Each statement: its mean (reverse-scored statements recoded), the correlation with "
         "the rest of its scale (below 0.30 is weak) and the scale's alpha without it."
         + (
-            f" {len(flagged)} statement(s) are flagged: "
+            " Statements flagged: "
             + "; ".join(f"{r.item} ({r.flag})" for r in flagged.itertuples())
             + "."
             if len(flagged)
@@ -363,16 +463,17 @@ def _tests_sentence(tests: pd.DataFrame, by: str) -> str:
     if tested.empty:
         reason = tests["note"].iloc[0] if len(tests) else "no scale scores"
         return f"No test by {what} could be run here: {reason}."
-    clear = tested[tested["p_holm"] < 0.05]
+    p_holm = tested["p_holm"].map(_number)
+    clear = tested[p_holm < 0.05]
     text = (
-        f"{len(tested)} construct(s) tested by {what} "
+        f"Scale scores tested by {what} "
         f"({tested['test'].iloc[0]}; p-values Holm-adjusted across the constructs). "
     )
     if clear.empty:
         return text + "None differs clearly between the groups (every adjusted p is 0.05 or more)."
     parts = [
-        f"{r.construct} (adjusted p = {r.p_holm:.3g}, {r.effect_measure.split(' (')[0]} "
-        f"{decimal(r.effect_size)})"
+        f"{r.construct} (adjusted p = {_number(r.p_holm):.3g}, "
+        f"{r.effect_measure.split(' (')[0]} {decimal(r.effect_size)})"
         for r in clear.itertuples()
     ]
     return text + "Scores differ by " + what + " for: " + "; ".join(parts) + "."
@@ -380,7 +481,7 @@ def _tests_sentence(tests: pd.DataFrame, by: str) -> str:
 
 def show_group_tests(
     report: Report,
-    constructs: Sequence[str] = DEFAULT_CONSTRUCTS,
+    constructs: Sequence[str] | None = None,
     group_by: str = "agency",
     min_items_answered: survey.MinAnswered = 0.5,
 ) -> Section:
@@ -409,6 +510,7 @@ def show_group_tests(
         count_columns=["respondents"],
         view=lambda p: survey_tables.wide_view(p, ["construct"], "scored", "respondents"),
         not_counts=["items", "items_needed"],
+        population=RESPONDENTS,
     )
     section.add(
         f"Mean scale score (n) by {BY_PHRASES[group_by]}; the published table adds the "
@@ -418,16 +520,17 @@ def show_group_tests(
         section,
         survey_tables.score_summary(study, site, constructs, group_by, min_items_answered),
         f"scores_by_{group_by}",
-        f"Scale scores (1-5) by {BY_PHRASES[group_by]}: n, mean, SD, median and "
-        f"quartiles — {where}",
+        f"Scale scores by {BY_PHRASES[group_by]}: n, mean, SD, median and quartiles — {where}",
         count_columns=["n"],
         depends=SCORE_DEPENDS,
         view=lambda p: survey_tables.score_view(p, group_by),
+        population=RESPONDENTS,
     )
     tests = survey_tables.group_tests(
         study, site, constructs, group_by, min_items_answered, report.min_cell
     )
-    section.add(_tests_sentence(tests, group_by))
+    published = report.made_safe(tests, count_columns=["n"], not_counts=["groups_compared"])
+    section.add(_tests_sentence(published, group_by))
     report.publish(
         section,
         tests,
@@ -441,7 +544,7 @@ def show_group_tests(
 
 
 # ---------------------------------------------------------------------------
-# The ordinal model of confidence and its linear sensitivity analysis
+# The ordinal model of each outcome and its linear sensitivity analysis
 # ---------------------------------------------------------------------------
 
 
@@ -463,6 +566,8 @@ def _model_skip(report: Report, outcome: ModelOutcome, what: str) -> Section | N
         return skip
     if outcome.estimated:
         return None
+    if outcome.construct is None:
+        return Section([f"**The {what} is not estimated:** {outcome.reason}."])
     notes = " ".join(outcome.notes)
     return Section(
         [
@@ -474,63 +579,130 @@ def _model_skip(report: Report, outcome: ModelOutcome, what: str) -> Section | N
     )
 
 
-def show_model(report: Report, factors: Sequence[str] | None = None) -> Section:
-    """Publish and return the ordinal model of CONF1: odds ratios, thresholds, checks, plot."""
-    outcome = confidence_model(report.study, report.site, factors, report.min_cell)
-    skip = _model_skip(report, outcome, "ordinal model of confidence")
-    if skip:
-        return skip
+def _fit(
+    report: Report,
+    fit: Callable[..., ModelOutcome],
+    role: str,
+    factors: Sequence[str] | None,
+    min_items_answered: survey.MinAnswered,
+) -> ModelOutcome:
+    """Return ``fit`` (the ordinal or the linear model) of one outcome for the report's site."""
+    return fit(
+        report.study,
+        role,
+        report.site,
+        factors,
+        report.min_cell,
+        min_items_answered=min_items_answered,
+    )
+
+
+def _fitted(
+    report: Report,
+    fit: Callable[..., ModelOutcome],
+    role: str,
+    factors: Sequence[str] | None,
+    min_items_answered: survey.MinAnswered,
+) -> ModelOutcome | Section:
+    """Return the fitted model of one outcome, or the section saying why it is not estimated."""
+    outcome = _fit(report, fit, role, factors, min_items_answered)
+    what = "ordinal model" if fit is ordinal_model else "linear sensitivity model"
+    skip = _model_skip(report, outcome, f"{what} of {role}")
+    return outcome if skip is None else skip
+
+
+def _publish_dropped(
+    report: Report, section: Section, result: ModelResult, role: str
+) -> pd.DataFrame:
+    return report.publish(
+        section,
+        survey_model_tables.dropped_table(result),
+        f"model_{role}_missing_data",
+        f"Respondents in the ordinal model of {role} and those left out, by reason — "
+        f"{report.site_label}",
+        count_columns=["n"],
+        show=False,
+        population=RESPONDENTS,
+    )
+
+
+def show_model(
+    report: Report,
+    role: str,
+    factors: Sequence[str] | None = None,
+    min_items_answered: survey.MinAnswered = 0.5,
+) -> Section:
+    """Publish and return the ordinal model of one outcome: odds ratios, thresholds, checks, plots.
+
+    ``role`` is an outcome of the study's plan, ``"awareness"`` or ``"confidence"``: the
+    model explains the construct ``[survey.outcomes]`` of ``study.toml`` names for it (one
+    item: its answers; several: their mean score rounded to the nearest answer, halves
+    rounded up). An outcome the plan does not map is not modelled, and the section says so.
+    """
+    outcome = _fitted(report, ordinal_model, role, factors, min_items_answered)
+    if isinstance(outcome, Section):
+        return outcome
     result = outcome.result
     assert result is not None
     where = report.site_label
     pct = round(result.conf_level * 100)
+    name = result.outcome
+    ids = survey.construct_items(report.study.survey_items).get(name, [])
+    what = (
+        f"the {name} construct ({', '.join(ids)})"
+        if result.outcome_rule
+        else f"{name} (*{result.outcome_label}*)"
+    )
     section = Section(
         [
-            f"An ordinal (proportional-odds) logistic regression of the answer to CONF1 "
-            f"(*{result.outcome_label}*). An odds ratio above 1 means higher odds of a more "
-            f"confident answer; each has a {pct}% confidence interval. Yes/no factors compare "
-            "yes with no, manager support is per point on its 1-5 scale, and each group of a "
-            "categorical factor is compared with the reference group named in its label."
+            f"An ordinal (proportional-odds) logistic regression of {role}, measured by "
+            f"{what}. "
+            + (
+                f"{result.outcome_rule[:1].upper()}{result.outcome_rule[1:]}. "
+                if result.outcome_rule
+                else ""
+            )
+            + f"An odds ratio above 1 means higher odds of a higher answer; each has a {pct}% "
+            "confidence interval. Yes/no factors compare yes with no, manager support is per "
+            "point on its scale, and each group of a categorical factor is compared with the "
+            "reference group named in its label."
             + (" " + " ".join(outcome.notes) if outcome.notes else "")
         ]
     )
-    report.publish(
+    estimates = report.publish(
         section,
         survey_model_tables.model_table(result),
-        "model_odds_ratios",
-        f"Ordinal model of confidence (CONF1): odds ratios with {pct}% CI — {where}",
+        f"model_{role}_odds_ratios",
+        f"Ordinal model of {role} ({name}): odds ratios with {pct}% CI — {where}",
         count_columns=["n_level"],
         view=survey_model_tables.estimates_view,
     )
-    dropped = report.publish(
-        section,
-        survey_model_tables.dropped_table(result),
-        "model_missing_data",
-        f"Respondents in the ordinal model and those left out, by reason — {where}",
-        count_columns=["n"],
-        show=False,
-    )
+    dropped = _publish_dropped(report, section, result, role)
     section.add(missing_data_sentence(dropped, report.min_cell))
-    report.add_figure(
+    report.chart(
         section,
-        survey_charts.forest_plot(result, title=report.title("Odds ratios for confidence (CONF1)")),
-        "forest-ordinal-model",
+        estimates,
+        lambda p: survey_charts.forest_plot(
+            p, report.title(f"Odds ratios for {role} ({name})"), name, result.conf_level
+        ),
+        f"forest-{_figure_id(role)}-model",
         f"Odds ratios (log scale) with {pct}% confidence intervals from the ordinal model of "
-        f"CONF1; the dashed line marks no difference — {where}.",
+        f"{role} ({name}); the dashed line marks no difference — {where}.",
     )
     thresholds = survey_model_tables.thresholds_table(result)
     if thresholds is not None:
         section.add(
             "**Thresholds.** The model places a cut point between each pair of neighbouring "
             "answers on the log-odds scale, for a respondent in every reference group with "
-            "zero on the numeric factors; they are named by the answers they separate."
+            "zero on the numeric factors; they are named by the answers they separate "
+            "(statsmodels keeps the later ones as log-increments: they are converted here)."
         )
         report.publish(
             section,
             thresholds,
-            "model_thresholds",
-            f"Ordinal model thresholds between neighbouring CONF1 answers (log-odds, {pct}% CI)"
-            f" — {where}",
+            f"model_{role}_thresholds",
+            f"Ordinal model of {role}: thresholds between neighbouring answers of {name} "
+            f"(log-odds, {pct}% CI) — {where}",
             count_columns=[],
         )
     predicted = survey_model_tables.predicted_answers(result)
@@ -540,23 +712,35 @@ def show_model(report: Report, factors: Sequence[str] | None = None) -> Section:
             "who has not read the advice, with median manager support, in every reference "
             "group, trained and not trained."
         )
-        report.publish(
+        shown = report.publish(
             section,
             predicted,
-            "model_predicted_answers",
-            f"Predicted % of each CONF1 answer, not trained vs trained (others typical) — {where}",
+            f"model_{role}_predicted_answers",
+            f"Predicted % of each answer of {name}, not trained vs trained (others typical) "
+            f"— {where}",
             count_columns=[],
         )
-    section.add(_po_sentence(result))
+        report.chart(
+            section,
+            shown,
+            lambda p: survey_charts.plot_predicted_answers(
+                p, report.title(f"Predicted answers of {name}, by training")
+            ),
+            f"predicted-{_figure_id(role)}",
+            f"Predicted % of each answer of {name} from the ordinal model of {role}, not "
+            f"trained vs trained, others at typical values — {where}.",
+        )
     po = survey_model_tables.proportional_odds_table(result)
+    po_args: dict[str, Any] = {"count_columns": [], "not_counts": ["df"]}
+    section.add(_po_sentence(result, None if po is None else report.made_safe(po, **po_args)))
     if po is not None:
         report.publish(
             section,
             po,
-            "model_proportional_odds",
-            f"Proportional-odds check (Brant test) per factor and overall — {where}",
-            count_columns=[],
-            not_counts=["df"],
+            f"model_{role}_proportional_odds",
+            f"Ordinal model of {role}: proportional-odds check (Brant test) per factor and "
+            f"overall — {where}",
+            **po_args,
         )
     other = [n for n in result.notes if "Brant" not in n]
     if other:
@@ -564,30 +748,30 @@ def show_model(report: Report, factors: Sequence[str] | None = None) -> Section:
     return section
 
 
-def _po_sentence(result: ModelResult) -> str:
-    po = result.proportional_odds
+def _po_sentence(result: ModelResult, po: pd.DataFrame | None) -> str:
     method = result.proportional_odds_method
     if po is None or not len(po):
-        why = " ".join(n for n in result.notes if "Brant" in n)
+        lead = "The proportional-odds (Brant) test could not be computed: "
+        why = " ".join(n.removeprefix(lead) for n in result.notes if "Brant" in n)
         return (
             "**Proportional-odds check.** The Brant test could not be computed for these "
             f"data{': ' + why if why else ''}. The odds ratios are then averages whose "
             "constancy across the scale is unchecked."
         )
-    omni = po.iloc[0]
+    p_values = po["p_value"].map(_number)
+    omni = p_values.iloc[0]
     verdict = (
         "suggests that some effects differ across the answer scale: read those odds ratios "
         "as averages across the scale"
-        if omni["p_value"] < 0.05
+        if omni < 0.05
         else "finds no clear sign that effects differ across the answer scale"
     )
     flagged = [
-        result.estimates["label"].get(t, t) for t, p in po["p_value"].iloc[1:].items() if p < 0.05
+        label for label, p in zip(po["label"].iloc[1:], p_values.iloc[1:], strict=True) if p < 0.05
     ]
     text = (
         f"**Proportional-odds check.** The model assumes each factor shifts every answer "
-        f"threshold by the same amount. The Brant test (overall p = {omni['p_value']:.3f}) "
-        f"{verdict}."
+        f"threshold by the same amount. The Brant test (overall p = {omni:.3f}) {verdict}."
     )
     if flagged:
         text += " Factors flagged (p < 0.05): " + "; ".join(flagged) + "."
@@ -600,34 +784,33 @@ def _po_sentence(result: ModelResult) -> str:
 
 def show_ols(
     report: Report,
+    role: str,
     factors: Sequence[str] | None = None,
     min_items_answered: survey.MinAnswered = 0.5,
 ) -> Section:
-    """Publish and return the linear sensitivity analysis, compared with the ordinal model."""
-    outcome = ols_model(
-        report.study, report.site, factors, report.min_cell, min_items_answered=min_items_answered
-    )
-    skip = _model_skip(report, outcome, "linear sensitivity model")
-    if skip:
-        return skip
+    """Publish and return the linear sensitivity analysis of one outcome, against the ordinal."""
+    outcome = _fitted(report, ols_model, role, factors, min_items_answered)
+    if isinstance(outcome, Section):
+        return outcome
     result = outcome.result
     assert result is not None
     where = report.site_label
     pct = round(result.conf_level * 100)
     section = Section(
         [
-            "The same factors in a linear regression of CONF1 treated as a score from 1 to 5 "
-            "(HC3 robust standard errors). The estimates are differences in mean score; a "
-            "result that holds in both models does not depend on how the answer scale is "
-            "treated. " + _agreement(report, result, factors)
+            f"The same factors in a linear regression of the {result.outcome} scale score "
+            "(the mean of its statements, treated as a number; HC3 robust standard errors). "
+            "The estimates are differences in mean score; a result that holds in both models "
+            "does not depend on how the answer scale is treated. "
+            + _agreement(report, role, result, factors, min_items_answered)
         ]
     )
     report.publish(
         section,
         survey_model_tables.model_table(result),
-        "ols_differences",
-        f"Linear sensitivity model of confidence (CONF1): differences in mean score with {pct}% "
-        f"CI — {where}",
+        f"ols_{role}_differences",
+        f"Linear sensitivity model of {role} ({result.outcome} score): differences in mean "
+        f"score with {pct}% CI — {where}",
         count_columns=["n_level"],
         view=survey_model_tables.estimates_view,
     )
@@ -636,8 +819,14 @@ def show_ols(
     return section
 
 
-def _agreement(report: Report, ols: ModelResult, factors: Sequence[str] | None) -> str:
-    ordinal = confidence_model(report.study, report.site, factors, report.min_cell)
+def _agreement(
+    report: Report,
+    role: str,
+    ols: ModelResult,
+    factors: Sequence[str] | None,
+    min_items_answered: survey.MinAnswered,
+) -> str:
+    ordinal = _fit(report, ordinal_model, role, factors, min_items_answered)
     if not ordinal.estimated:
         return ""
     assert ordinal.result is not None
@@ -653,13 +842,12 @@ def _agreement(report: Report, ols: ModelResult, factors: Sequence[str] | None) 
             (lin.at[t, "ci_low"] > 0) if clear.at[t, "estimate"] > 1 else (lin.at[t, "ci_high"] < 0)
         )
     ]
-    text = (
-        f"Of the {len(clear)} term(s) whose ordinal interval excluded no difference, "
-        f"{len(same)} also do so here, in the same direction"
-    )
     differ = [clear.at[t, "label"] for t in clear.index if t not in same]
-    if differ:
-        text += "; not: " + "; ".join(differ)
+    text = "Of the terms whose ordinal interval excluded no difference, " + (
+        "all also do so here, in the same direction"
+        if not differ
+        else "these do not here (or not in the same direction): " + "; ".join(differ)
+    )
     return text + "."
 
 
@@ -683,8 +871,8 @@ def show_qualitative(report: Report, by: str = "agency") -> Section:
     table = survey_barriers.barrier_table(study, site, by)
     section = Section(
         [
-            f"How many of the {len(people)} interview and focus-group participants {report.where} "
-            "raised each barrier to sharing and each facilitator, by "
+            f"How many interview and focus-group participants {report.where} raised each "
+            "barrier to sharing and each facilitator, by "
             f"{by.replace('_', ' ')}; a participant counts once per code, however often they "
             'raised it. "Any barrier" counts everyone who raised at least one.'
         ]
@@ -698,12 +886,11 @@ def show_qualitative(report: Report, by: str = "agency") -> Section:
         count_columns=["n_participants"],
         view=lambda p: survey_barriers.barrier_view(p, by),
     )
-    report.add_figure(
+    report.chart(
         section,
-        survey_charts.barrier_chart(
-            survey_barriers.ranked_totals(published, by),
-            report.title("Barriers and facilitators raised"),
-            report.min_cell,
+        published,
+        lambda p: survey_charts.barrier_chart(
+            p, by, report.title("Barriers and facilitators raised"), report.min_cell
         ),
         "barriers-facilitators",
         f"Share of interview and focus-group participants who raised each barrier and "
@@ -719,7 +906,7 @@ def show_qualitative(report: Report, by: str = "agency") -> Section:
     has_ids = (study.folder / "identifiers.csv").is_file()
     section.add(
         f"**What the most-raised barriers sound like.** Up to {QUOTES_PER_BARRIER} quotes for "
-        f"each of the {quotes['barrier'].nunique()} barriers raised by most participants, "
+        "each of the barriers raised by most participants, "
         "chosen reproducibly from interviews and focus groups, redacted ("
         + ("names on the study's identifier list, " if has_ids else "")
         + "emails, phone numbers, postcodes, addresses and dates removed) and attributed only "
@@ -747,16 +934,15 @@ def show_qualitative(report: Report, by: str = "agency") -> Section:
 # ---------------------------------------------------------------------------
 
 
-def _qualitative_summary(report: Report) -> str:
+def _qualitative_summary(report: Report, tables: dict[str, pd.DataFrame]) -> str:
     study, site = report.study, report.site
     people = report.for_site(study.participants)
     if len(people) < report.min_cell:
         return ""
-    table = disclosure.publishable(
-        survey_barriers.barrier_table(study, site),
-        report.min_cell,
-        count_columns=["n_participants"],
+    table = report.made_safe(
+        survey_barriers.barrier_table(study, site), count_columns=["n_participants"]
     )
+    tables["barriers_facilitators_by_agency"] = table
     totals = survey_barriers.ranked_totals(table, "agency")
     totals = totals[~totals["code"].str.startswith("Any ")]
     parts = []
@@ -771,58 +957,109 @@ def _qualitative_summary(report: Report) -> str:
                 )
             continue
         listed = "; ".join(
-            f"{r.code.lower()} ({int(r.raised)} of {len(people)} participants, "
-            f"{float(r.pct_participants):.0f}%)"
+            f"{r.code.lower()} ({int(r.raised)} participants, "
+            f"{float(r.pct_participants):.0f}% of them)"
             for r in shown.head(3).itertuples()
         )
         parts.append(f"The {word} raised by most participants were: {listed}.")
     return " ".join(parts)
 
 
-def summary_text(
+def _as_published(result: ModelResult) -> ModelResult:
+    """Return ``result`` with its numbers rounded as its published tables round them."""
+    po = result.proportional_odds
+    return replace(
+        result,
+        estimates=result.estimates.assign(
+            **{c: result.estimates[c].round(3) for c in ("estimate", "ci_low", "ci_high")}
+        ),
+        proportional_odds=None if po is None else po.assign(p_value=po["p_value"].round(4)),
+    )
+
+
+def _survey_summary(
     report: Report,
-    factors: Sequence[str] | None = None,
-    max_factors: int = 3,
+    role: str,
+    factors: Sequence[str] | None,
+    max_factors: int,
+    min_items_answered: survey.MinAnswered,
+    tables: dict[str, pd.DataFrame],
 ) -> str:
-    """Return the generated summary: strongest model factors with intervals, then the codes."""
-    study, site = report.study, report.site
+    outcome = _fit(report, ordinal_model, role, factors, min_items_answered)
+    if not outcome.estimated:
+        where = f" for {outcome.where}" if outcome.construct is not None else ""
+        return (
+            f"**Survey, {role}.** The ordinal model of {role} was not estimated{where}: "
+            f"{outcome.reason}."
+        )
+    result = outcome.result
+    assert result is not None
+    tables[f"model_{role}_odds_ratios"] = report.made_safe(
+        survey_model_tables.model_table(result), count_columns=["n_level"]
+    )
+    po = survey_model_tables.proportional_odds_table(result)
+    if po is not None:
+        tables[f"model_{role}_proportional_odds"] = report.made_safe(
+            po, count_columns=[], not_counts=["df"]
+        )
+    dropped = report.made_safe(
+        survey_model_tables.dropped_table(result), count_columns=["n"], population=RESPONDENTS
+    )
+    tables[f"model_{role}_missing_data"] = dropped
+    shown = _as_published(result)
+    text = survey_model_tables.summarise_factors(
+        shown, max_factors=max_factors, outcome_phrase=OUTCOME_PHRASES[role]
+    )
+    text = text.replace(
+        shown.missing_data_statement(), missing_data_sentence(dropped, report.min_cell)
+    )
+    return f"**Survey ({outcome.where}, ordinal model of {role}, {result.outcome}).** {text}"
+
+
+def _summary(
+    report: Report,
+    factors: Sequence[str] | None,
+    max_factors: int,
+    min_items_answered: survey.MinAnswered,
+) -> tuple[str, dict[str, pd.DataFrame]]:
+    tables: dict[str, pd.DataFrame] = {}
     parts = []
-    if not has_survey(study):
+    if not has_survey(report.study):
         parts.append(
             "There is no survey in this study folder, so this summary rests on the coded "
             "interviews and focus groups alone."
         )
     else:
-        outcome = confidence_model(study, site, factors, report.min_cell)
-        if outcome.estimated:
-            result = outcome.result
-            assert result is not None
-            text = survey_model_tables.summarise_factors(result, max_factors=max_factors)
-            dropped = _safe_missing_statement(result, report.min_cell)
-            text = text.replace(result.missing_data_statement(), dropped)
-            parts.append(f"**Survey ({outcome.where}, ordinal model of CONF1).** {text}")
-        else:
-            parts.append(
-                f"**Survey.** The ordinal model of confidence was not estimated for "
-                f"{outcome.where}: {outcome.reason}."
-            )
-    qual = _qualitative_summary(report)
+        parts += [
+            _survey_summary(report, role, factors, max_factors, min_items_answered, tables)
+            for role in OUTCOME_ROLES
+        ]
+    qual = _qualitative_summary(report, tables)
     if qual:
         parts.append(f"**Interviews and focus groups ({report.site_label}).** {qual}")
-    return "\n\n".join(parts)
+    return "\n\n".join(parts), tables
 
 
-def _safe_missing_statement(result: ModelResult, min_cell: int) -> str:
-    """Return the complete-case statement with small counts suppressed."""
-    published = disclosure.publishable(
-        survey_model_tables.dropped_table(result), min_cell, count_columns=["n"]
-    )
-    return missing_data_sentence(published, min_cell)
+def summary_text(
+    report: Report,
+    factors: Sequence[str] | None = None,
+    max_factors: int = 3,
+    min_items_answered: survey.MinAnswered = 0.5,
+) -> str:
+    """Return the generated summary: each outcome's strongest factors, then the codes."""
+    return _summary(report, factors, max_factors, min_items_answered)[0]
 
 
-def show_summary(report: Report, factors: Sequence[str] | None = None) -> Section:
-    """Return the generated summary of the strongest factors, for display."""
-    return Section([summary_text(report, factors)])
+def show_summary(
+    report: Report,
+    factors: Sequence[str] | None = None,
+    min_items_answered: survey.MinAnswered = 0.5,
+) -> Section:
+    """Return the generated summary, for display, with the (made-safe) tables it quotes."""
+    text, tables = _summary(report, factors, 3, min_items_answered)
+    section = Section([text])
+    section.tables.update(tables)
+    return section
 
 
 # ---------------------------------------------------------------------------
@@ -855,7 +1092,7 @@ def _html_output(text: str, plain: str) -> dict[str, Any]:
 def explorer(
     study: Study,
     site: str = ALL_SITES,
-    constructs: Sequence[str] = DEFAULT_CONSTRUCTS,
+    constructs: Sequence[str] | None = None,
     group_by: str = "agency",
     min_cell: int = DEFAULT_MIN_CELL,
     min_items_answered: survey.MinAnswered = 0.5,
@@ -898,20 +1135,20 @@ def _explorer_outputs(
     if not has_survey(study) or _n_respondents(report) == 0:
         text = f"There is no survey {report.where}, so there is nothing to explore."
         return (_html_output(f"<p><i>{html.escape(text)}</i></p>", text),)
-    data = survey_tables.site_responses(study, site)
-    items = study.survey_items
+    ids = survey.construct_items(study.survey_items)[construct]
+    label = construct_label(study, construct)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ids = survey.construct_items(items)[construct]
-        groups = {i: survey_tables.chart_groups(study, data, i, by, min_cell) for i in ids}
+        table = survey_tables.level_count_table(study, site, ids, by)
+        levels = list(table.attrs["levels"])
+        counts = report.made_safe(
+            table,
+            count_columns=[*levels, RATED, DK_NA],
+            sums={RATED: tuple(levels)},
+            population=RESPONDENTS,
+        )
         fig = survey_charts.plot_construct_by_group(
-            data,
-            items,
-            ids,
-            by,
-            groups,
-            report.title(f"{construct_label(construct)} by {BY_PHRASES[by]}"),
-            min_cell,
+            counts, levels, by, report.title(f"{label} by {BY_PHRASES[by]}"), min_cell
         )
         tests = survey_tables.group_tests(
             study, site, [construct], by, min_items_answered, min_cell
@@ -920,7 +1157,7 @@ def _explorer_outputs(
         tests[_TEST_COLUMNS], count_columns=["n"], not_counts=["groups_compared"]
     )
     shown.attrs["caption"] = (
-        f"Does the {construct_label(construct).lower()} score differ by {BY_PHRASES[by]}? "
+        f"Does the {label.lower()} score differ by {BY_PHRASES[by]}? "
         f"(one test: p is not adjusted; the notebook's table adjusts across constructs) — "
         f"{report.site_label}"
     )
@@ -930,7 +1167,7 @@ def _explorer_outputs(
 
 def show_explorer(
     report: Report,
-    constructs: Sequence[str] = DEFAULT_CONSTRUCTS,
+    constructs: Sequence[str] | None = None,
     group_by: str = "agency",
     min_items_answered: survey.MinAnswered = 0.5,
 ) -> widgets.Widget:
@@ -948,7 +1185,7 @@ def show_explorer(
         return widgets.HTML(
             "<p><i>There is no survey for this selection, so there is nothing to explore.</i></p>"
         )
-    constructs = survey_tables.check_constructs(study, constructs)
+    constructs = report_constructs(study, constructs)
     survey_tables.check_by(group_by)
     out = widgets.Output()
     current = {"site": report.site}
@@ -968,7 +1205,7 @@ def show_explorer(
     site_dd = site_dropdown(study, report.site, pick_site)
     current["site"] = site_dd.value
     construct_dd = dropdown(
-        [(construct_label(c), c) for c in constructs], constructs[0], "Construct:"
+        [(construct_label(study, c), c) for c in constructs], constructs[0], "Construct:"
     )
     group_dd = dropdown([(label, g) for g, label in GROUPINGS.items()], group_by, "Group by:")
     construct_dd.observe(render, names="value")
@@ -981,7 +1218,7 @@ def show_explorer(
         def __repr__(self) -> str:
             where = study.site_label(current["site"])
             return (
-                f"Survey explorer ({where}): {construct_label(construct_dd.value)} by "
+                f"Survey explorer ({where}): {construct_label(study, construct_dd.value)} by "
                 f"{BY_PHRASES[group_dd.value]}. Open the notebook in JupyterLab to use it."
             )
 

@@ -10,7 +10,6 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from srim_analysis.analyses import survey
-from tests.charts.test_likert import answered_items
 
 AGREE = "Strongly disagree|Disagree|Neither agree nor disagree|Agree|Strongly agree"
 
@@ -133,6 +132,32 @@ def test_reverse_keying(items, responses):
     ten = make_items([("T", "c", 1)], labels="", lo=0, hi=10)
     out = survey.numeric_items(pd.DataFrame({"T": ["0", "3", "10"]}), ten)
     assert out["T"].tolist() == [10.0, 7.0, 0.0]
+
+
+def _answers(counts: dict[str, int]) -> list[object]:
+    """Return a column with exactly these counts of each answer code ("blank": None)."""
+    out: list[object] = []
+    for code, n in counts.items():
+        out += [None if code == "blank" else code] * n
+    return out
+
+
+def answered_items() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (responses, items): 40 respondents, three items on one 5-point scale."""
+    responses = pd.DataFrame(
+        {
+            "respondent_id": [f"r{i}" for i in range(40)],
+            "agency": ["police"] * 18 + ["social_care"] * 17 + ["housing"] * 5,
+            # A1: nobody chose 1 ("Strongly disagree"); 2 dk, 4 blank
+            "A1": _answers({"2": 4, "3": 8, "4": 18, "5": 4, "dk": 2, "blank": 4}),
+            "A2": _answers({"1": 10, "2": 10, "3": 10, "4": 5, "5": 5}),
+            "B1": _answers({"1": 2, "2": 2, "3": 4, "4": 24, "5": 2, "na": 6}),
+        }
+    )
+    items = make_items([("A1", "aw", 0), ("A2", "aw", 0), ("B1", "lead", 0)])
+    items["allows_dont_know"] = 1
+    items["allows_not_applicable"] = 1
+    return responses, items
 
 
 def test_level_counts_keep_every_level():

@@ -1,4 +1,4 @@
-"""srim_analysis.analyses.survey_models: the ordinal model of confidence and its linear check."""
+"""srim_analysis.analyses.survey_models: the ordinal model of an outcome and its linear check."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from tests.analyses.test_survey import AGREE, make_items
 def fit_planted() -> tuple[pd.DataFrame, pd.DataFrame, survey_models.ModelResult]:
     """Return (responses, items, ordinal model) of the simulated study with planted effects."""
     responses, items = simulate_confidence()
-    result = survey_models.fit_confidence_model(
-        responses, items, factors=["trained_2024", "manager_support", "agency"]
+    result = survey_models.fit_ordinal_model(
+        responses, items, "CONF1", factors=["trained_2024", "manager_support", "agency"]
     )
     return responses, items, result
 
@@ -117,17 +117,22 @@ def test_missing_data_is_counted_by_reason(planted):
 
 def test_reference_levels_are_stated_and_settable():
     responses, items = simulate_confidence(n=300, seed=9)
-    default = survey_models.fit_confidence_model(
-        responses, items, factors=["agency", "years_in_role"], check_proportional_odds=False
+    default = survey_models.fit_ordinal_model(
+        responses,
+        items,
+        "CONF1",
+        factors=["agency", "years_in_role"],
+        check_proportional_odds=False,
     )
     assert default.references == {"agency": "social_care", "years_in_role": "<2"}
     assert "agency[social_care]" not in default.estimates.index
     assert default.estimates.loc["agency[police]", "label"] == (
         "Agency: Police (vs Children's social care)"
     )
-    chosen = survey_models.fit_confidence_model(
+    chosen = survey_models.fit_ordinal_model(
         responses,
         items,
+        "CONF1",
         factors=["agency"],
         reference={"agency": "police"},
         check_proportional_odds=False,
@@ -135,8 +140,8 @@ def test_reference_levels_are_stated_and_settable():
     assert chosen.references["agency"] == "police"
     assert "agency[social_care]" in chosen.estimates.index
     with pytest.raises(ValueError, match="Reference level"):
-        survey_models.fit_confidence_model(
-            responses, items, factors=["agency"], reference={"agency": "probation"}
+        survey_models.fit_ordinal_model(
+            responses, items, "CONF1", factors=["agency"], reference={"agency": "probation"}
         )
 
 
@@ -151,8 +156,8 @@ def test_brant_test_passes_proportional_data(planted):
 
 def test_brant_test_flags_non_proportional_effect():
     responses, items = simulate_confidence(n=800, seed=77, proportional=False)
-    result = survey_models.fit_confidence_model(
-        responses, items, factors=["trained_2024", "manager_support"]
+    result = survey_models.fit_ordinal_model(
+        responses, items, "CONF1", factors=["trained_2024", "manager_support"]
     )
     po = result.proportional_odds
     assert po.loc["trained_2024", "p_value"] < 0.001
@@ -164,7 +169,11 @@ def test_brant_test_flags_non_proportional_effect():
 def test_ols_sensitivity_on_scale_score(planted):
     responses, items, _ = planted
     result = survey_models.fit_scale_ols(
-        responses, items, factors=["trained_2024", "manager_support"], min_items_answered=2
+        responses,
+        items,
+        "confidence",
+        factors=["trained_2024", "manager_support"],
+        min_items_answered=2,
     )
     est = result.estimates
     assert est.loc["trained_2024", "estimate"] > 0
@@ -189,7 +198,7 @@ def test_unused_outcome_levels_are_dropped_and_noted():
         {"trained_2024": pd.array(trained, dtype="Int64"), "CONF1": y.astype(str)}
     )
     items = make_items([("CONF1", "confidence", 0)])
-    result = survey_models.fit_confidence_model(responses, items, factors=["trained_2024"])
+    result = survey_models.fit_ordinal_model(responses, items, "CONF1", factors=["trained_2024"])
     assert len(result.thresholds) == 3
     assert list(result.thresholds["below"]) == ["Disagree", "Neither agree nor disagree", "Agree"]
     assert any("Nobody in the model chose 'Strongly disagree'" in n for n in result.notes)
@@ -206,8 +215,8 @@ def test_brant_falls_back_to_numeric_factors_when_a_category_separates():
     # Nobody at "probation" answers 1: its dummy separates the lowest cut perfectly.
     small = conf.isin([2, 3, 4]).to_numpy() & (np.arange(600) % 25 == 0)
     responses.loc[small, "agency"] = "probation"
-    result = survey_models.fit_confidence_model(
-        responses, items, factors=["trained_2024", "manager_support", "agency"]
+    result = survey_models.fit_ordinal_model(
+        responses, items, "CONF1", factors=["trained_2024", "manager_support", "agency"]
     )
     po = result.proportional_odds
     assert po is not None
@@ -242,3 +251,29 @@ def test_ordered_logit_with_exact_score_matches_statsmodels():
     assert fit_ours.params.to_numpy() == pytest.approx(fit_theirs.params.to_numpy(), abs=1e-4)
     assert fit_ours.bse.to_numpy() == pytest.approx(fit_theirs.bse.to_numpy(), rel=1e-3)
     assert fit_ours.params["a"] == pytest.approx(0.8, abs=0.15)  # the planted slope
+
+
+def test_a_construct_of_several_items_is_modelled_on_its_rounded_mean():
+    responses, items = simulate_confidence(n=600, seed=11)
+    answer = survey_models.ordinal_outcome(responses, items, "confidence", min_items_answered=2)
+    num = survey.numeric_items(responses, items, ["CONF1", "CONF2"])
+    mean = num.mean(axis=1).where(num.notna().all(axis=1))
+    assert answer.values.to_numpy() == pytest.approx(np.floor(mean + 0.5).to_numpy(), nan_ok=True)
+    halves = mean[(mean % 1) == 0.5]
+    assert len(halves) and (answer.values[halves.index] == halves + 0.5).all()  # halves up
+    assert answer.status is None and "halves rounded up" in answer.rule
+    result = survey_models.fit_ordinal_model(
+        responses, items, "confidence", factors=["trained_2024"], min_items_answered=2
+    )
+    assert result.outcome == "confidence" and "rounded" in result.outcome_rule
+    dropped = result.dropped.set_index("reason")["n"]
+    assert dropped.index[0] == "had no confidence score (rated fewer than 2 of its 2 items)"
+    assert dropped.iloc[0] == int(mean.isna().sum())
+    # the rounded mean still carries the planted training effect
+    assert result.estimates.loc["trained_2024", "ci_low"] > 1
+    # a one-item construct is modelled on its item's answers, named by the item
+    one = items[items["item_id"] == "CONF1"]
+    single = survey_models.ordinal_outcome(responses, one, "confidence")
+    assert single.name == "CONF1" and single.status is not None and single.rule == ""
+    with pytest.raises(ValueError, match="Not a construct or item"):
+        survey_models.ordinal_outcome(responses, items, "nothing")

@@ -1,4 +1,8 @@
-"""Tests for srim_analysis.charts.likert: asserted on the artists drawn, not on pixels."""
+"""Tests for srim_analysis.charts.likert: asserted on the artists drawn, not on pixels.
+
+The charts draw a published count table (one column per answer, ``n`` and ``n_dk_na``),
+in which a hidden cell is the suppression mark: nothing hidden may be drawn or labelled.
+"""
 
 from __future__ import annotations
 
@@ -11,35 +15,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from srim_analysis import disclosure
 from srim_analysis.charts import likert as lp
-from srim_analysis.charts.style import DIVERGING_5
+from srim_analysis.charts.style import DIVERGING_5, LEFT_OUT_GID
 
-AGREE = "Strongly disagree|Disagree|Neither agree nor disagree|Agree|Strongly agree"
-LEVELS = AGREE.split("|")
-
-
-def make_items(ids, constructs, labels=AGREE, hi=5):
-    return pd.DataFrame(
-        {
-            "item_id": ids,
-            "construct": constructs,
-            "wording": [f"Statement {i}" for i in ids],
-            "reverse_keyed": [0] * len(ids),
-            "scale_min": [1] * len(ids),
-            "scale_max": [hi] * len(ids),
-            "labels": [labels] * len(ids),
-            "allows_dont_know": [1] * len(ids),
-            "allows_not_applicable": [1] * len(ids),
-        }
-    )
-
-
-def answers(counts: dict[str, int], extra: dict[str, int] | None = None) -> list[object]:
-    """Return a column with exactly these counts of each answer code."""
-    out: list[object] = []
-    for code, n in {**counts, **(extra or {})}.items():
-        out += [None if code == "blank" else code] * n
-    return out
+LEVELS = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"]
+C = disclosure.SUPPRESSION_MARK
 
 
 @pytest.fixture(autouse=True)
@@ -48,180 +29,180 @@ def _close_figures():
     plt.close("all")
 
 
-def answered_items() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (responses, items): 40 respondents, five items on one 5-point scale."""
-    # 40 respondents. A1: nobody chose 1 ("Strongly disagree"); 2 dk, 2 blank.
-    a1 = answers({"2": 4, "3": 8, "4": 18, "5": 4}, {"dk": 2, "blank": 4})
-    a2 = answers({"1": 10, "2": 10, "3": 10, "4": 5, "5": 5})
-    b1 = answers({"1": 2, "2": 2, "3": 4, "4": 24, "5": 2}, {"na": 6})
-    small = answers({"4": 3}, {"blank": 37})
-    rng = np.random.default_rng(0)
-    agency = ["police"] * 18 + ["social_care"] * 17 + ["housing"] * 5
-    responses = pd.DataFrame(
+def table(rows: dict[str, tuple[list[object], object, object]]) -> pd.DataFrame:
+    """Return a published-style count table: {statement: ([answers], n, n_dk_na)}."""
+    return pd.DataFrame(
+        [
+            {
+                "item": f"I{i}",
+                "statement": s,
+                **dict(zip(LEVELS, counts, strict=True)),
+                "n": n,
+                "n_dk_na": dk,
+            }
+            for i, (s, (counts, n, dk)) in enumerate(rows.items())
+        ],
+        dtype=object,
+    )
+
+
+def shown_table() -> pd.DataFrame:
+    """Three statements with every cell shown."""
+    return table(
         {
-            "respondent_id": [f"r{i}" for i in range(40)],
-            "agency": agency,
-            "A1": a1,
-            "A2": a2,
-            "B1": b1,
-            "S1": small,
-            "C1": rng.choice(["1", "2", "3", "4", "5"], 40),
+            "Statement B1": ([0, 10, 0, 24, 0], 34, 6),
+            "Statement A1": ([0, 5, 8, 17, 5], 35, 0),
+            "Statement A2": ([10, 10, 10, 5, 5], 40, 0),
         }
     )
-    items = make_items(["A1", "A2", "B1", "S1", "C1"], ["aw", "aw", "lead", "aw", "conf"])
-    return responses, items
-
-
-@pytest.fixture
-def data():
-    return answered_items()
 
 
 def bar_widths(ax) -> np.ndarray:
     """Return the bar widths as (rows, levels), rows in drawing order."""
-    containers = ax.containers
-    return np.array([[p.get_width() for p in c.patches] for c in containers]).T
+    return np.array([[p.get_width() for p in c.patches] for c in ax.containers]).T
 
 
 def bar_lefts(ax) -> np.ndarray:
     return np.array([[p.get_x() for p in c.patches] for c in ax.containers]).T
 
 
-def visible_pct_labels(ax) -> list[str]:
-    return [t.get_text() for t in ax.texts if t.get_gid() == lp.PCT_GID and t.get_visible()]
+def pct_labels(ax, visible_only: bool = True) -> list[str]:
+    return [
+        t.get_text()
+        for t in ax.texts
+        if t.get_gid() == lp.PCT_GID and (t.get_visible() or not visible_only)
+    ]
 
 
-def test_item_chart_bars_sum_to_100_and_neutral_straddles_zero(data):
-    responses, items = data
-    fig = lp.plot_likert_items(responses, items, ["B1", "A1", "A2"], min_cell=10)
+def notes(fig) -> list[str]:
+    return [t.get_text().replace("\n", " ") for t in fig.texts if t.get_gid() == LEFT_OUT_GID]
+
+
+def draw(published: pd.DataFrame, **kwargs):
+    return lp.plot_likert_table(published, LEVELS, list(published["statement"]), **kwargs)
+
+
+def test_bars_sum_to_100_and_neutral_straddles_zero():
+    fig = draw(shown_table())
     ax = fig.axes[0]
     assert len(ax.patches) == 3 * 5  # every level drawn for every item, even empty ones
     widths = bar_widths(ax)
     assert widths.sum(axis=1) == pytest.approx([100, 100, 100])
     lefts = bar_lefts(ax)
-    neutral = widths[:, 2]
-    assert lefts[:, 2] == pytest.approx(-neutral / 2)  # split across zero
+    assert lefts[:, 2] == pytest.approx(-widths[:, 2] / 2)  # split across zero
     assert (lefts[:, :2] + widths[:, :2] <= 1e-9).all()  # disagreement left of zero
     assert (lefts[:, 3:] >= -1e-9).all()  # agreement right of zero
-    # Row 2 is A1: 0/34 strongly disagree, 4/34, 8/34, 18/34, 4/34.
-    assert widths[1] == pytest.approx(np.array([0, 4, 8, 18, 4]) / 34 * 100)
+    assert widths[1] == pytest.approx(np.array([0, 5, 8, 17, 5]) / 35 * 100)
     assert ax.containers[0].patches[0].get_facecolor() == pytest.approx(
         matplotlib.colors.to_rgba(DIVERGING_5[0])
     )
+    assert notes(fig) == []  # nothing left out, no note
 
 
-def test_item_order_and_n_in_tick_labels(data):
-    responses, items = data
-    fig = lp.plot_likert_items(responses, items, ["B1", "A1", "A2"], min_cell=10)
-    ax = fig.axes[0]
-    ticks = {
-        round(t): lab.get_text()
-        for t, lab in zip(ax.get_yticks(), ax.get_yticklabels(), strict=True)
-    }
-    assert ticks[0].startswith("Statement B1") and "(n=34; 6 DK/NA)" in ticks[0]
-    assert ticks[1].startswith("Statement A1") and "(n=34; 2 DK/NA)" in ticks[1]
-    assert ticks[2].endswith("(n=40)")
-    assert ax.get_ylim()[0] > ax.get_ylim()[1]  # first item drawn on top
-
-
-def test_legend_lists_every_level_even_unanswered(data):
-    responses, items = data
-    fig = lp.plot_likert_items(responses, items, ["A1"], min_cell=10)
-    legend = fig.axes[0].get_legend()
-    assert [t.get_text() for t in legend.get_texts()] == LEVELS
-
-
-def test_percentage_labels_only_where_they_fit(data):
-    responses, items = data
-    fig = lp.plot_likert_items(responses, items, ["B1"], min_cell=10)
-    fig.draw_without_rendering()  # labels are fitted when the chart is drawn
-    labels = visible_pct_labels(fig.axes[0])
-    # B1: 2, 2, 4, 24, 2 of 34 -> 6%, 6%, 12%, 71%, 6%
-    assert "71%" in labels
-    assert "6%" not in labels
-    every = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == lp.PCT_GID]
-    assert len(labels) <= len(every)
-
-
-def test_small_items_are_suppressed_with_a_footnote(data):
-    responses, items = data
-    fig = lp.plot_likert_items(responses, items, ["A1", "S1"], min_cell=10)
-    ax = fig.axes[0]
-    assert len(ax.patches) == 1 * 5
-    assert all("S1" not in t.get_text() for t in ax.get_yticklabels())
-    notes = [t.get_text() for t in ax.texts if t.get_gid() == lp.FOOTNOTE_GID]
-    assert notes == ["Not shown (fewer than 10 answers): S1."]
-
-
-def test_group_chart_suppresses_small_groups(data):
-    responses, items = data
-    fig = lp.plot_likert_by_group(responses, items, "A2", by="agency", min_cell=10)
+def test_order_n_and_dk_in_tick_labels_and_every_level_in_the_legend():
+    fig = draw(shown_table())
     ax = fig.axes[0]
     ticks = [t.get_text() for t in ax.get_yticklabels()]
-    assert len(ticks) == 2 and len(ax.patches) == 2 * 5
-    assert ticks[0].startswith("Police") and "(n=18)" in ticks[0]
-    assert ticks[1].startswith("Children's social care")
-    assert not any("Housing" in t for t in ticks)
-    notes = [t.get_text() for t in ax.texts if t.get_gid() == lp.FOOTNOTE_GID]
-    assert notes == ["Not shown (fewer than 10 answers): Housing."]
-    assert bar_widths(ax).sum(axis=1) == pytest.approx([100, 100])
-    ordered = lp.plot_likert_by_group(
-        responses, items, "A2", by="agency", group_order=["social_care", "police"]
+    assert ticks[0].startswith("Statement B1") and ticks[0].endswith("(n=34; 6 DK/NA)")
+    assert ticks[1].endswith("(n=35)") and ticks[2].endswith("(n=40)")
+    assert ax.get_ylim()[0] > ax.get_ylim()[1]  # first row drawn on top
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == LEVELS
+
+
+def test_percentage_labels_only_where_they_fit():
+    fig = draw(table({"B": ([8, 5, 5, 125, 7], 150, 0)}))
+    fig.draw_without_rendering()  # labels are fitted when the chart is drawn
+    labels = pct_labels(fig.axes[0])
+    assert "83%" in labels  # 125 / 150
+    assert "5%" not in labels  # 8 / 150: written, but too narrow to hold its label
+    assert "3%" not in pct_labels(fig.axes[0], visible_only=False)  # below 5%: never written
+
+
+def test_hidden_answers_are_neither_drawn_nor_labelled():
+    # n = 11: the one "Strongly agree" answer (9%) is hidden, and so is a second cell
+    fig = draw(table({"Eleven": ([C, 0, 5, C, 0], 11, C)}), min_cell=5)
+    ax = fig.axes[0]
+    widths = bar_widths(ax)[0]
+    assert widths == pytest.approx([0, 0, 5 / 11 * 100, 0, 0])  # only the shown count
+    assert pct_labels(ax, visible_only=False) == ["45%"]
+    assert "9%" not in " ".join(t.get_text() for t in ax.texts)
+    tick = ax.get_yticklabels()[0].get_text()
+    assert tick.endswith("(n=11; fewer than 5 DK/NA)")
+    (note,) = notes(fig)
+    assert "Answers chosen by fewer than 5 people (c in the table) are not drawn" in note
+
+
+def test_rows_with_a_hidden_n_are_left_out_and_named():
+    published = table(
+        {
+            "Shown": ([5, 5, 5, 5, 10], 30, 0),
+            "Hidden n": ([C, C, C, C, C], C, 0),
+            "Nobody": ([0, 0, 0, 0, 0], 0, 0),
+        }
     )
-    assert ordered.axes[0].get_yticklabels()[0].get_text().startswith("Children's social care")
+    fig = draw(published)
+    ax = fig.axes[0]
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(ticks) == 1 and ticks[0].startswith("Shown")
+    assert len(ax.patches) == 5
+    (note,) = notes(fig)
+    assert note.startswith("Not shown (fewer than 5 ratings") and "Hidden n" in note
+    assert "Nobody" not in note
+    assert draw(published.iloc[1:]) is None  # nothing to draw: no figure
 
 
-def test_group_chart_on_given_axes(data):
-    responses, items = data
-    fig, (left, right) = plt.subplots(1, 2)
-    out = lp.plot_likert_by_group(responses, items, "A2", ax=right, min_cell=1)
-    assert out is fig
-    assert len(right.patches) == 3 * 5 and len(left.patches) == 0
-
-
-def test_construct_panels(data):
-    responses, items = data
-    fig = lp.plot_likert_by_construct(responses, items, ["conf", "aw", "lead"], min_cell=10)
-    axes = fig.axes
-    assert [ax.get_title(loc="left") for ax in axes] == ["Conf", "Aw", "Lead"]
-    assert [len(ax.patches) for ax in axes] == [5, 2 * 5, 5]  # S1 suppressed in "aw"
-    assert len({ax.get_xlim() for ax in axes}) == 1  # one shared scale
-    notes = [t.get_text() for ax in axes for t in ax.texts if t.get_gid() == lp.FOOTNOTE_GID]
-    assert notes == ["Not shown (fewer than 10 answers): S1."]
+def test_panels_share_one_scale_and_one_note():
+    published = pd.concat(
+        [
+            shown_table().assign(group="Police"),
+            table({"x": ([C, 5, 5, 5, 5], 22, 0)}).assign(item="I0", group="Housing"),
+            table({"y": ([C, C, C, C, C], C, 0)}).assign(item="I1", group="Education"),
+        ],
+        ignore_index=True,
+    )
+    fig = lp.plot_likert_panels(
+        published, LEVELS, "item", "group", {"I0": "First", "I1": "Second", "I2": "Third"}
+    )
+    drawn = [ax for ax in fig.axes if ax.axison]
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["First", "Second", "Third"]
+    assert len({ax.get_xlim() for ax in drawn}) == 1  # one shared scale
+    assert [len(ax.get_yticklabels()) for ax in drawn] == [2, 1, 1]  # Education left out
+    (note,) = notes(fig)
+    assert "Education" in note and "Answers chosen by fewer than 5" in note
 
 
 def test_even_scale_splits_at_zero():
-    items = make_items(["E1"], ["c"], labels="Never|Rarely|Often|Always", hi=4)
-    responses = pd.DataFrame({"E1": answers({"1": 5, "2": 15, "3": 20, "4": 10})})
-    fig = lp.plot_likert_items(responses, items, min_cell=1)
+    levels = ["Never", "Rarely", "Often", "Always"]
+    published = pd.DataFrame(
+        [
+            {
+                "statement": "E",
+                "Never": 5,
+                "Rarely": 15,
+                "Often": 20,
+                "Always": 10,
+                "n": 50,
+                "n_dk_na": 0,
+            }
+        ],
+        dtype=object,
+    )
+    fig = lp.plot_likert_table(published, levels, ["E"], min_cell=1)
     ax = fig.axes[0]
-    widths, lefts = bar_widths(ax)[0], bar_lefts(ax)[0]
-    assert widths == pytest.approx([10, 30, 40, 20])
-    assert lefts == pytest.approx([-40, -30, 0, 40])
+    assert bar_widths(ax)[0] == pytest.approx([10, 30, 40, 20])
+    assert bar_lefts(ax)[0] == pytest.approx([-40, -30, 0, 40])
     assert len(set(lp.diverging_colours(4))) == 4
 
 
-def test_mixed_scales_in_one_chart_raise(data):
-    responses, items = data
-    other = make_items(["E1"], ["c"], labels="No|Yes", hi=2)
-    both = pd.concat([items, other], ignore_index=True)
-    responses = responses.assign(E1="1")
-    with pytest.raises(ValueError, match="different scales"):
-        lp.plot_likert_items(responses, both, ["A1", "E1"])
-    fig = lp.plot_likert_by_construct(responses, both, ["aw", "c"], min_cell=1)
-    assert [len(ax.containers) for ax in fig.axes] == [5, 2]
-
-
-def test_saved_chart_has_its_labels_fitted_without_an_extra_pass(data, tmp_path):
+def test_saved_chart_has_its_labels_fitted_without_an_extra_pass(tmp_path):
     from srim_analysis.report import figures
 
-    responses, items = data
-    fig = lp.plot_likert_items(responses, items, ["B1"], min_cell=10)
-    assert "6%" in visible_pct_labels(fig.axes[0])  # nothing decided before the draw
+    fig = draw(table({"B": ([8, 5, 5, 125, 7], 150, 0)}))
+    assert "5%" in pct_labels(fig.axes[0])  # nothing decided before the draw
     figures.save_figure(
         fig,
         "b1",
-        "Statement B1",
+        "Statement B",
         notebook="nb",
         site="S",
         data_fingerprint="x",
@@ -229,8 +210,10 @@ def test_saved_chart_has_its_labels_fitted_without_an_extra_pass(data, tmp_path)
         synthetic=False,
         close=False,
     )
-    labels = visible_pct_labels(fig.axes[0])
-    assert "71%" in labels and "6%" not in labels
+    labels = pct_labels(fig.axes[0])
+    assert "83%" in labels and "5%" not in labels
+    fig.draw_without_rendering()  # a second draw keeps the label hidden
+    assert "5%" not in pct_labels(fig.axes[0])
     svg = (tmp_path / "S" / "nb__b1.svg").read_text(encoding="utf-8")
-    assert ">71%<" in svg and ">6%<" not in svg
+    assert ">83%<" in svg and ">5%<" not in svg
     assert len([a for a in fig.artists if a.get_gid() == "likert-label-fitter"]) == 1

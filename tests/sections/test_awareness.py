@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,6 +23,7 @@ from srim_analysis.charts import survey as survey_charts
 from srim_analysis.report import publishing
 from srim_analysis.report.publishing import read_published
 from srim_analysis.sections import awareness
+from srim_analysis.study.loading import load_study
 from tests.report.test_widgets import assert_no_small_count, html_tables
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,12 +41,10 @@ PLANTED = {"trained_2024": 2.5, "read_advice_2024": 1.5, "manager_support": 1.3}
 def test_min_cell_defaults_are_the_project_threshold():
     for func in (
         survey.compare_groups,
-        likert.plot_likert_items,
-        likert.plot_likert_by_construct,
-        likert.plot_likert_by_group,
+        likert.plot_likert_table,
+        likert.plot_likert_panels,
         survey_tables.group_tests,
-        survey_tables.chart_groups,
-        survey_model_tables.confidence_model,
+        survey_model_tables.ordinal_model,
         survey_model_tables.ols_model,
         survey_barriers.top_barrier_quotes,
         survey_charts.plot_statements,
@@ -75,6 +76,20 @@ def test_explorer_redraws_when_a_dropdown_changes(study):
     assert third != second and "Kruskal-Wallis" in third[1]["data"]["text/html"]
 
 
+def _start(tmp_path, data_dir, site):
+    """Return the notebook's report on a study folder for one site, publishing under tmp_path."""
+    return publishing.start(
+        notebook=STEM,
+        site=site,
+        data_dir=data_dir,
+        reports_dir=tmp_path / "reports",
+        figures_dir=tmp_path / "figures",
+        min_cell=5,
+        tables=["sites", "participants", "codebook", "coded_segments"],
+        optional=["survey_items", "survey_responses"],
+    )
+
+
 def _shown_table(widget):
     """Return the group-test table the explorer shows (parsed from its HTML output)."""
     (table,) = html_tables(widget.output.outputs[1]["data"]["text/html"])
@@ -82,16 +97,7 @@ def _shown_table(widget):
 
 
 def test_explorer_site_control_redraws_for_the_chosen_site(tmp_path, shipped_dir):
-    report = publishing.start(
-        notebook=STEM,
-        site="all",
-        data_dir=shipped_dir,
-        reports_dir=tmp_path / "reports",
-        figures_dir=tmp_path / "figures",
-        min_cell=5,
-        tables=["sites", "participants", "codebook", "coded_segments"],
-        optional=["survey_items", "survey_responses"],
-    )
+    report = _start(tmp_path, shipped_dir, "all")
     widget = awareness.show_explorer(report, ["awareness"], "role")
     assert widget.site.value == "all" and widget.site.options[0] == ("All sites", "all")
     assert ("Harrowmere (S08)", SMALL_SITE) in widget.site.options
@@ -107,20 +113,114 @@ def test_explorer_site_control_redraws_for_the_chosen_site(tmp_path, shipped_dir
 
 
 def test_explorer_starts_on_the_notebooks_site(tmp_path, shipped_dir):
-    report = publishing.start(
-        notebook=STEM,
-        site="S02",
-        data_dir=shipped_dir,
-        reports_dir=tmp_path / "reports",
-        figures_dir=tmp_path / "figures",
-        min_cell=5,
-        tables=["sites", "participants", "codebook", "coded_segments"],
-        optional=["survey_items", "survey_responses"],
-    )
+    report = _start(tmp_path, shipped_dir, "S02")
     widget = awareness.show_explorer(report, ["awareness"], "agency")
     assert widget.site.value == "S02"
     assert_no_small_count(_shown_table(widget), ["n"])
     assert not list((tmp_path / "reports").rglob("*.csv"))  # an explorer publishes nothing
+
+
+# ---------------------------------------------------------------------------
+# Every number in a sentence comes from a published table
+# ---------------------------------------------------------------------------
+
+#: Numbers the sentences state that are the method's, not the data's: thresholds of
+#: reliability (0.70, 0.30), the confidence level (95%), significance (0.05), respondents
+#: needed per model term, and quotes per barrier.
+METHOD_NUMBERS = {
+    0.7,
+    0.3,
+    95.0,
+    0.05,
+    float(survey_model_tables.MIN_PER_TERM),
+    float(survey_barriers.QUOTES_PER_BARRIER),
+}
+NUMBER = re.compile(r"(?<![\w.\-])(\d+(?:\.\d+)?)(?![\w])")
+
+
+def _published_numbers(tables: dict[str, pd.DataFrame]) -> list[float]:
+    """Return every number in the shown cells of the tables (numbers inside text too)."""
+    out = []
+    for table in tables.values():
+        for value in table.to_numpy().ravel():
+            if disclosure.is_suppressed(value) or value is None:
+                continue
+            out += [float(n) for n in NUMBER.findall(str(value))]
+            with contextlib.suppress(TypeError, ValueError):
+                out.append(float(value))
+    return out
+
+
+def _stated_numbers(text: str) -> list[str]:
+    """Return the numbers a text states, leaving out years and ids (letters beside digits)."""
+    return [n for n in NUMBER.findall(text) if not (len(n) == 4 and n.startswith(("19", "20")))]
+
+
+def _sections(report):
+    yield awareness.show_skipped_sections(report)
+    yield awareness.show_respondents(report)
+    yield awareness.show_item_charts(report)
+    yield awareness.show_reliability(report)
+    yield awareness.show_group_tests(report)
+    for role in ("awareness", "confidence"):
+        yield awareness.show_model(report, role)
+        yield awareness.show_ols(report, role)
+    yield awareness.show_qualitative(report)
+    yield awareness.show_summary(report)
+
+
+@pytest.mark.parametrize("site", ["all", SMALL_SITE])
+def test_every_number_in_a_sentence_is_a_published_cell(tmp_path, shipped_dir, site):
+    report = _start(tmp_path, shipped_dir, site)
+    stated = 0
+    for section in _sections(report):
+        text = section.text()
+        published = _published_numbers(section.tables)
+        for number in _stated_numbers(text):
+            x = float(number)
+            if x in METHOD_NUMBERS or x == report.min_cell:
+                continue
+            digits = len(number.split(".")[1]) if "." in number else 0
+            stated += 1
+            assert any(round(v, digits) == x for v in published), (
+                f"{number} in {text[:200]!r}... is in none of {list(section.tables)}"
+            )
+        assert "Traceback" not in text
+        assert not re.search(r"\b[1-4] (?:people|respondents|participants)\b", text)
+    assert stated > (20 if site == "all" else 5)
+
+
+def test_every_figure_is_drawn_from_a_published_table(tmp_path, shipped_dir):
+    report = _start(tmp_path, shipped_dir, "S02")
+    saved = [
+        item
+        for section in (
+            awareness.show_item_charts(report),
+            awareness.show_model(report, "confidence"),
+            awareness.show_qualitative(report),
+        )
+        for item in section.items
+        if isinstance(item, publishing.SavedFigure)
+    ]
+    assert len(saved) >= 12
+    for figure in saved:
+        assert figure.record.source_data, figure.record.figure_id
+        source = read_published(report.figures_dir / figure.record.source_data)
+        assert len(source)
+    source = inspect.getsource(awareness)
+    assert "add_figure" not in source and "report.figure(" not in source
+
+
+def test_an_outcome_the_plan_does_not_map_is_said_not_modelled(tmp_path, study_copy):
+    toml = (study_copy / "study.toml").read_text(encoding="utf-8")
+    toml = re.sub(r'\nawareness = "awareness".*', "", toml)  # drop the awareness outcome
+    (study_copy / "study.toml").write_text(toml, encoding="utf-8")
+    report = _start(tmp_path, study_copy, "all")
+    assert "awareness" not in report.study.plan.survey.outcomes
+    text = awareness.show_model(report, "awareness").text()
+    assert "not estimated" in text and "study.toml" in text and "[survey.outcomes]" in text
+    assert "not modelled" in awareness.show_skipped_sections(report).text()
+    assert awareness.show_model(report, "confidence").tables  # the other outcome still runs
 
 
 # ---------------------------------------------------------------------------
@@ -239,26 +339,44 @@ def _assert_no_small_counts(tables: dict[str, pd.DataFrame]) -> None:
 def test_notebook_all_sites_publishes_the_expected_tables(runs):
     out, site = runs["all"]
     tables = _tables(out, site)
-    model = tables["model_odds_ratios"].set_index("term")
+    model = tables["model_confidence_odds_ratios"].set_index("term")
     low, high = (float(model.loc["trained_2024", c]) for c in ("ci_low", "ci_high"))
     assert low <= PLANTED["trained_2024"] <= high and low > 1
+    aware = tables["model_awareness_odds_ratios"].set_index("term")
+    assert float(aware.loc["read_advice_2024", "ci_low"]) > 1  # planted on awareness
     reliability = tables["reliability"]
-    assert list(reliability["construct"]) == list(survey_tables.DEFAULT_CONSTRUCTS)
+    constructs = list(load_study(ROOT / "data" / "synthetic").plan.survey.constructs)
+    assert list(reliability["construct"]) == constructs
     assert (reliability["alpha"].astype(float) > 0.7).all()
     assert (reliability["ci_low"].astype(float) < reliability["alpha"].astype(float)).all()
     assert set(reliability["nan_policy"]) == {"pairwise"}
     tests = tables["group_tests_agency"]
     assert set(tests["test"]) == {"Kruskal-Wallis H"} and tests["p_holm"].astype(float).ge(0).all()
-    thresholds = tables["model_thresholds"]
+    thresholds = tables["model_confidence_thresholds"]
     assert thresholds["below"].iloc[0] == "Strongly disagree"
-    assert {"model_proportional_odds", "ols_differences", "barrier_quotes"} <= set(tables)
+    assert {
+        "model_confidence_proportional_odds",
+        "ols_confidence_differences",
+        "ols_awareness_differences",
+        "answers_awareness",
+        "answers_confidence_by_agency",
+        "barrier_quotes",
+    } <= set(tables)
     _assert_no_small_counts(tables)
     text = _text(out, site)
     assert "Complete-case analysis" in text and "times the odds" in text
     figures = {p.stem.removeprefix(f"{STEM}__") for p in (out / "figures" / site).glob("*.png")}
-    expected = {f"likert-{c.replace('_', '-')}" for c in survey_tables.DEFAULT_CONSTRUCTS}
-    assert expected | {"forest-ordinal-model", "barriers-facilitators", "confidence-by-agency"} <= (
-        figures
+    expected = {f"likert-{c.replace('_', '-')}" for c in constructs}
+    assert (
+        expected
+        | {
+            "forest-confidence-model",
+            "forest-awareness-model",
+            "barriers-facilitators",
+            "confidence-by-agency",
+            "awareness-by-agency",
+        }
+        <= figures
     )
 
 
@@ -266,8 +384,9 @@ def test_notebook_all_sites_publishes_the_expected_tables(runs):
 def test_notebook_small_site_says_the_model_is_not_estimated(runs):
     out, site = runs["small"]
     tables = _tables(out, site)
-    assert "model_odds_ratios" not in tables and "reliability" in tables
-    assert list(tables["reliability"]["construct"]) == list(survey_tables.DEFAULT_CONSTRUCTS)
+    assert "model_confidence_odds_ratios" not in tables and "reliability" in tables
+    constructs = list(load_study(ROOT / "data" / "synthetic").plan.survey.constructs)
+    assert list(tables["reliability"]["construct"]) == constructs
     _assert_no_small_counts(tables)
     text = _text(out, site)
     assert "not estimated for Harrowmere" in text
