@@ -15,10 +15,15 @@ coded passages. This module builds that matrix from the coded segments:
 * :func:`write_framework_workbook` writes the Excel workbook researchers chart in (an
   "About" sheet, then one sheet per theme with cases as rows), and
   :func:`read_framework_workbook` reads it back, summaries included, into the same tidy
-  form, so the charting done in Excel comes back into the analysis without loss.
+  form, so the charting done in Excel comes back into the analysis without loss;
+* the workbook is a **working file**, created once and never overwritten:
+  :func:`merge_framework` adds the new cases, codes and themes of a rerun to the matrix
+  read back from it, keeping every cell a researcher has filled exactly as it is, and
+  :func:`charted_summaries` lists the summaries charted so far.
 
-Notebook 04 writes the workbook and publishes the preview through
-:func:`srim_analysis.sections.guidance.show_framework`.
+Notebook 04 keeps the workbook (``framework/framework-matrix.xlsx`` in a real study's
+folder, :data:`WORKING_FILE`), shows the charted summaries and publishes the preview
+through :func:`srim_analysis.sections.guidance.show_framework`.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ from openpyxl.utils import get_column_letter
 from srim_analysis import atomic
 from srim_analysis.study.contract import AGENCIES, CODE_BRANCHES, METHODS, ROLES
 
+#: Where a study keeps its Framework workbook, relative to the study folder.
+WORKING_FILE = Path("framework") / "framework-matrix.xlsx"
 CASE_TYPES: tuple[str, ...] = ("participant", "site")
 CASE_ATTRIBUTES: tuple[str, ...] = ("site_id", "site", "agency", "role", "method")
 TIDY_COLUMNS: tuple[str, ...] = (
@@ -514,3 +521,95 @@ def read_framework_workbook(path: str | Path) -> pd.DataFrame:
                     }
                 )
     return _normalise(pd.DataFrame(records, columns=list(TIDY_COLUMNS)))
+
+
+# ---------------------------------------------------------------------------
+# The workbook as a working file: merged on rerun, never overwritten
+# ---------------------------------------------------------------------------
+
+
+def merge_framework(existing: pd.DataFrame | None, fresh: pd.DataFrame) -> pd.DataFrame:
+    """Return the matrix to keep: ``existing`` with the new cases, codes and themes of ``fresh``.
+
+    Both are tidy matrices (``existing`` as read back from the workbook, or None). A cell
+    whose summary a researcher has written is kept exactly as it is (summary, count and
+    references); an empty cell takes ``fresh``'s count and references; nothing of
+    ``existing`` is dropped (a case or code no longer coded stays). Themes, cases and
+    codes keep their order, new ones coming after; every case has a row for every code.
+
+    >>> old = pd.DataFrame({"case_id": ["a"], "site_id": ["X"], "site": ["X"], "agency": [""],
+    ...     "role": [""], "method": [""], "branch": ["gaps"], "code_id": ["K1"],
+    ...     "code_label": ["One"], "n_segments": [1], "summary": ["Said so."],
+    ...     "segment_refs": ["s1"]})
+    >>> new = pd.concat([old.assign(summary="", n_segments=2, segment_refs="s1; s5"),
+    ...     old.assign(case_id="b", summary="", n_segments=0, segment_refs="")])
+    >>> merge_framework(old, new)[["case_id", "n_segments", "summary"]].values.tolist()
+    [['a', 1, 'Said so.'], ['b', 0, '']]
+    """
+    fresh = _normalise(fresh)
+    if existing is None or not len(existing):
+        return fresh
+    old = _normalise(existing)
+    both = pd.concat([old, fresh], ignore_index=True)
+    branches = list(dict.fromkeys(both["branch"]))
+    cases = list(dict.fromkeys(both["case_id"]))
+    attrs = {
+        r[0]: r[1:]
+        for r in both.drop_duplicates("case_id")[["case_id", *CASE_ATTRIBUTES]].itertuples(
+            index=False, name=None
+        )
+    }
+    codes = {
+        b: list(
+            both[both["branch"] == b]
+            .drop_duplicates("code_id")[["code_id", "code_label"]]
+            .itertuples(index=False, name=None)
+        )
+        for b in branches
+    }
+    old_cells = {
+        (r.branch, r.case_id, r.code_id): (r.n_segments, r.summary, r.segment_refs)
+        for r in old.itertuples(index=False)
+    }
+    new_cells = {
+        (r.branch, r.case_id, r.code_id): (r.n_segments, r.summary, r.segment_refs)
+        for r in fresh.itertuples(index=False)
+    }
+    records = []
+    for branch in branches:
+        for case in cases:
+            for code, label in codes[branch]:
+                key = (branch, case, code)
+                kept = old_cells.get(key)
+                if kept is None or not kept[1]:
+                    kept = new_cells.get(key, kept or (0, "", ""))
+                records.append(
+                    {
+                        "case_id": case,
+                        **dict(zip(CASE_ATTRIBUTES, attrs[case], strict=True)),
+                        "branch": branch,
+                        "code_id": code,
+                        "code_label": label,
+                        "n_segments": kept[0],
+                        "summary": kept[1],
+                        "segment_refs": kept[2],
+                    }
+                )
+    return _normalise(pd.DataFrame(records, columns=list(TIDY_COLUMNS)))
+
+
+def same_matrix(one: pd.DataFrame, other: pd.DataFrame) -> bool:
+    """Return True when two tidy matrices hold the same cells in the same order."""
+    return _normalise(one).reset_index(drop=True).equals(_normalise(other).reset_index(drop=True))
+
+
+def charted_summaries(tidy: pd.DataFrame) -> pd.DataFrame:
+    """Return the cells a researcher has charted (a summary written), in matrix order.
+
+    Columns: ``branch``, ``code_id``, ``code_label``, ``case_id``, the case's attributes,
+    ``summary``.
+    """
+    tidy = _normalise(tidy)
+    cols = ["branch", "code_id", "code_label", "case_id", *CASE_ATTRIBUTES, "summary"]
+    filled = tidy[tidy["summary"].str.strip() != ""]
+    return filled[cols].reset_index(drop=True)

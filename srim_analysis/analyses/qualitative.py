@@ -35,40 +35,15 @@ from srim_analysis import disclosure
 # study_identifiers: re-exported for sections.awareness
 from srim_analysis.disclosure import study_identifiers as study_identifiers
 from srim_analysis.study.contract import AGENCIES, METHODS, ROLES
+from srim_analysis.study.plan import AWARENESS_ROLES, STANCE_ROLES
 from srim_analysis.study.selection import ALL_SITES, for_site
 
 if TYPE_CHECKING:
     from srim_analysis.disclosure import Identifiers
     from srim_analysis.study.loading import Study
 
-#: Stance codes (co-applied with a rule or a meaning of consent), in plotting order.
-STANCES: dict[str, str] = {
-    "ST-CRIT": "Critical",
-    "ST-MIX": "Mixed",
-    "ST-SUP": "Supportive",
-    "ST-UNC": "Unclear",
-}
-#: The column name each stance code takes in a stance table (``n_critical``, ...).
-STANCE_COLUMNS: dict[str, str] = {
-    "ST-CRIT": "critical",
-    "ST-MIX": "mixed",
-    "ST-SUP": "supportive",
-    "ST-UNC": "unclear",
-}
+#: A segment of talk about a rule or meaning that carries no stance code.
 NO_STANCE = "no_stance"
-
-#: Awareness codes, most aware first.
-AWARENESS: dict[str, str] = {
-    "AWR-READ": "Has read the advice",
-    "AWR-HEARD": "Heard of it, not read it",
-    "AWR-UNAWARE": "Not aware of it",
-}
-#: The column name each awareness code takes in an awareness table (``n_read``, ...).
-AWARENESS_COLUMNS: dict[str, str] = {
-    "AWR-READ": "read",
-    "AWR-HEARD": "heard",
-    "AWR-UNAWARE": "unaware",
-}
 
 #: What tables and figures can be broken down by.
 GROUPINGS: dict[str, str] = {
@@ -113,6 +88,17 @@ def _code_meta(codebook: pd.DataFrame | None) -> pd.DataFrame:
     return meta[~meta.index.duplicated()]
 
 
+def _add_site_names(out: pd.DataFrame, sites: pd.DataFrame | None) -> None:
+    """Add ``site_name`` (the site's display name, else its id) to ``out`` in place."""
+    names = (
+        sites.set_index("site_id")["display_name"]
+        if sites is not None and len(sites)
+        else pd.Series(dtype=object)
+    )
+    out["site_name"] = out["site_id"].map(names).astype(object)
+    out["site_name"] = out["site_name"].where(out["site_name"].notna(), out["site_id"])
+
+
 def coded_frame(
     segments: pd.DataFrame,
     participants: pd.DataFrame | None = None,
@@ -144,13 +130,7 @@ def coded_frame(
     else:
         out["agency"] = None
         out["role"] = None
-    names = (
-        sites.set_index("site_id")["display_name"]
-        if sites is not None and len(sites)
-        else pd.Series(dtype=object)
-    )
-    out["site_name"] = out["site_id"].map(names).astype(object)
-    out["site_name"] = out["site_name"].where(out["site_name"].notna(), out["site_id"])
+    _add_site_names(out, sites)
     meta = _code_meta(codebook)
     out["code_label"] = out["code_id"].map(meta["code_label"]).astype(object)
     out["code_label"] = out["code_label"].where(out["code_label"].notna(), out["code_id"])
@@ -166,13 +146,7 @@ def participant_frame(
 ) -> pd.DataFrame:
     """Return the participants of one site (or all) with their site's display name added."""
     out = for_site(participants, site).copy().reset_index(drop=True)
-    names = (
-        sites.set_index("site_id")["display_name"]
-        if sites is not None and len(sites)
-        else pd.Series(dtype=object)
-    )
-    out["site_name"] = out["site_id"].map(names).astype(object)
-    out["site_name"] = out["site_name"].where(out["site_name"].notna(), out["site_id"])
+    _add_site_names(out, sites)
     return out
 
 
@@ -328,6 +302,18 @@ def _per_code_and_group(
     )
 
 
+def _in_order(frame: pd.DataFrame, by: str | None, counts: Sequence[str]) -> pd.DataFrame:
+    """Return per-code-and-group rows in codebook then group order, keys as ``by``, counts int."""
+    rank = group_rank(by, frame["_key"])
+    out = frame.assign(_rank=frame["_key"].map(rank))
+    out = out.sort_values(["code_order", "code_id", "_rank"]).reset_index(drop=True)
+    if by:
+        out[by] = out["_key"]
+    for c in counts:
+        out[c] = out[c].astype(int)
+    return out
+
+
 def code_frequencies(
     coded: pd.DataFrame,
     by: str | None = "agency",
@@ -355,14 +341,7 @@ def code_frequencies(
     if not len(frame):
         return pd.DataFrame(columns=[*cols, *counts])
     agg = _per_code_and_group(frame, dropna=False, n_sources=("source_id", "nunique"))
-    rank = group_rank(by, agg["_key"])
-    agg["_rank"] = agg["_key"].map(rank)
-    agg = agg.sort_values(["code_order", "code_id", "_rank"]).reset_index(drop=True)
-    if by:
-        agg[by] = agg["_key"]
-    for c in counts:
-        agg[c] = agg[c].astype(int)
-    return agg[[*cols, *counts]]
+    return _in_order(agg, by, counts)[[*cols, *counts]]
 
 
 def frequency_matrix(
@@ -437,39 +416,51 @@ def cooccurrence_table(matrix: pd.DataFrame, labels: Mapping[str, str]) -> pd.Da
 # ---------------------------------------------------------------------------
 
 
-def combine_stances(codes: Iterable[str]) -> str | None:
-    """Return the one stance of a segment from the stance codes applied to it.
+def combine_stances(roles: Iterable[str]) -> str | None:
+    """Return the one stance role of a segment from the stance roles of the codes applied to it.
 
-    Supportive and critical together count as mixed; unclear gives way to any view.
+    Roles are those of the analysis plan (``critical``, ``mixed``, ``supportive``,
+    ``unclear``). Supportive and critical together count as mixed; unclear gives way to
+    any view.
 
-    >>> combine_stances(["ST-SUP"])
-    'ST-SUP'
-    >>> combine_stances(["ST-SUP", "ST-CRIT"])
-    'ST-MIX'
-    >>> combine_stances(["ST-UNC", "ST-CRIT"])
-    'ST-CRIT'
+    >>> combine_stances(["supportive"])
+    'supportive'
+    >>> combine_stances(["supportive", "critical"])
+    'mixed'
+    >>> combine_stances(["unclear", "critical"])
+    'critical'
     >>> combine_stances([]) is None
     True
     """
-    found = set(codes)
-    views = found & {"ST-SUP", "ST-CRIT", "ST-MIX"}
-    if "ST-MIX" in views or len(views) > 1:
-        return "ST-MIX"
+    found = set(roles)
+    views = found & {"supportive", "critical", "mixed"}
+    if "mixed" in views or len(views) > 1:
+        return "mixed"
     if views:
         return views.pop()
-    return "ST-UNC" if "ST-UNC" in found else None
+    return "unclear" if "unclear" in found else None
 
 
-def segment_stances(coded: pd.DataFrame) -> pd.Series:
-    """Return the stance code of each segment that has one (index: segment_id)."""
-    st = coded[coded["code_id"].isin(STANCES)]
+def segment_stances(coded: pd.DataFrame, stances: Mapping[str, str]) -> pd.Series:
+    """Return the stance role of each segment that has one (index: segment_id).
+
+    ``stances`` maps the study's stance code ids to their roles (the analysis plan's
+    ``codes.stance_columns()``).
+
+    >>> seg = pd.DataFrame({"segment_id": ["s1", "s1", "s2"], "code_id": ["R", "V+", "V-"]})
+    >>> segment_stances(seg, {"V+": "supportive", "V-": "critical"}).to_dict()
+    {'s1': 'supportive', 's2': 'critical'}
+    """
+    st = coded[coded["code_id"].isin(list(stances))]
     if not len(st):
         return pd.Series(dtype=object)
-    return st.groupby("segment_id")["code_id"].agg(combine_stances).dropna()
+    roles = st["code_id"].map(dict(stances))
+    return roles.groupby(st["segment_id"]).agg(combine_stances).dropna()
 
 
 def stance_table(
     coded: pd.DataFrame,
+    stances: Mapping[str, str],
     by: str | None = None,
     codes: Sequence[str] | None = None,
     branches: Sequence[str] | str | None = STANCE_BRANCHES,
@@ -478,14 +469,17 @@ def stance_table(
     """Return, per code (and group), segments by stance: critical, mixed, supportive, unclear.
 
     Only talk (interviews and focus groups, by default) counts: documents quote the advice
-    but hold no views. ``pct_*`` are percentages of the code's segments; ``n_no_stance``
-    counts segments with no stance code.
+    but hold no views. ``stances`` maps the study's stance code ids to their roles (the
+    analysis plan's ``codes.stance_columns()``); the columns are named by role
+    (``n_critical``, ``n_mixed``, ``n_supportive``, ``n_unclear``), whatever the codes.
+    ``pct_*`` are percentages of the code's segments; ``n_no_stance`` counts segments with
+    no stance code.
     """
     rows = _select(coded, codes, branches)
     if methods is not None:
         rows = rows[rows["method"].isin(list(methods))]
     rows = rows.drop_duplicates(["segment_id", "code_id"])
-    stance = segment_stances(coded)
+    stance = segment_stances(coded, stances)
     keys, labels = _groups(rows, by)
     frame = rows.assign(
         _key=keys.to_numpy(),
@@ -493,7 +487,7 @@ def stance_table(
         stance=rows["segment_id"].map(stance).fillna(NO_STANCE).to_numpy(),
     )
     ids = ["code_id", "code_label", "branch", *([by] if by else []), "group"]
-    kinds = [*STANCE_COLUMNS.values(), NO_STANCE]
+    kinds = [*STANCE_ROLES, NO_STANCE]
     counts = ["n_participants", "n_segments", *(f"n_{k}" for k in kinds)]
     pcts = [f"pct_{k}" for k in kinds]
     if not len(frame):
@@ -502,28 +496,21 @@ def stance_table(
         return out
     base = _per_code_and_group(frame)
     tally = frame.groupby(["code_id", "_key", "stance"]).size().unstack("stance", fill_value=0)
-    for code, col in [*STANCE_COLUMNS.items(), (NO_STANCE, NO_STANCE)]:
-        series = tally[code] if code in tally else pd.Series(0, index=tally.index)
+    for col in kinds:
+        series = tally[col] if col in tally else pd.Series(0, index=tally.index)
         base[f"n_{col}"] = [
             int(series.get((c, k), 0)) for c, k in zip(base["code_id"], base["_key"], strict=True)
         ]
     for k in kinds:
         base[f"pct_{k}"] = (100 * base[f"n_{k}"] / base["n_segments"]).round(1)
-    rank = group_rank(by, base["_key"])
-    base["_rank"] = base["_key"].map(rank)
-    base = base.sort_values(["code_order", "code_id", "_rank"]).reset_index(drop=True)
-    if by:
-        base[by] = base["_key"]
-    for c in counts:
-        base[c] = base[c].astype(int)
-    out = base[[*ids, *counts, *pcts]]
+    out = _in_order(base, by, counts)[[*ids, *counts, *pcts]]
     out.attrs["by"] = by
     return out
 
 
 #: Percentage columns of a stance table and the counts each depends on (for publishing).
 STANCE_DEPENDS: dict[str, tuple[str, ...]] = {
-    f"pct_{k}": (f"n_{k}", "n_segments") for k in [*STANCE_COLUMNS.values(), NO_STANCE]
+    f"pct_{k}": (f"n_{k}", "n_segments") for k in [*STANCE_ROLES, NO_STANCE]
 }
 
 
@@ -547,52 +534,85 @@ class MostCriticised:
         above = self.groups[self.groups["pct_critical"] > self.baseline_pct]
         return [str(k) for k in above[self.by]] if self.by else []
 
-    def sentence(
-        self, min_cell: int, site_label: str = "these data", hidden: Iterable[str] = ()
-    ) -> str:
-        """Return the finding in plain words; nothing about fewer than ``min_cell`` people.
 
-        A code or group is described only when at least ``min_cell`` participants spoke
-        about it; groups in ``hidden`` (suppressed in the published table) are not named.
-        """
-        top = self.codes.iloc[0]
-        if int(top["n_participants"]) < min_cell:
-            return (
-                f"Fewer than {min_cell} participants in {site_label} gave a view on the most "
-                "criticised rule or meaning of consent, so none is singled out here."
-            )
-        text = (
-            f"The most criticised is **{self.code_label}**: {self.pct_critical:.0f}% of the "
-            f"{self.n_segments} segments about it are critical"
+def shown_number(value: object) -> float | None:
+    """Return a published cell as a number, or None when it is hidden, blank or not a number.
+
+    >>> shown_number("c") is None, shown_number("7"), shown_number(None) is None
+    (True, 7.0, True)
+    """
+    if disclosure.is_suppressed(value):
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if np.isnan(number) else number
+
+
+def criticised_sentence(
+    codes: pd.DataFrame,
+    groups: pd.DataFrame,
+    by: str | None,
+    min_cell: int,
+    where: str = "in these data",
+) -> str:
+    """Return the most-criticised finding in plain words, from the published tables only.
+
+    ``codes`` and ``groups`` are the published forms of :attr:`MostCriticised.codes` and
+    :attr:`MostCriticised.groups` (a hidden cell is the suppression mark): every number
+    in the sentence is a cell they show, and a code or group is named only when its
+    participants, segments and share are shown and at least ``min_cell`` participants
+    spoke about it; the runner-up is named only when its share is shown. ``where`` says
+    where ('across all sites', 'at Northfield').
+
+    >>> codes = pd.DataFrame({"code_label": ["Rule A", "Rule C", "Rule B"],
+    ...     "n_participants": [12, 9, "c"], "n_segments": [20, 15, "c"],
+    ...     "pct_critical": [45.0, 20.0, "c"]})
+    >>> groups = pd.DataFrame({"agency": ["police", "health"], "group": ["Police", "Health"],
+    ...     "n_participants": [6, "c"], "pct_critical": [60.0, "c"]})
+    >>> text = criticised_sentence(codes, groups, "agency", 5, "at Northfield")
+    >>> text.split(": ", 1)[1].split(". ")[0]
+    '45% of the 20 segments about it are critical (next: Rule C, 20%)'
+    >>> "Police (60%)" in text, "Health" in text
+    (True, False)
+    """
+
+    def shown(row: Mapping[str, Any], *cols: str) -> list[float] | None:
+        values = [shown_number(row.get(c)) for c in cols]
+        if any(v is None for v in values):
+            return None
+        return values  # type: ignore[return-value]
+
+    rows = codes.to_dict("records")
+    top = shown(rows[0], "n_participants", "n_segments", "pct_critical") if rows else None
+    if top is None or top[0] < min_cell:
+        return (
+            f"Too few participants {where} gave a view for the most criticised rule or "
+            "meaning of consent to be named."
         )
-        rest = self.codes.iloc[1:]
-        rest = rest[rest["n_participants"] >= min_cell]
-        if len(rest):
-            nxt = rest.iloc[0]
-            text += f" (next: {nxt['code_label']}, {nxt['pct_critical']:.0f}%)"
-        text += "."
-        named = self.groups[
-            (self.groups["n_participants"] >= min_cell)
-            & (self.groups["pct_critical"] > self.baseline_pct)
-        ]
-        if self.by:
-            named = named[~named[self.by].astype(str).isin(set(hidden))]
-        if self.by and len(named):
-            parts = [
-                f"{g} ({p:.0f}%)"
-                for g, p in zip(named["group"], named["pct_critical"], strict=True)
-            ]
-            text += (
-                f" More critical of it than average ({self.baseline_pct:.0f}%): "
-                + ", ".join(parts)
-                + "."
-            )
-        if self.by:
-            text += (
-                f" Groups with fewer than {min_cell} participants who spoke about it, or whose "
-                "counts are suppressed in the table, are not named."
-            )
-        return text
+    _, n_segments, pct = top
+    text = (
+        f"The most criticised is **{rows[0]['code_label']}**: {pct:.0f}% of the "
+        f"{n_segments:.0f} segments about it are critical"
+    )
+    nxt = shown(rows[1], "n_participants", "pct_critical") if len(rows) > 1 else None
+    if nxt is not None and nxt[0] >= min_cell:  # the runner-up, only if the table shows it
+        text += f" (next: {rows[1]['code_label']}, {nxt[1]:.0f}%)"
+    text += "."
+    if by:
+        named = []
+        for row in groups.to_dict("records"):
+            got = shown(row, "n_participants", "pct_critical")
+            if got is not None and got[0] >= min_cell and got[1] > pct:
+                named.append(f"{row['group']} ({got[1]:.0f}%)")
+        if named:
+            text += f" More critical of it than overall ({pct:.0f}%): " + ", ".join(named) + "."
+        text += (
+            f" Groups with fewer than {min_cell} participants who spoke about it, or whose "
+            "counts are suppressed in the table, are not named."
+        )
+    return text
 
 
 def most_criticised(stance: pd.DataFrame, min_participants: int = 2) -> MostCriticised:
@@ -662,46 +682,70 @@ def most_criticised(stance: pd.DataFrame, min_participants: int = 2) -> MostCrit
 # ---------------------------------------------------------------------------
 
 
-def awareness_table(coded: pd.DataFrame, people: pd.DataFrame, by: str = "agency") -> pd.DataFrame:
+def awareness_table(
+    coded: pd.DataFrame,
+    people: pd.DataFrame,
+    awareness: Mapping[str, str],
+    by: str | None = "agency",
+) -> pd.DataFrame:
     """Return participants per group by awareness of the 2024 advice (each person counted once).
 
-    A participant coded at several levels counts at the most aware one (read, then heard,
-    then unaware); ``n_not_coded`` are participants whose awareness never came up.
-    Percentages are of the participants whose awareness was coded (``n_coded``).
+    ``awareness`` maps the study's awareness code ids to their levels (the analysis plan's
+    ``codes.awareness_columns()``: ``read``, ``heard``, ``unaware``); the columns are named
+    by level (``n_read``, ...), whatever the codes. A participant coded at several levels
+    counts at the most aware one (read, then heard, then unaware); ``n_not_coded`` are
+    participants whose awareness never came up. Percentages are of the participants whose
+    awareness was coded (``n_coded``). ``by=None`` gives one row, ``group`` 'All'.
+
+    >>> seg = pd.DataFrame({"segment_id": ["s1", "s2", "s3"], "code_id": ["K", "N", "K"],
+    ...     "source_id": ["i1", "i1", "i2"], "method": ["interview"] * 3,
+    ...     "site_id": ["A"] * 3, "participant_id": ["p1", "p1", "p2"]})
+    >>> people = pd.DataFrame({"participant_id": ["p1", "p2", "p3"], "site_id": ["A"] * 3})
+    >>> out = awareness_table(coded_frame(seg), people, {"K": "read", "N": "unaware"}, by=None)
+    >>> out[["group", "n_participants", "n_coded", "n_read", "n_unaware"]].values.tolist()
+    [['All', 3, 2, 2, 0]]
     """
-    order = list(AWARENESS)
-    aw = coded[coded["code_id"].isin(order) & coded["participant_id"].notna()]
-    level = aw.groupby("participant_id")["code_id"].agg(lambda s: min(s, key=order.index))
+    levels = list(AWARENESS_ROLES)
+    role_of = {str(k): v for k, v in awareness.items() if v in AWARENESS_ROLES}
+    aw = coded[coded["code_id"].isin(list(role_of)) & coded["participant_id"].notna()]
+    level = (
+        aw["code_id"]
+        .map(role_of)
+        .groupby(aw["participant_id"])
+        .agg(lambda s: min(s, key=levels.index))
+    )
     keys, labels = _groups(people, by)
     frame = pd.DataFrame(
         {
             "key": keys.to_numpy(),
             "group": labels.to_numpy(),
-            "level": people["participant_id"].map(level).fillna("none").to_numpy(),
+            "level": people["participant_id"].map(level).astype(object).fillna("none").to_numpy(),
         }
     )
+    ids = [*([by] if by else []), "group"]
     cols = [
-        by,
-        "group",
+        *ids,
         "n_participants",
         "n_coded",
-        *(f"n_{c}" for c in AWARENESS_COLUMNS.values()),
+        *(f"n_{c}" for c in levels),
         "n_not_coded",
     ]
-    pcts = [f"pct_{c}" for c in AWARENESS_COLUMNS.values()]
+    pcts = [f"pct_{c}" for c in levels]
     if not len(frame):
         return pd.DataFrame(columns=[*cols, *pcts])
     table = pd.crosstab(frame["key"], frame["level"])
     rank = group_rank(by, table.index)
     table = table.loc[sorted(table.index, key=lambda k: rank.get(k, 0))]
     label_of = dict(zip(frame["key"], frame["group"], strict=False))
-    out = pd.DataFrame({by: list(table.index), "group": [label_of[k] for k in table.index]})
+    out = pd.DataFrame({"_key": list(table.index), "group": [label_of[k] for k in table.index]})
+    if by:
+        out.insert(0, by, out["_key"])
     out["n_participants"] = table.sum(axis=1).to_numpy().astype(int)
-    for code, col in AWARENESS_COLUMNS.items():
-        out[f"n_{col}"] = np.asarray(table.get(code, 0), dtype=int)
-    out["n_coded"] = out[[f"n_{c}" for c in AWARENESS_COLUMNS.values()]].sum(axis=1).astype(int)
+    for col in levels:
+        out[f"n_{col}"] = np.asarray(table.get(col, 0), dtype=int)
+    out["n_coded"] = out[[f"n_{c}" for c in levels]].sum(axis=1).astype(int)
     out["n_not_coded"] = (out["n_participants"] - out["n_coded"]).astype(int)
-    for col in AWARENESS_COLUMNS.values():
+    for col in levels:
         with np.errstate(invalid="ignore", divide="ignore"):
             out[f"pct_{col}"] = (100 * out[f"n_{col}"] / out["n_coded"].replace(0, np.nan)).round(1)
     return out[[*cols, *pcts]]
@@ -709,7 +753,12 @@ def awareness_table(coded: pd.DataFrame, people: pd.DataFrame, by: str = "agency
 
 #: Percentage columns of an awareness table and the counts each depends on.
 AWARENESS_DEPENDS: dict[str, tuple[str, ...]] = {
-    f"pct_{c}": (f"n_{c}", "n_coded") for c in AWARENESS_COLUMNS.values()
+    f"pct_{c}": (f"n_{c}", "n_coded") for c in AWARENESS_ROLES
+}
+#: Count columns of an awareness table that add up others in the same row.
+AWARENESS_SUMS: dict[str, tuple[str, ...]] = {
+    "n_coded": tuple(f"n_{c}" for c in AWARENESS_ROLES),
+    "n_participants": ("n_coded", "n_not_coded"),
 }
 
 
@@ -761,12 +810,12 @@ def attribution(row: Mapping[str, Any], with_site: bool = True) -> str:
     Never a name or an id: only the plain-English labels of the speaker's role and agency,
     the site's display name and how the words were collected.
 
-    >>> attribution({"role": "practitioner", "agency": "midwifery", "site_name": "Brackwater",
-    ...     "method": "interview", "participant_id": "P0042"})
-    'Practitioner, Midwifery, Brackwater (interview)'
-    >>> attribution({"method": "document", "site_name": "Brackwater"})
-    'Document, Brackwater'
-    >>> attribution({"method": "focus_group", "site_name": "Carrowby"}, with_site=False)
+    >>> attribution({"role": "practitioner", "agency": "midwifery", "site_name": "Northfield",
+    ...     "method": "interview", "participant_id": "X-17"})
+    'Practitioner, Midwifery, Northfield (interview)'
+    >>> attribution({"method": "document", "site_name": "Northfield"})
+    'Document, Northfield'
+    >>> attribution({"method": "focus_group", "site_name": "Southwick"}, with_site=False)
     'Focus group participant (focus group)'
     """
 
@@ -797,7 +846,7 @@ def coarsened_speaker(
 
     ``people`` has one row per participant (``participant_id``, ``role``, ``agency`` and,
     with ``with_site``, ``site_name``). A quote attributed to "Practitioner, Midwifery,
-    Brackwater" where Brackwater has two midwives would point at one of two people: the
+    Northfield" where Northfield has two midwives would point at one of two people: the
     agency is dropped when fewer than ``min_group`` participants share the site, role and
     agency, and the role too when fewer share the site and role.
 
@@ -856,6 +905,7 @@ def choose_quotes(
     length: tuple[int, int] = QUOTE_LENGTH,
     with_site: bool = True,
     min_group: int = 1,
+    stances: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Return up to ``per_code`` illustrative quotes per code: reproducible, redacted, attributed.
 
@@ -863,11 +913,13 @@ def choose_quotes(
     segment id orders the candidates), so a re-run gives the same quotes. Interview and
     focus-group talk of moderate length is preferred; different speakers are preferred to
     the same one twice; identical texts are not repeated. Where the segments carry stances
-    the quotes take them in turn, most common first. Every quote is redacted with
-    :func:`srim_analysis.disclosure.redact` (names on the identifier list, emails, phone
-    numbers, postcodes, addresses, dates) and attributed by role, agency, site and method;
-    an agency or role shared by fewer than ``min_group`` of the speakers in ``coded`` is
-    left out of the attribution (:func:`coarsened_speaker`; notebooks pass ``min_cell``).
+    (``stances``: the study's stance code ids and their roles, the analysis plan's
+    ``codes.stance_columns()``) the quotes take them in turn, most common first. Every
+    quote is redacted with :func:`srim_analysis.disclosure.redact` (names on the identifier
+    list, emails, phone numbers, postcodes, addresses, dates) and attributed by role,
+    agency, site and method; an agency or role shared by fewer than ``min_group`` of the
+    speakers in ``coded`` is left out of the attribution (:func:`coarsened_speaker`;
+    notebooks pass ``min_cell``).
     """
     ids = identifiers
     if ids is not None and not isinstance(ids, disclosure.Identifiers):
@@ -888,7 +940,7 @@ def choose_quotes(
     rows = rows[rows["excerpt"].notna()]
     if not len(rows) or per_code < 1:
         return pd.DataFrame(columns=cols)
-    stance_of = {str(k): str(v) for k, v in segment_stances(coded).items()}
+    stance_of = {str(k): str(v) for k, v in segment_stances(coded, stances or {}).items()}
     speakers_all = coded.dropna(subset=["participant_id"]).drop_duplicates("participant_id")
     lo, hi = length
     chosen: list[dict[str, object]] = []
@@ -904,7 +956,10 @@ def choose_quotes(
         counts = cand.loc[cand["_tier"] < 2, "_stance"].value_counts()
         stances = sorted(
             cand["_stance"].unique(),
-            key=lambda s: (-counts.get(s, 0), list(STANCES).index(s) if s in STANCES else 9),
+            key=lambda s: (
+                -counts.get(s, 0),
+                list(STANCE_ROLES).index(s) if s in STANCE_ROLES else len(STANCE_ROLES),
+            ),
         )
         queues = [cand[cand["_stance"] == s] for s in stances]
         picked: list[dict[str, object]] = []
@@ -937,7 +992,7 @@ def choose_quotes(
                                 "code_id": code,
                                 "code_label": row["code_label"],
                                 "quote_no": len(picked) + 1,
-                                "stance": STANCES.get(str(row["_stance"]), ""),
+                                "stance": STANCE_ROLES.get(str(row["_stance"]), ""),
                                 "quote": red.text,
                                 "attribution": attribution(
                                     coarsened_speaker(

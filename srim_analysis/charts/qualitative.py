@@ -1,46 +1,70 @@
 """Charts of notebook 04's tables: who raised which code, stance, awareness and co-occurrence.
 
-Each function draws one figure from a table made by :mod:`srim_analysis.analyses.qualitative`
-and returns it (or None when every row is too small to show). Counts from 1 to
-``min_cell - 1`` are hidden before drawing, marked ``c``; where rows and columns add up,
-further cells are hidden as in published tables, so no hidden count can be worked out.
+Each function draws one figure from a table **as published** (the report made it safe:
+hidden cells hold the suppression mark, see :func:`srim_analysis.disclosure.is_suppressed`)
+and returns it (or None when nothing can be shown). A hidden cell is never drawn or
+labelled, a share is drawn only where the published table shows it (shares are hidden with
+their counts), and the figure says what it leaves out
+(:func:`srim_analysis.charts.style.left_out_note`).
 """
 
 from __future__ import annotations
 
-import warnings
+from collections.abc import Mapping
 
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from srim_analysis import disclosure
 from srim_analysis.analyses.qualitative import (
-    AWARENESS,
-    AWARENESS_COLUMNS,
     GROUPINGS,
-    STANCES,
+    NO_STANCE,
     UNATTRIBUTED_KEY,
     group_rank,
+    shown_number,
 )
 from srim_analysis.charts import style
-from srim_analysis.charts.style import wrap_label
+from srim_analysis.charts.style import left_out_note, wrap_label
 from srim_analysis.disclosure import SUPPRESSION_MARK
+from srim_analysis.study.plan import AWARENESS_ROLES, STANCE_ROLES
 
 _STANCE_COLOURS = {
-    "ST-CRIT": style.DIVERGING_5[0],
-    "ST-MIX": style.DIVERGING_5[2],
-    "ST-SUP": style.DIVERGING_5[4],
-    "ST-UNC": style.MUTED,
+    "critical": style.DIVERGING_5[0],
+    "mixed": style.DIVERGING_5[2],
+    "supportive": style.DIVERGING_5[4],
+    "unclear": style.MUTED,
 }
 _AWARENESS_COLOURS = {
-    "AWR-READ": style.DIVERGING_5[4],
-    "AWR-HEARD": style.DIVERGING_5[3],
-    "AWR-UNAWARE": style.DIVERGING_5[1],
+    "read": style.DIVERGING_5[4],
+    "heard": style.DIVERGING_5[3],
+    "unaware": style.DIVERGING_5[1],
 }
 _HIDDEN_CELL = "#E5E5E5"
+
+
+def _shown_column(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """Return a published column as floats, NaN where a cell is hidden (or missing)."""
+    if column not in frame:
+        return np.full(len(frame), np.nan)
+    return np.array([np.nan if (v := shown_number(x)) is None else v for x in frame[column]])
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _say_left_out(
+    fig: Figure,
+    rows: str,
+    blank: int,
+    blank_text: str = "Shares hidden in the table (c) are not drawn.",
+) -> None:
+    """Add the note saying which rows (``rows``, or '') and how many shares are left out."""
+    left_out_note(fig, " ".join([*([rows] if rows else []), *([blank_text] if blank else [])]))
 
 
 def heatmap_figure(
@@ -50,23 +74,24 @@ def heatmap_figure(
     xlabel: str = "",
     ylabel: str = "",
     count_label: str = "Count",
-    secondary: bool = False,
-) -> Figure:
-    """Return an annotated heatmap of counts with small counts hidden (shown as 'c').
+) -> Figure | None:
+    """Return an annotated heatmap of published counts; hidden cells are grey and marked 'c'.
 
-    Counts from 1 to ``min_cell - 1`` are hidden before plotting; with ``secondary=True``
-    (tables whose rows and columns add up, such as people by group) further cells are
-    hidden, as in published tables, so no hidden count can be worked out from the totals.
+    ``matrix`` holds published cells (numbers, or the suppression mark for a hidden one),
+    rows and columns labelled for the reader. None when it is empty.
     """
-    values = matrix.to_numpy(dtype=float)
-    small = (values >= 1) & (values < min_cell)
-    hidden = small.copy()
-    if secondary and values.size:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", disclosure.DisclosureWarning)
-            mask = disclosure.suppression_mask(matrix.astype(int), min_cell, totals=False)
-        hidden |= np.asarray(mask, dtype=bool)
-    shown = np.where(hidden | (values == 0), np.nan, values)
+    if matrix.empty:
+        return None
+    hidden = np.array(
+        [[disclosure.is_suppressed(v) for v in row] for row in matrix.to_numpy(dtype=object)],
+        dtype=bool,
+    ).reshape(matrix.shape)
+    values = np.array(
+        [[np.nan if (v := shown_number(x)) is None else v for x in row] for row in
+         matrix.to_numpy(dtype=object)],
+        dtype=float,
+    ).reshape(matrix.shape)  # fmt: skip
+    shown = np.where(hidden | ~(values > 0), np.nan, values)
     n_rows, n_cols = values.shape
     width = min(style.FULL_WIDTH_IN, 3.2 + 0.5 * n_cols)
     fig, ax = style.new_figure(max(width, 5.0), 2.6 + 0.34 * max(n_rows, 2))
@@ -81,12 +106,12 @@ def heatmap_figure(
                 ax.text(
                     j, i, SUPPRESSION_MARK, ha="center", va="center", fontsize=8, color="#555555"
                 )
-            elif values[i, j] > 0:
-                dark = values[i, j] < 0.6 * vmax
+            elif np.isfinite(shown[i, j]):
+                dark = shown[i, j] < 0.6 * vmax
                 ax.text(
                     j,
                     i,
-                    f"{int(values[i, j])}",
+                    f"{int(shown[i, j])}",
                     ha="center",
                     va="center",
                     fontsize=8,
@@ -101,9 +126,12 @@ def heatmap_figure(
     ax.set_title(title)
     bar = fig.colorbar(image, ax=ax, shrink=min(0.8, 3.0 / max(n_rows, 1) + 0.3), aspect=15)
     bar.set_label(count_label)
-    fig.supxlabel(
-        f"c: from 1 to {min_cell - 1}, hidden; blank: none.", fontsize=8, color=style.MUTED
-    )
+    if hidden.any():
+        left_out_note(
+            fig,
+            f"c: {_plural(int(hidden.sum()), 'count', 'counts')} hidden, as in the table (from 1 "
+            f"to {min_cell - 1}, or one that would let such a count be worked out); blank: none.",
+        )
     return fig
 
 
@@ -112,37 +140,55 @@ def _cell(x: float, y: float, colour: str) -> Rectangle:
     return Rectangle((x - 0.5, y - 0.5), 1, 1, facecolor=colour, edgecolor="white", lw=0.5)
 
 
-def _visible_rows(counts: pd.Series, min_cell: int, secondary: bool = True) -> np.ndarray:
-    """Return True for rows whose count may be shown (small ones, and their protectors, hidden)."""
-    values = counts.to_numpy(dtype=int)
-    hidden = (values >= 1) & (values < min_cell)
-    if secondary and len(values) > 1:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", disclosure.DisclosureWarning)
-            mask = disclosure.suppression_mask(pd.Series(values), min_cell, totals=False).to_numpy()
-        hidden |= mask
-    return ~hidden & (values > 0)
+def _rows_shown(table: pd.DataFrame, count: str) -> np.ndarray:
+    """Return True for the published rows whose ``count`` is shown and above zero."""
+    values = _shown_column(table, count)
+    return np.isfinite(values) & (values > 0)
+
+
+#: The stances drawn as diverging bars (unclear views are drawn apart, or left to tables).
+_VIEWS = ("critical", "mixed", "supportive")
+
+
+def _diverging_bars(
+    ax: Axes, y: np.ndarray, share: Mapping[str, np.ndarray], height: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Draw critical left of zero, supportive right, mixed across it; return the three shares.
+
+    ``share`` holds each stance's published percentages (NaN where the table hides one):
+    a hidden share draws no bar and counts as 0 in the returned arrays.
+    """
+    crit, mix, sup = (np.nan_to_num(share[k]) for k in _VIEWS)
+    for k, width, left in (
+        ("critical", -crit, -mix / 2),
+        ("mixed", mix, -mix / 2),
+        ("supportive", sup, mix / 2),
+    ):
+        drawn = share[k] > 0
+        ax.barh(
+            y[drawn],
+            width[drawn],
+            left=left[drawn],
+            color=_STANCE_COLOURS[k],
+            label=STANCE_ROLES[k],
+            height=height,
+        )
+    return crit, mix, sup
 
 
 def stance_figure(
-    table: pd.DataFrame,
-    title: str,
-    min_cell: int,
-    label: str = "code_label",
-    secondary: bool = False,
+    table: pd.DataFrame, title: str, min_cell: int, label: str = "code_label"
 ) -> Figure | None:
-    """Return diverging bars of stance per row of a stance table (None if all hidden).
+    """Return diverging bars of stance per row of a published stance table (None if none shown).
 
-    ``table`` is a :func:`~srim_analysis.analyses.qualitative.stance_table`.
-
+    ``table`` is a :func:`~srim_analysis.analyses.qualitative.stance_table` as published.
     Critical extends left of zero and supportive right; mixed straddles zero; unclear (and
-    no stance) is drawn apart on the right. Rows with fewer than ``min_cell`` participants
-    are dropped before plotting (with ``secondary=True``, also rows that would let a dropped
-    one be worked out from the total); the axis label says how many were left out.
+    no stance) is drawn apart on the right. A row whose participants are hidden is left
+    out, and a share the table hides is not drawn; the note under the figure says so.
     """
-    visible = _visible_rows(table["n_participants"], min_cell, secondary=secondary)
-    data = table[visible].reset_index(drop=True)
-    dropped = int((~visible).sum())
+    keep = _rows_shown(table, "n_participants")
+    data = table[keep].reset_index(drop=True)
+    dropped = int((~keep & (_shown_column(table, "n_participants") != 0)).sum())
     if not len(data):
         return None
     n = len(data)
@@ -152,13 +198,10 @@ def stance_figure(
     ax = fig.add_subplot(grid[0, 0])
     side = fig.add_subplot(grid[0, 1], sharey=ax)
     y = np.arange(n)[::-1]
-    crit = data["pct_critical"].to_numpy(float)
-    mix = data["pct_mixed"].to_numpy(float)
-    sup = data["pct_supportive"].to_numpy(float)
-    apart = (data["pct_unclear"] + data["pct_no_stance"]).to_numpy(float)
-    ax.barh(y, -crit, left=-mix / 2, color=_STANCE_COLOURS["ST-CRIT"], label="Critical", height=0.7)
-    ax.barh(y, mix, left=-mix / 2, color=_STANCE_COLOURS["ST-MIX"], label="Mixed", height=0.7)
-    ax.barh(y, sup, left=mix / 2, color=_STANCE_COLOURS["ST-SUP"], label="Supportive", height=0.7)
+    share = {k: _shown_column(data, f"pct_{k}") for k in [*STANCE_ROLES, NO_STANCE]}
+    blank = int(sum(np.isnan(v).sum() for v in share.values()))
+    crit, mix, sup = _diverging_bars(ax, y, share, 0.7)
+    apart = share["unclear"] + share[NO_STANCE]
     for yi, c, m, s in zip(y, crit, mix, sup, strict=True):
         if c >= 12:
             ax.text(
@@ -174,27 +217,38 @@ def stance_figure(
     ax.set_xticklabels(["100%", "50%", "0", "50%", "100%"])
     ax.set_xlabel("← critical   ·   % of segments   ·   supportive →")
     labels = [
-        f"{wrap_label(text, 40)}\n(n = {k} participants)"
-        for text, k in zip(data[label], data["n_participants"], strict=True)
+        f"{wrap_label(text, 40)}\n(n = {k:.0f} participants)"
+        for text, k in zip(data[label], _shown_column(data, "n_participants"), strict=True)
     ]
     ax.set_yticks(y)
     ax.set_yticklabels(labels, fontsize=8)
     ax.grid(axis="y", visible=False)
-    ax.legend(ncols=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
-    side.barh(y, apart, color=_STANCE_COLOURS["ST-UNC"], height=0.7)
-    for yi, a in zip(y, apart, strict=True):
-        if a > 0:
-            side.text(a + 2, yi, f"{a:.0f}%", va="center", fontsize=8)
+    ax.legend(
+        handles=[Patch(color=_STANCE_COLOURS[k], label=STANCE_ROLES[k]) for k in _VIEWS],
+        ncols=3,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
+        frameon=False,
+    )
+    drawn = np.isfinite(apart) & (apart > 0)
+    side.barh(y[drawn], apart[drawn], color=_STANCE_COLOURS["unclear"], height=0.7)
+    for yi, a in zip(y[drawn], apart[drawn], strict=True):
+        side.text(a + 2, yi, f"{a:.0f}%", va="center", fontsize=8)
     side.set_xlim(0, 100)
     side.set_xticks([0, 50, 100])
     side.set_xlabel("Unclear or none (%)", fontsize=8)
     side.tick_params(axis="y", left=False, labelleft=False)
     side.grid(axis="y", visible=False)
     fig.suptitle(title, x=0.0, ha="left", fontweight="bold", fontsize=11)
-    note = "Mixed views straddle zero."
-    if dropped:
-        note += f" {dropped} group(s) with fewer than {min_cell} participants not shown."
-    fig.supxlabel(note, fontsize=8, color=style.MUTED)
+    fig.supxlabel("Mixed views straddle zero.", fontsize=8, color=style.MUTED)
+    _say_left_out(
+        fig,
+        f"{_plural(dropped, 'row', 'rows')} whose participants are hidden in the table (c: fewer "
+        f"than {min_cell}, or protecting such a count) not shown."
+        if dropped
+        else "",
+        blank,
+    )
     return fig
 
 
@@ -207,26 +261,26 @@ def _short_label(label: str) -> str:
 def stance_grid_figure(
     table: pd.DataFrame, title: str, min_cell: int, ncols: int = 4
 ) -> Figure | None:
-    """Return diverging bars of stance by group, one small panel per code (None if all hidden).
+    """Return diverging bars of stance by group, one small panel per code (None if none shown).
 
-    ``table`` is a :func:`~srim_analysis.analyses.qualitative.stance_table` by a grouping.
-    In each panel, critical extends left of zero, supportive right and mixed straddles
-    zero. A group with fewer than ``min_cell`` participants who spoke about the code (or
-    whose count would let one be worked out) is hidden before plotting and marked 'c';
-    unclear views are left to the tables.
+    ``table`` is a :func:`~srim_analysis.analyses.qualitative.stance_table` by a grouping, as
+    published. In each panel, critical extends left of zero, supportive right and mixed
+    straddles zero. A group whose participants are hidden in the table is marked 'c' and
+    not drawn; a share the table hides is not drawn; unclear views are left to the tables.
     """
-    by = table.attrs.get("by") or next((g for g in GROUPINGS if g in table.columns), None)
+    by = next((g for g in GROUPINGS if g in table.columns), None)
     if by is None or not len(table):
         return None
-    data = table[table[by] != UNATTRIBUTED_KEY]
+    data = table[table[by].astype(str) != UNATTRIBUTED_KEY].reset_index(drop=True)
     codes = list(dict.fromkeys(data["code_id"]))
     visible: dict[str, pd.DataFrame] = {}
     hidden: dict[str, set[str]] = {}
     for code in codes:
         rows = data[data["code_id"] == code].reset_index(drop=True)
-        keep = _visible_rows(rows["n_participants"], min_cell, secondary=True)
+        keep = _rows_shown(rows, "n_participants")
         visible[code] = rows[keep]
-        hidden[code] = set(rows.loc[~keep, by].astype(str))
+        small = np.array([disclosure.is_suppressed(v) for v in rows["n_participants"]], dtype=bool)
+        hidden[code] = set(rows.loc[small, by].astype(str))
     shown_groups = {str(k) for v in visible.values() for k in v[by]}
     if not shown_groups:
         return None
@@ -239,15 +293,13 @@ def stance_grid_figure(
     fig, axes = style.new_figure("full", height, nrows=nrows, ncols=ncols)
     axes = np.atleast_1d(axes).ravel()
     y = {g: i for i, g in enumerate(reversed(groups))}
+    blank = 0
     for ax, code in zip(axes, codes, strict=False):
         rows = visible[code]
-        ys = [y[str(k)] for k in rows[by]]
-        crit = rows["pct_critical"].to_numpy(float)
-        mix = rows["pct_mixed"].to_numpy(float)
-        sup = rows["pct_supportive"].to_numpy(float)
-        ax.barh(ys, -crit, left=-mix / 2, color=_STANCE_COLOURS["ST-CRIT"], height=0.72)
-        ax.barh(ys, mix, left=-mix / 2, color=_STANCE_COLOURS["ST-MIX"], height=0.72)
-        ax.barh(ys, sup, left=mix / 2, color=_STANCE_COLOURS["ST-SUP"], height=0.72)
+        ys = np.array([y[str(k)] for k in rows[by]], dtype=float)
+        share = {k: _shown_column(rows, f"pct_{k}") for k in _VIEWS}
+        blank += int(sum(np.isnan(v).sum() for v in share.values()))
+        _diverging_bars(ax, ys, share, 0.72)
         for g in sorted(hidden[code] & set(y)):
             ax.text(
                 0, y[g], SUPPRESSION_MARK, ha="center", va="center", fontsize=7, color=style.MUTED
@@ -270,92 +322,158 @@ def stance_grid_figure(
     for i, ax in enumerate(axes[: len(codes)]):
         if i % ncols:
             ax.tick_params(axis="y", labelleft=False)
-    handles = [
-        Patch(color=_STANCE_COLOURS[c], label=STANCES[c]) for c in ("ST-CRIT", "ST-MIX", "ST-SUP")
-    ]
+    handles = [Patch(color=_STANCE_COLOURS[k], label=STANCE_ROLES[k]) for k in _VIEWS]
     if len(axes) > len(codes):
         axes[len(codes)].legend(handles=handles, loc="center", frameon=False, title="Stance")
     else:
         fig.legend(handles=handles, ncols=3, loc="outside upper right", frameon=False)
     fig.suptitle(title, x=0.0, ha="left", fontweight="bold", fontsize=11)
     fig.supxlabel(
-        f"← critical · % of segments · supportive →\nc: fewer than {min_cell} participants "
-        "(hidden). Mixed views straddle zero; unclear views are in the tables.",
+        "← critical · % of segments · supportive →\nMixed views straddle zero; unclear "
+        "views are in the tables.",
         fontsize=8,
         color=style.MUTED,
+    )
+    left_out = sum(len(h) for h in hidden.values())
+    _say_left_out(
+        fig,
+        f"c: {_plural(left_out, 'group', 'groups')} whose participants who spoke about a code "
+        f"are hidden in the table (fewer than {min_cell}, or protecting such a count) not drawn."
+        if left_out
+        else "",
+        blank,
     )
     return fig
 
 
-def awareness_figure(table: pd.DataFrame, title: str, min_cell: int) -> Figure | None:
-    """Return 100% stacked bars of awareness per group (groups below ``min_cell`` hidden)."""
-    visible = _visible_rows(table["n_coded"], min_cell, secondary=True)
-    data = table[visible].reset_index(drop=True)
+def awareness_figure(
+    table: pd.DataFrame, title: str, min_cell: int, labels: Mapping[str, str] = AWARENESS_ROLES
+) -> Figure | None:
+    """Return 100% stacked bars of awareness per group from a published awareness table.
+
+    A group whose coded participants (``n_coded``) are hidden is left out; a level whose
+    share the table hides is left blank (never drawn or labelled); the note under the
+    figure says what is left out. ``labels`` names the levels (read, heard, unaware).
+    """
+    keep = _rows_shown(table, "n_coded")
+    data = table[keep].reset_index(drop=True)
+    dropped = int((~keep & (_shown_column(table, "n_coded") != 0)).sum())
     if not len(data):
         return None
     n = len(data)
     fig, ax = style.new_figure("full", 1.4 + 0.32 * n)
     y = np.arange(n)[::-1]
     left = np.zeros(n)
-    for code, col in AWARENESS_COLUMNS.items():
-        share = data[f"pct_{col}"].to_numpy(float)
+    blank = 0
+    for level in AWARENESS_ROLES:
+        share = _shown_column(data, f"pct_{level}")
+        blank += int(np.isnan(share).sum())
+        drawn = share > 0
         ax.barh(
-            y, share, left=left, color=_AWARENESS_COLOURS[code], label=AWARENESS[code], height=0.7
+            y[drawn],
+            share[drawn],
+            left=left[drawn],
+            color=_AWARENESS_COLOURS[level],
+            label=labels.get(level, level),
+            height=0.7,
         )
-        for yi, lft, s in zip(y, left, share, strict=True):
-            if s >= 8:
-                colour = "white" if code != "AWR-UNAWARE" else "black"
+        for yi, lft, sh in zip(y[drawn], left[drawn], share[drawn], strict=True):
+            if sh >= 8:
+                colour = "black" if level == "unaware" else "white"
                 ax.text(
-                    lft + s / 2, yi, f"{s:.0f}%", ha="center", va="center", fontsize=8, color=colour
+                    lft + sh / 2,
+                    yi,
+                    f"{sh:.0f}%",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color=colour,
                 )
-        left += share
+        left += np.nan_to_num(share)
     ax.set_yticks(y)
     ax.set_yticklabels(
         [
-            f"{wrap_label(g, 30)} (n = {k})"
-            for g, k in zip(data["group"], data["n_coded"], strict=True)
+            f"{wrap_label(g, 30)} (n = {k:.0f})"
+            for g, k in zip(data["group"], _shown_column(data, "n_coded"), strict=True)
         ],
         fontsize=8,
     )
     ax.set_xlim(0, 100)
     ax.set_xlabel("% of participants whose awareness was coded")
     ax.grid(axis="y", visible=False)
-    ax.legend(ncols=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
+    ax.legend(
+        handles=[
+            Patch(color=_AWARENESS_COLOURS[k], label=labels.get(k, k)) for k in AWARENESS_ROLES
+        ],
+        ncols=3,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
+        frameon=False,
+    )
     ax.set_title(title, pad=22)
-    dropped = int((~visible).sum())
-    if dropped:
-        fig.supxlabel(
-            f"{dropped} group(s) with fewer than {min_cell} participants not shown.",
-            fontsize=8,
-            color=style.MUTED,
-        )
+    _say_left_out(
+        fig,
+        f"{_plural(dropped, 'group', 'groups')} whose participants with awareness coded are "
+        f"hidden in the table (c: fewer than {min_cell}, or protecting such a count) not shown."
+        if dropped
+        else "",
+        blank,
+        "Shares hidden in the table (c) are left blank.",
+    )
     return fig
 
 
 def branch_figure(summary: pd.DataFrame, title: str, min_cell: int) -> Figure | None:
-    """Return horizontal bars of participants per code (small counts hidden, shown as 'c')."""
+    """Return horizontal bars of participants per code from a published summary ('c': hidden)."""
     if not len(summary):
         return None
     data = summary.reset_index(drop=True)
     n = len(data)
     fig, ax = style.new_figure("full", 1.2 + 0.36 * n)
     y = np.arange(n)[::-1]
-    values = data["n_participants"].to_numpy(int)
-    hidden = (values >= 1) & (values < min_cell)
-    colours = [style.HIGHLIGHT if i == 0 and not hidden[0] else style.PALETTE[0] for i in range(n)]
-    ax.barh(y, np.where(hidden, 0, values), color=colours, height=0.7)
+    values = _shown_column(data, "n_participants")
+    hidden = np.array([disclosure.is_suppressed(v) for v in data["n_participants"]], dtype=bool)
+    drawn = np.isfinite(values)
+    colours = [style.HIGHLIGHT if i == 0 and drawn[0] else style.PALETTE[0] for i in range(n)]
+    ax.barh(
+        y[drawn], values[drawn], color=[c for c, d in zip(colours, drawn, strict=True) if d],
+        height=0.7,
+    )  # fmt: skip
     for yi, v, h in zip(y, values, hidden, strict=True):
-        ax.text(
-            0 if h else v,
-            yi,
-            f" {SUPPRESSION_MARK}" if h else f" {v}",
-            va="center",
-            fontsize=8,
-            color=style.MUTED if h else "black",
-        )
+        if h:
+            ax.text(0, yi, f" {SUPPRESSION_MARK}", va="center", fontsize=8, color=style.MUTED)
+        elif np.isfinite(v):
+            ax.text(v, yi, f" {v:.0f}", va="center", fontsize=8, color="black")
     ax.set_yticks(y)
     ax.set_yticklabels([wrap_label(t, 40) for t in data["code_label"]], fontsize=8)
-    ax.set_xlabel(f"Participants who raised it (c: 1 to {min_cell - 1}, hidden)")
+    ax.set_xlabel("Participants who raised it")
     ax.grid(axis="y", visible=False)
     ax.set_title(title)
+    if hidden.any():
+        left_out_note(
+            fig,
+            f"c: {_plural(int(hidden.sum()), 'count', 'counts')} hidden, as in the table (fewer "
+            f"than {min_cell} participants, or one that would let such a count be worked out).",
+        )
     return fig
+
+
+def count_matrix(
+    table: pd.DataFrame, value: str, rows: str = "code_label", columns: str = "group"
+) -> pd.DataFrame:
+    """Return one column of a published tidy table as a rows-by-columns grid of its cells.
+
+    Cells are kept as published (hidden ones stay the suppression mark); a combination
+    the table does not have is 0.
+
+    >>> t = pd.DataFrame({"code_label": ["A", "A", "B"], "group": ["x", "y", "x"],
+    ...     "n": [7, "c", 9]})
+    >>> count_matrix(t, "n").values.tolist()
+    [[7, 'c'], [9, 0]]
+    """
+    row_order = list(dict.fromkeys(table[rows]))
+    col_order = list(dict.fromkeys(table[columns]))
+    grid = pd.DataFrame(0, index=pd.Index(row_order), columns=pd.Index(col_order), dtype=object)
+    for r, c, v in zip(table[rows], table[columns], table[value], strict=True):
+        grid.at[r, c] = v
+    return grid

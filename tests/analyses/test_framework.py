@@ -192,3 +192,100 @@ def test_workbook_layout(tmp_path):
     site_book = framework.write_framework_workbook(_hand_made("site"), tmp_path / "s.xlsx")
     ws = load_workbook(site_book)["Gaps"]
     assert [c.value for c in ws[1]][:2] == ["Case", "Site"] and ws.freeze_panes == "C2"
+
+
+# ---------------------------------------------------------------------------
+# The workbook as a working file: merged on rerun, never overwritten
+# ---------------------------------------------------------------------------
+
+
+def test_merge_keeps_filled_cells_and_adds_new_cases_codes_and_themes(tmp_path):
+    first = _hand_made()
+    path = framework.write_framework_workbook(first, tmp_path / "m.xlsx")
+    charted = framework.read_framework_workbook(path)
+    row = charted.index[(charted["case_id"] == "p1") & (charted["code_id"] == "G1")][0]
+    charted.loc[row, "summary"] = "Wants examples about fathers."
+    # later: p1 coded once more under G1, a new participant p4, a new gap code G3
+    book = pd.concat(
+        [
+            BOOK,
+            pd.DataFrame(
+                {"code_id": ["G3"], "parent_id": ["GAP"], "label": ["Adults"], "branch": ["gaps"]}
+            ),
+        ],
+        ignore_index=True,
+    )
+    people = pd.concat(
+        [
+            PEOPLE,
+            pd.DataFrame(
+                {
+                    "participant_id": ["p4"],
+                    "site_id": ["S2"],
+                    "agency": ["police"],
+                    "role": ["manager"],
+                    "method": ["interview"],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    more = pd.DataFrame(
+        [
+            ("s7", "G1", "i1", "interview", "S1", "p1"),
+            ("s8", "G3", "i4", "interview", "S2", "p4"),
+            ("s9", "G2", "i1", "interview", "S1", "p2"),
+        ],
+        columns=SEGMENTS.columns,
+    )
+    coded = qualitative.coded_frame(pd.concat([SEGMENTS, more]), people, book, SITES)
+    fresh = framework.framework_matrix(coded, book, qualitative.participant_frame(people, SITES))
+    merged = framework.merge_framework(charted, fresh)
+    cell = merged.set_index(["case_id", "code_id"])
+    # the filled cell is kept exactly (its count too); empty cells take the new counts
+    assert cell.loc[("p1", "G1"), ["summary", "n_segments", "segment_refs"]].tolist() == [
+        "Wants examples about fathers.",
+        2,
+        "s1; s2",
+    ]
+    assert cell.loc[("p2", "G2"), ["n_segments", "segment_refs"]].tolist() == [1, "s9"]
+    assert cell.loc[("p4", "G3"), "n_segments"] == 1
+    # order: old cases and codes first, new ones after; every case has every code
+    gaps = merged[merged["branch"] == "gaps"]
+    assert list(dict.fromkeys(gaps["case_id"])) == ["p1", "p2", "p3", "p4"]
+    assert list(dict.fromkeys(gaps["code_id"])) == ["G1", "G2", "G3"]
+    assert len(merged) == 4 * 4
+    # written and read back: the new column is in the Gaps sheet, nothing lost
+    framework.write_framework_workbook(merged, path)
+    back = framework.read_framework_workbook(path)
+    assert framework.same_matrix(back, merged)
+    assert not framework.same_matrix(back, charted)
+    old = charted.set_index(["case_id", "code_id"])
+    new = back.set_index(["case_id", "code_id"]).loc[old.index]
+    assert (new["summary"] == old["summary"]).all()
+    assert framework.merge_framework(None, fresh).equals(fresh)
+
+
+def test_merge_keeps_cases_and_codes_no_longer_coded():
+    charted = _hand_made()
+    charted.loc[charted["case_id"] == "p3", "summary"] = "Left the service."
+    fresh = charted[(charted["case_id"] != "p3") & (charted["code_id"] != "G2")]
+    merged = framework.merge_framework(charted, fresh)
+    assert framework.same_matrix(merged, charted)
+
+
+def test_charted_summaries_lists_only_filled_cells():
+    tidy = _hand_made()
+    tidy.loc[3, "summary"] = "A summary."
+    tidy.loc[5, "summary"] = "   "
+    out = framework.charted_summaries(tidy)
+    assert out["summary"].tolist() == ["A summary."]
+    assert out.loc[0, "code_id"] == tidy.loc[3, "code_id"]
+    assert list(out.columns) == [
+        "branch",
+        "code_id",
+        "code_label",
+        "case_id",
+        *framework.CASE_ATTRIBUTES,
+        "summary",
+    ]

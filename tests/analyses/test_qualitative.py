@@ -76,6 +76,9 @@ PEOPLE = pd.DataFrame(
     }
 )
 SITES = pd.DataFrame({"site_id": ["S1"], "display_name": ["Brackwater"]})
+#: The hand-made study's stance and awareness codes, as its analysis plan would map them.
+STANCES = {"ST-CRIT": "critical", "ST-MIX": "mixed", "ST-SUP": "supportive", "ST-UNC": "unclear"}
+AWARENESS = {"AWR-READ": "read", "AWR-HEARD": "heard", "AWR-UNAWARE": "unaware"}
 
 
 # ---------------------------------------------------------------------------
@@ -204,9 +207,9 @@ def test_awareness_counts_each_participant_once_at_the_most_aware_level():
             BOOK,
             pd.DataFrame(
                 {
-                    "code_id": list(qualitative.AWARENESS),
+                    "code_id": list(AWARENESS),
                     "parent_id": ["AWR"] * 3,
-                    "label": list(qualitative.AWARENESS.values()),
+                    "label": ["Read", "Heard", "Unaware"],
                     "branch": ["awareness"] * 3,
                 }
             ),
@@ -221,17 +224,34 @@ def test_awareness_counts_each_participant_once_at_the_most_aware_level():
         ]
     )
     coded = qualitative.coded_frame(seg, PEOPLE, book, SITES)
-    table = qualitative.awareness_table(coded, qualitative.participant_frame(PEOPLE), "agency")
+    table = qualitative.awareness_table(
+        coded, qualitative.participant_frame(PEOPLE), AWARENESS, "agency"
+    )
     got = table.set_index("agency")[
         ["n_participants", "n_coded", "n_read", "n_heard", "n_unaware", "n_not_coded"]
     ]
     assert got.loc["midwifery"].tolist() == [2, 2, 1, 1, 0, 0]
     assert got.loc["police"].tolist() == [2, 1, 0, 0, 1, 1]
     assert table.set_index("agency").loc["midwifery", "pct_read"] == 50.0
+    # the codes' names do not matter: the plan's mapping does
+    renamed = {"AWR-READ": "aw-1", "AWR-HEARD": "aw-2", "AWR-UNAWARE": "aw-3"}
+    again = qualitative.awareness_table(
+        qualitative.coded_frame(seg.replace({"code_id": renamed}), PEOPLE, book, SITES),
+        qualitative.participant_frame(PEOPLE),
+        {renamed[k]: v for k, v in AWARENESS.items()},
+        "agency",
+    )
+    pd.testing.assert_frame_equal(again, table)
+    # no awareness codes mapped: every participant is 'not coded'
+    none = qualitative.awareness_table(coded, qualitative.participant_frame(PEOPLE), {}, "agency")
+    assert none["n_coded"].sum() == 0 and none["n_not_coded"].sum() == 4
 
 
-def test_awareness_on_the_synthetic_study_counts_every_participant(coded, people):
-    table = qualitative.awareness_table(coded, people, "agency")
+def test_awareness_on_the_synthetic_study_counts_every_participant(loaded, coded, people):
+    table = qualitative.awareness_table(
+        coded, people, loaded.plan.codes.awareness_columns(), "agency"
+    )
+    assert table["n_coded"].sum() > 0.8 * len(people)
     assert table["n_participants"].sum() == len(people)
     assert (table["n_coded"] + table["n_not_coded"] == table["n_participants"]).all()
 
@@ -259,7 +279,7 @@ def test_stance_table_on_a_hand_made_table():
         ]
     )
     coded = qualitative.coded_frame(seg, PEOPLE, BOOK, SITES)
-    overall = qualitative.stance_table(coded).set_index("code_id")
+    overall = qualitative.stance_table(coded, STANCES).set_index("code_id")
     gr3 = overall.loc["GR3"]
     assert gr3[["n_segments", "n_critical", "n_mixed", "n_supportive", "n_no_stance"]].tolist() == [
         4,
@@ -269,7 +289,7 @@ def test_stance_table_on_a_hand_made_table():
         1,
     ]
     assert gr3["pct_critical"] == 25.0
-    by_agency = qualitative.stance_table(coded, by="agency")
+    by_agency = qualitative.stance_table(coded, STANCES, by="agency")
     mid = by_agency[(by_agency["code_id"] == "GR3") & (by_agency["agency"] == "midwifery")]
     assert mid[["n_participants", "n_critical", "n_mixed"]].iloc[0].tolist() == [2, 1, 1]
     found = qualitative.most_criticised(by_agency, min_participants=1)
@@ -277,8 +297,8 @@ def test_stance_table_on_a_hand_made_table():
     assert found.critics == ["midwifery"]
 
 
-def test_the_planted_criticised_rule_is_found(coded):
-    stance = qualitative.stance_table(coded, by="agency")
+def test_the_planted_criticised_rule_is_found(loaded, coded):
+    stance = qualitative.stance_table(coded, loaded.plan.codes.stance_columns(), by="agency")
     found = qualitative.most_criticised(stance)
     assert found.code_id == "GR3"
     assert found.codes.iloc[0]["pct_critical"] > 2 * found.codes.iloc[1]["pct_critical"]
@@ -292,8 +312,41 @@ def test_the_planted_criticised_rule_is_found(coded):
     other = gr3[~gr3["agency"].isin(HEALTH)]
     share = health["n_critical"].sum() / health["n_segments"].sum()
     assert share > 1.5 * other["n_critical"].sum() / other["n_segments"].sum()
-    sentence = found.sentence(min_cell=5)
+    sentence = qualitative.criticised_sentence(found.codes, found.groups, "agency", 5)
     assert "Rule 3" in sentence and "Midwifery" in sentence
+
+
+def test_the_criticised_sentence_states_only_shown_cells():
+    """A hidden share is never stated: the next code and the groups come from shown cells."""
+    codes = pd.DataFrame(
+        {
+            "code_id": ["A", "B", "C"],
+            "code_label": ["Rule A", "Rule B", "Rule C"],
+            "n_participants": [12, 9, 8],
+            "n_segments": [30, 20, 15],
+            "n_critical": [12, "c", 3],
+            "pct_critical": [40.0, "c", 20.0],
+        }
+    )
+    groups = pd.DataFrame(
+        {
+            "agency": ["police", "health", "housing"],
+            "group": ["Police", "Health", "Housing"],
+            "n_participants": [6, "c", 5],
+            "n_segments": [10, "c", 8],
+            "n_critical": [7, "c", "c"],
+            "pct_critical": [70.0, "c", "c"],
+        }
+    )
+    text = qualitative.criticised_sentence(codes, groups, "agency", 5, "at Northfield")
+    assert "next" not in text and "Rule B" not in text  # the runner-up's share is hidden
+    reordered = codes.iloc[[0, 2, 1]]
+    text = qualitative.criticised_sentence(reordered, groups, "agency", 5, "at Northfield")
+    assert "(next: Rule C, 20%)" in text and "Rule B" not in text
+    assert "Police (70%)" in text and "Health" not in text and "Housing" not in text
+    hidden_top = codes.assign(pct_critical=["c", "c", 20.0])
+    text = qualitative.criticised_sentence(hidden_top, groups, "agency", 5, "at Northfield")
+    assert text.startswith("Too few participants at Northfield") and "%" not in text
 
 
 def test_the_planted_gap_is_the_most_named(coded, people):
@@ -307,14 +360,22 @@ def test_the_planted_gap_is_the_most_named(coded, people):
 # ---------------------------------------------------------------------------
 
 
-def test_quotes_are_reproducible(coded):
-    first = qualitative.choose_quotes(coded, branches=["golden_rules", "gaps"], per_code=2)
+def test_quotes_are_reproducible(loaded, coded):
+    stances = loaded.plan.codes.stance_columns()
+    first = qualitative.choose_quotes(
+        coded, branches=["golden_rules", "gaps"], per_code=2, stances=stances
+    )
     again = qualitative.choose_quotes(
-        coded.sample(frac=1, random_state=3), branches=["golden_rules", "gaps"], per_code=2
+        coded.sample(frac=1, random_state=3),
+        branches=["golden_rules", "gaps"],
+        per_code=2,
+        stances=stances,
     )
     pd.testing.assert_frame_equal(first, again)
     assert (first.groupby("code_id").size() == 2).all()
-    other = qualitative.choose_quotes(coded, branches=["golden_rules", "gaps"], per_code=2, seed=7)
+    other = qualitative.choose_quotes(
+        coded, branches=["golden_rules", "gaps"], per_code=2, seed=7, stances=stances
+    )
     assert set(other["segment_id"]) != set(first["segment_id"])
     # talk is preferred, and the two quotes for a rule take different stances in turn
     assert set(first["method"]) <= {"Interview", "Focus group"}

@@ -1,79 +1,187 @@
-"""Charts of notebook 04: small counts and small groups are hidden before drawing."""
+"""Charts of notebook 04, at the level of matplotlib's artists: nothing a table hides is drawn.
+
+Each chart takes a table as published (a hidden cell is the suppression mark). The tests
+plant hidden cells whose true values would be recognisable (a 33% / 67% split of a group of
+6, one person in a small agency) and assert that no bar, point or label shows them, and
+that the figure's note says what is left out.
+"""
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.patches import Rectangle
 
-from srim_analysis.analyses import qualitative
 from srim_analysis.charts import qualitative as charts
-from srim_analysis.study.loading import load_study
-from tests.analyses.test_qualitative import generated_study
+from srim_analysis.charts.style import LEFT_OUT_GID
+from srim_analysis.study.plan import AWARENESS_ROLES
+
+C = "c"
 
 
-@pytest.fixture(scope="module")
-def loaded(tmp_path_factory):
-    return load_study(generated_study(tmp_path_factory))
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
 
 
-@pytest.fixture(scope="module")
-def coded(loaded):
-    return qualitative.coded_frame(
-        loaded.coded_segments, loaded.participants, loaded.codebook, loaded.sites
+def _texts(fig) -> list[str]:
+    return [t.get_text() for ax in fig.axes for t in ax.texts]
+
+
+def _ticks(fig) -> str:
+    return " ".join(t.get_text() for ax in fig.axes for t in ax.get_yticklabels())
+
+
+def _note(fig) -> str:
+    notes = [t.get_text() for t in fig.texts if t.get_gid() == LEFT_OUT_GID]
+    assert len(notes) == 1, "the figure must say what it leaves out"
+    return notes[0].replace("\n", " ")
+
+
+def _bars(fig) -> list[Rectangle]:
+    return [p for ax in fig.axes for p in ax.patches if isinstance(p, Rectangle)]
+
+
+def _awareness_table() -> pd.DataFrame:
+    """Police fully shown; Probation (6 coded: 2 read, 4 unaware) hidden; Health shares hidden."""
+    return pd.DataFrame(
+        {
+            "agency": ["police", "probation", "health"],
+            "group": ["Police", "Probation", "Health"],
+            "n_participants": [12, 6, 14],
+            "n_coded": [10, C, 12],
+            "n_read": [5, C, 7],
+            "n_heard": [0, C, C],
+            "n_unaware": [5, C, C],
+            "n_not_coded": [2, C, 2],
+            "pct_read": [50.0, C, 58.3],
+            "pct_heard": [0.0, C, C],
+            "pct_unaware": [50.0, C, C],
+        }
     )
 
 
-def test_stance_figure_drops_groups_below_min_cell(coded):
-    stance = qualitative.stance_table(coded, by="agency", codes=["GR3"])
-    fig = charts.stance_figure(stance, "GR3", min_cell=5, label="group", secondary=True)
-    shown = " ".join(t.get_text() for t in fig.axes[0].get_yticklabels())
-    for row in stance.itertuples():
-        if row.n_participants < 5:
-            assert row.group not in shown
-    assert "Midwifery" in shown and "Health visiting" in shown
-    assert charts.stance_figure(stance, "GR3", min_cell=100) is None
+def test_awareness_figure_draws_only_shown_shares():
+    fig = charts.awareness_figure(_awareness_table(), "Awareness", min_cell=5)
+    ticks = _ticks(fig)
+    assert "Police (n = 10)" in ticks and "Health (n = 12)" in ticks
+    assert "Probation" not in ticks  # its group is hidden in the table
+    widths = sorted(round(b.get_width(), 1) for b in _bars(fig) if b.get_width() > 0)
+    assert widths == [50.0, 50.0, 58.3]  # Police read and unaware, Health read: nothing else
+    labels = _texts(fig)
+    assert sorted(labels) == ["50%", "50%", "58%"]
+    assert not {"33%", "67%", "42%"} & set(labels)
+    note = _note(fig)
+    assert "1 group" in note and "left blank" in note
+    legend = fig.axes[0].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == list(AWARENESS_ROLES.values())
+    colours = {tuple(h.get_facecolor()) for h in legend.legend_handles}
+    assert len(colours) == 3  # every level its own colour, drawn or not
+    everything_hidden = _awareness_table().assign(n_coded=C)
+    assert charts.awareness_figure(everything_hidden, "Awareness", min_cell=5) is None
 
 
-def test_stance_grid_marks_hidden_groups(coded):
-    stance = qualitative.stance_table(coded, by="agency", branches=["consent"])
-    fig = charts.stance_grid_figure(stance, "consent", min_cell=5)
+def _stance_table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "code_id": ["K1", "K2", "K3"],
+            "code_label": ["Rule one", "Rule two", "Rule three"],
+            "n_participants": [14, 8, C],
+            "n_segments": [20, 10, 4],
+            "n_critical": [8, C, C],
+            "n_mixed": [0, C, C],
+            "n_supportive": [10, 6, C],
+            "n_unclear": [0, C, C],
+            "n_no_stance": [2, C, C],
+            "pct_critical": [40.0, C, C],
+            "pct_mixed": [0.0, C, C],
+            "pct_supportive": [50.0, 60.0, C],
+            "pct_unclear": [0.0, C, C],
+            "pct_no_stance": [10.0, C, C],
+        }
+    )
+
+
+def test_stance_figure_leaves_out_hidden_rows_and_shares():
+    fig = charts.stance_figure(_stance_table(), "Stance", min_cell=5)
+    ticks = _ticks(fig)
+    assert "Rule one" in ticks and "Rule two" in ticks and "Rule three" not in ticks
+    assert "(n = 14 participants)" in ticks and "(n = 8 participants)" in ticks
+    widths = sorted(round(abs(b.get_width()), 1) for b in _bars(fig) if b.get_width() != 0)
+    # Rule one: critical 40, supportive 50, unclear or none 10; Rule two: supportive 60 only
+    assert widths == [10.0, 40.0, 50.0, 60.0]
+    assert sorted(_texts(fig)) == ["10%", "40%", "50%", "60%"]
+    note = _note(fig)
+    assert "1 row" in note and "not drawn" in note
+    assert charts.stance_figure(_stance_table().assign(n_participants=C), "S", 5) is None
+
+
+def test_stance_grid_marks_hidden_groups_and_draws_no_hidden_share():
+    table = pd.DataFrame(
+        {
+            "code_id": ["K1", "K1", "K1", "K2", "K2"],
+            "code_label": [
+                "Rule 1: one",
+                "Rule 1: one",
+                "Rule 1: one",
+                "Rule 2: two",
+                "Rule 2: two",
+            ],
+            "agency": ["police", "health", "unattributed", "police", "health"],
+            "group": ["Police", "Health", "Not attributed", "Police", "Health"],
+            "n_participants": [6, C, 0, 7, 9],
+            "n_segments": [10, C, 3, 9, 12],
+            "pct_critical": [30.0, C, 0.0, C, 75.0],
+            "pct_mixed": [0.0, C, 0.0, C, 0.0],
+            "pct_supportive": [70.0, C, 100.0, 55.6, 25.0],
+        }
+    )
+    fig = charts.stance_grid_figure(table, "By agency", min_cell=5)
     panels = [ax for ax in fig.axes if ax.axison]
-    assert [ax.get_title().replace("\n", " ") for ax in panels] == [
-        "Consent as a lawful basis",
-        "Consent to a service such as early help",
-        "Consent to medical treatment",
-    ]
-    rows = {t.get_text().replace("\n", " ") for t in panels[0].get_yticklabels()}
-    big = stance.loc[stance["n_participants"] >= 5, "group"]
-    never = set(stance["group"]) - set(big)
-    assert rows and not rows & never  # a group too small everywhere is not even listed
-    assert any(t.get_text() == "c" for ax in panels for t in ax.texts)
-    assert charts.stance_grid_figure(stance, "consent", min_cell=1000) is None
+    assert [ax.get_title() for ax in panels] == ["Rule 1", "Rule 2"]
+    first = panels[0]
+    assert [t.get_text() for t in first.texts] == ["c"]  # Health hidden in Rule 1
+    widths = [round(abs(p.get_width()), 1) for p in first.patches if p.get_width() != 0]
+    assert sorted(widths) == [30.0, 70.0]  # Police only: nothing for Health, nothing unattributed
+    second = [round(abs(p.get_width()), 1) for p in panels[1].patches if p.get_width() != 0]
+    assert sorted(second) == [25.0, 55.6, 75.0]  # Police's hidden critical share is not drawn
+    assert "Not attributed" not in _ticks(fig)
+    note = _note(fig)
+    assert "1 group" in note and "Shares hidden" in note
 
 
-def test_heatmap_hides_small_counts():
-    matrix = pd.DataFrame([[2, 9], [0, 12]], index=["a", "b"], columns=["x", "y"])
+def test_heatmap_shows_hidden_cells_as_c_and_never_their_value():
+    matrix = pd.DataFrame([[C, 9], [0, 12]], index=["a", "b"], columns=["x", "y"], dtype=object)
     fig = charts.heatmap_figure(matrix, "t", min_cell=5)
-    texts = [t.get_text() for t in fig.axes[0].texts]
-    assert "2" not in texts and "c" in texts and {"9", "12"} <= set(texts)
+    texts = _texts(fig)
+    assert sorted(texts) == ["12", "9", "c"]
+    image = fig.axes[0].images[0].get_array()
+    assert np.ma.is_masked(image[0, 0]) or np.isnan(image[0, 0])  # no colour for the hidden cell
+    assert "1 count hidden" in _note(fig)
+    plain = charts.heatmap_figure(matrix.replace({C: 6}), "t", min_cell=5)
+    assert not [t for t in plain.texts if t.get_gid() == LEFT_OUT_GID]
+    assert charts.heatmap_figure(pd.DataFrame(), "t", min_cell=5) is None
 
 
-def test_awareness_figure_leaves_out_small_groups(loaded, coded):
-    people = qualitative.participant_frame(loaded.participants, loaded.sites)
-    table = qualitative.awareness_table(coded, people, "agency")
-    fig = charts.awareness_figure(table, "Awareness", min_cell=5)
-    shown = " ".join(t.get_text() for t in fig.axes[0].get_yticklabels())
-    for row in table.itertuples():
-        if 1 <= row.n_coded < 5:
-            assert row.group not in shown
-    assert charts.awareness_figure(table, "Awareness", min_cell=10_000) is None
-
-
-def test_branch_figure_marks_small_counts():
+def test_branch_figure_marks_hidden_counts_without_a_bar():
     summary = pd.DataFrame(
-        {"code_label": ["Often", "Rarely", "Never"], "n_participants": [12, 3, 0]}
+        {"code_label": ["Often", "Rarely", "Never"], "n_participants": [12, C, 0]}
     )
     fig = charts.branch_figure(summary, "t", min_cell=5)
-    texts = [t.get_text().strip() for t in fig.axes[0].texts]
+    texts = [t.strip() for t in _texts(fig)]
     assert texts == ["12", "c", "0"]
+    heights = [round(b.get_width(), 1) for b in _bars(fig)]
+    assert heights == [12.0, 0.0]  # 'Rarely' has no bar at all
+    assert "1 count hidden" in _note(fig)
     assert charts.branch_figure(summary.iloc[:0], "t", min_cell=5) is None
+
+
+def test_count_matrix_keeps_published_cells():
+    table = pd.DataFrame(
+        {"code_label": ["A", "A", "B"], "group": ["x", "y", "y"], "n_participants": [7, C, 9]}
+    )
+    grid = charts.count_matrix(table, "n_participants")
+    assert grid.to_dict("list") == {"x": [7, 0], "y": [C, 9]}
