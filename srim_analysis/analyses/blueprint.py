@@ -132,10 +132,10 @@ def component_codes(codebook: pd.DataFrame, branch: str = COMPONENT_BRANCH) -> p
 
     Leaf codes of the branch; a code that has children in the branch is left out.
 
-    >>> cb = pd.DataFrame({"code_id": ["TC", "TC-A", "TC-B"], "parent_id": [None, "TC", "TC"],
+    >>> cb = pd.DataFrame({"code_id": ["K", "K-A", "K-B"], "parent_id": [None, "K", "K"],
     ...                    "label": ["Components", "A", "B"], "branch": [COMPONENT_BRANCH] * 3})
     >>> component_codes(cb)["code_id"].tolist()
-    ['TC-A', 'TC-B']
+    ['K-A', 'K-B']
     """
     codes = codebook[codebook["branch"] == branch]
     parents = set(codes["parent_id"].dropna())

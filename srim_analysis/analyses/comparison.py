@@ -9,11 +9,12 @@ notebook ``01_cross_site_comparison`` uses them:
   (``n``: blanks, meaning "not applicable or not recorded", are *excluded* from it and
   counted in ``n_blank``), the proportion ``prop_yes`` and its 95% Wilson score interval
   (:func:`wilson_interval`).
-* **Survey scores** - :func:`survey_scores`: mean confidence (the ``confidence``
-  construct, item CONF1) and awareness (items AW1-AW3) per site or agency, with a 95%
-  t interval (or a seeded bootstrap; :func:`mean_interval`). A respondent's score is the
-  simple mean of their answered numeric items; "dk", "na" and blanks are left out, and
-  respondents with no numeric answer are counted in ``n_blank``.
+* **Survey scores** - :func:`survey_scores`: the mean of each survey outcome the study's
+  plan maps (``[survey.outcomes]`` in ``study.toml``: the constructs measuring confidence
+  and awareness; :func:`survey_measures` finds their items in ``survey_items``) per site or
+  agency, with a 95% t interval (or a seeded bootstrap; :func:`mean_interval`). A
+  respondent's score is the simple mean of their answered numeric items; "dk", "na" and
+  blanks are left out, and respondents with no numeric answer are counted in ``n_blank``.
 * **Before and after** - :func:`before_after`: for each adopter, each indicator before and
   after its ``initiative_start`` (by ``audit_date``), with the difference and its 95%
   Newcombe hybrid score interval (:func:`newcombe_interval`, Newcombe 1998 method 10,
@@ -28,8 +29,7 @@ mappings say which estimates must go when a count is suppressed. Sites are named
 display name in a single ``site`` column, and the all-site row is labelled ``"All"``
 (:data:`TOTAL`): the disclosure module then reads it as the total of the site rows and
 hides enough cells that no suppressed count can be worked out from it (an extra id column
-would hide that structure). :func:`kept` says which rows survive that suppression, so
-that figures hide what the tables suppress. The charts are in
+would hide that structure). The charts, drawn from the published tables, are in
 :mod:`srim_analysis.charts.comparison`; the notebook's sections in
 :mod:`srim_analysis.sections.comparison`.
 """
@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -45,13 +46,13 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from srim_analysis import disclosure
 from srim_analysis.study.contract import (
     AGENCIES,
     AUDIT_INDICATORS,
     DOCUMENTS,
     OBSERVATION_INDICATORS,
 )
+from srim_analysis.study.plan import OUTCOME_ROLES
 
 if TYPE_CHECKING:
     from srim_analysis.study.loading import Study
@@ -68,12 +69,12 @@ __all__ = [
     "PROPORTION_DEPENDS",
     "ROLE_LABELS",
     "SOURCE_LABELS",
-    "SURVEY_CONSTRUCTS",
+    "SURVEY_OUTCOMES",
     "TOTAL",
+    "SurveyMeasure",
     "agency_indicators",
     "before_after",
     "date_text",
-    "kept",
     "mean_interval",
     "newcombe_interval",
     "origin_site_id",
@@ -85,6 +86,7 @@ __all__ = [
     "site_role",
     "site_table",
     "split_note",
+    "survey_measures",
     "survey_scores",
     "wilson_interval",
 ]
@@ -100,11 +102,9 @@ DEFAULT_SEED = 20240701
 # the care pathway) are declared by the data contract and re-exported here.
 #: Protocol features recorded for each local document (binary columns of ``documents``).
 DOCUMENT_FEATURES: tuple[str, ...] = tuple(c.name for c in DOCUMENTS.columns if c.kind == "binary")
-#: Survey scores: name -> (construct in ``survey_items``, fallback item ids).
-SURVEY_CONSTRUCTS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "confidence": ("confidence", ("CONF1",)),
-    "awareness": ("awareness", ("AW1", "AW2", "AW3")),
-}
+#: The survey outcomes compared across sites, in report order: the keys of the plan's
+#: ``[survey.outcomes]`` (:data:`srim_analysis.study.plan.OUTCOME_ROLES`).
+SURVEY_OUTCOMES: tuple[str, ...] = ("confidence", "awareness")
 
 INDICATOR_LABELS: dict[str, str] = {
     "father_identified": "Father or significant man identified",
@@ -120,8 +120,6 @@ INDICATOR_LABELS: dict[str, str] = {
     "consent_explained": "Explains consent is not needed when a child is at risk",
     "lawful_basis_named": "Names the lawful basis for sharing",
     "records_decision": "Asks for the sharing decision to be recorded",
-    "confidence": "Confidence to share information about a father (1-5)",
-    "awareness": "Awareness of the 2024 advice (mean of AW1-AW3, 1-5)",
 }
 SOURCE_LABELS: dict[str, str] = {
     "case_audit": "Audited cases",
@@ -408,26 +406,73 @@ def agency_indicators(
 # ---------------------------------------------------------------------------
 
 
-def _construct_items(study: Study) -> dict[str, list[str]]:
+@dataclass(frozen=True)
+class SurveyMeasure:
+    """A survey outcome compared across sites: its construct, its label and its items."""
+
+    outcome: str
+    construct: str
+    label: str
+    items: tuple[str, ...]
+
+
+def _scale(rows: pd.DataFrame) -> str:
+    """Return the answer scale of a construct's items ("1-5"), or "" when not recorded."""
+    if not {"scale_min", "scale_max"} <= set(rows.columns):
+        return ""
+    low = pd.to_numeric(rows["scale_min"], errors="coerce").min()
+    high = pd.to_numeric(rows["scale_max"], errors="coerce").max()
+    return "" if pd.isna(low) or pd.isna(high) else f"{low:g}-{high:g}"
+
+
+def survey_measures(study: Study) -> list[SurveyMeasure]:
+    """Return the survey outcomes the study's plan maps, with their items, in report order.
+
+    Each outcome of ``[survey.outcomes]`` (:data:`SURVEY_OUTCOMES`) names a construct of
+    ``survey_items``; its items are those of the construct that ``survey_responses`` holds,
+    and its label is the plan's label of the construct (or of the outcome), with the scale.
+    Empty when the study has no survey or its plan maps no outcome.
+
+    >>> from srim_analysis.study.plan import AnalysisPlan, SurveyPlan
+    >>> items = pd.DataFrame({"item_id": ["K1", "K2"], "construct": ["know", "know"],
+    ...                       "scale_min": [1, 1], "scale_max": [4, 4]})
+    >>> responses = pd.DataFrame(columns=["respondent_id", "K1", "K2"])
+    >>> plan = AnalysisPlan(survey=SurveyPlan({"know": "Knowing the rules"},
+    ...                                       {"awareness": "know"}))
+    >>> study = type("S", (), {"tables": {"survey_items": items,
+    ...                                   "survey_responses": responses}, "plan": plan})()
+    >>> [(m.construct, m.label, m.items) for m in survey_measures(study)]
+    [('know', 'Knowing the rules (mean of 2 items, 1-4)', ('K1', 'K2'))]
+    """
     items = study.tables.get("survey_items")
-    responses = study.tables["survey_responses"]
-    out: dict[str, list[str]] = {}
-    for name, (construct, fallback) in SURVEY_CONSTRUCTS.items():
-        if items is not None:
-            ids = list(items.loc[items["construct"] == construct, "item_id"].astype(str))
-        else:
-            ids = list(fallback)
-        ids = [i for i in ids if i in responses.columns]
-        if ids:
-            out[name] = ids
+    responses = study.tables.get("survey_responses")
+    if items is None or responses is None:
+        return []
+    survey = study.plan.survey
+    out: list[SurveyMeasure] = []
+    for outcome in SURVEY_OUTCOMES:
+        construct = survey.outcomes.get(outcome)
+        if not construct or construct in {m.construct for m in out}:
+            continue
+        rows = items[items["construct"] == construct]
+        ids = tuple(i for i in rows["item_id"].astype(str) if i in responses.columns)
+        if not ids:
+            continue
+        name = survey.constructs.get(construct) or OUTCOME_ROLES[outcome]
+        scale = _scale(rows)
+        detail = ", ".join(
+            part for part in (f"mean of {len(ids)} items" if len(ids) > 1 else "", scale) if part
+        )
+        out.append(SurveyMeasure(outcome, construct, f"{name} ({detail})" if detail else name, ids))
     return out
 
 
 def respondent_scores(study: Study) -> pd.DataFrame:
     """Return one row per respondent: site, agency and each score (NaN if nothing answered).
 
-    A score is the mean of the respondent's numeric answers to the construct's items
-    (reverse-keyed items recoded); "dk", "na" and blanks are left out.
+    One score column per :func:`survey_measures` construct: the mean of the respondent's
+    numeric answers to its items (reverse-keyed items recoded); "dk", "na" and blanks are
+    left out.
     """
     responses = study.tables["survey_responses"]
     items = study.tables.get("survey_items")
@@ -440,14 +485,14 @@ def respondent_scores(study: Study) -> pd.DataFrame:
             "agency": responses["agency"].map(AGENCIES).fillna(responses["agency"]),
         }
     )
-    for name, ids in _construct_items(study).items():
+    for measure in survey_measures(study):
         cols = []
-        for item in ids:
+        for item in measure.items:
             num = pd.to_numeric(responses[item].astype("string"), errors="coerce").astype(float)
             if meta is not None and item in meta.index and int(meta.at[item, "reverse_keyed"]):
                 num = float(meta.at[item, "scale_min"]) + float(meta.at[item, "scale_max"]) - num
             cols.append(num)
-        scores[name] = pd.concat(cols, axis=1).mean(axis=1, skipna=True)
+        scores[measure.construct] = pd.concat(cols, axis=1).mean(axis=1, skipna=True)
     return scores
 
 
@@ -458,16 +503,24 @@ def survey_scores(
     seed: int = DEFAULT_SEED,
     include_all: bool = True,
 ) -> pd.DataFrame:
-    """Return mean confidence and awareness per site (or site and agency) with 95% intervals.
+    """Return each survey outcome's mean per site (or site and agency) with 95% intervals.
 
     Columns: ``site, [agency,] source, indicator, label, n, n_blank, mean, ci_low,
-    ci_high``; ``n`` counts respondents with a score, ``n_blank`` those without one (every
-    item blank, "dk" or "na"). Intervals are t intervals, or a percentile bootstrap seeded
-    with ``seed``. Rows with "All" are the margins.
+    ci_high``; ``indicator`` is the outcome's construct (:func:`survey_measures`), ``n``
+    counts respondents with a score, ``n_blank`` those without one (every item blank, "dk"
+    or "na"). Intervals are t intervals, or a percentile bootstrap seeded with ``seed``.
+    Rows with "All" are the margins. An error when the plan maps no survey outcome.
     """
     names = site_names(study)
+    measures = survey_measures(study)
+    if not measures:
+        raise ValueError(
+            "The study's plan maps no survey outcome to a construct of survey_items "
+            "([survey.outcomes] in study.toml)."
+        )
     scores = respondent_scores(study)
-    constructs = [c for c in SURVEY_CONSTRUCTS if c in scores.columns]
+    constructs = [m.construct for m in measures]
+    labels = {m.construct: m.label for m in measures}
     dims = ["site", *(["agency"] if by_agency else [])]
 
     def compute(f: pd.DataFrame) -> pd.DataFrame:
@@ -481,7 +534,7 @@ def survey_scores(
 
     out = _with_margins(scores, dims, compute, include_all)
     out["source"] = "survey"
-    out["label"] = out["indicator"].map(INDICATOR_LABELS).fillna(out["indicator"])
+    out["label"] = out["indicator"].map(labels)
     orders: dict[str, Sequence[str]] = {"site": list(names.values()), "indicator": constructs}
     if by_agency:
         orders["agency"] = list(AGENCIES.values())
@@ -665,36 +718,3 @@ def before_after(
     )
     out["diff"], out["diff_low"], out["diff_high"] = d, low, high
     return _rounded(out[_CHANGE_COLUMNS])
-
-
-# ---------------------------------------------------------------------------
-# Small-cell suppression for figures
-# ---------------------------------------------------------------------------
-
-
-def kept(
-    table: pd.DataFrame,
-    min_cell: int,
-    column: str,
-    depends: Mapping[str, Sequence[str]] | None = None,
-    count_columns: Sequence[str] | None = None,
-) -> pd.Series:
-    """Return True for rows whose ``column`` survives small-cell suppression (as in tables).
-
-    Pass the *whole* table that is published (with its "All" rows), so that secondary
-    suppression is worked out exactly as :meth:`Report.table` does.
-
-    >>> t = pd.DataFrame({"site": ["A", "B", "All"], "n_yes": [3, 20, 23], "n": [10, 40, 50],
-    ...                   "prop_yes": [0.3, 0.5, 0.46]})
-    >>> kept(t, 5, "prop_yes", {"prop_yes": ("n_yes", "n")}).tolist()
-    [False, False, True]
-    """
-    if table.empty:
-        return pd.Series(dtype=bool)
-    published = disclosure.publishable(
-        table, min_cell, count_columns=count_columns, depends=depends
-    )
-    if column not in published.columns:
-        return pd.Series(True, index=table.index)
-    marked = published[column].map(disclosure.is_suppressed)
-    return ~marked.astype(bool)

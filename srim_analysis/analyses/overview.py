@@ -12,6 +12,21 @@ from srim_analysis.study.contract import AGENCIES, METHODS, TABLES
 from srim_analysis.study.loading import Study
 from srim_analysis.study.selection import ALL_SITES, for_site
 
+#: The column of :func:`participants_by` that adds up the others in its row.
+PARTICIPANT_SUMS: dict[str, tuple[str, ...]] = {"n_total": ("n_interview", "n_focus_group")}
+#: The column of :func:`survey_completeness` that adds up the others in its row.
+COMPLETENESS_SUMS: dict[str, tuple[str, ...]] = {
+    "n_respondents": ("n_answered", "n_dont_know", "n_not_applicable", "n_missing")
+}
+
+
+#: The count column of :func:`audit_observation_counts` for each table it counts.
+VOLUME_COLUMNS: dict[str, str] = {
+    "case_audit": "n_cases",
+    "observations": "n_observations",
+    "documents": "n_documents",
+}
+
 
 def table_inventory(study: Study, site: str = ALL_SITES) -> pd.DataFrame:
     """Return one row per contract table: whether the folder holds it and its row count."""
@@ -110,22 +125,23 @@ def segments_by_source(study: Study, site: str = ALL_SITES) -> pd.DataFrame:
 
 
 def audit_observation_counts(study: Study) -> pd.DataFrame:
-    """Return audited cases and observed meetings per site (counts, with a total row)."""
+    """Return audited cases, observed meetings and documents per site, with a total row.
+
+    The total row is labelled "Total" and "All" so that suppression reads it as the total
+    of the site rows.
+    """
     sites = study.sites.set_index("site_id")["display_name"]
     out = pd.DataFrame({"site": sites})
-    if "case_audit" in study.tables:
-        out["n_cases"] = study.case_audit["site_id"].value_counts()
-    if "observations" in study.tables:
-        out["n_observations"] = study.observations["site_id"].value_counts()
-    if "documents" in study.tables:
-        out["n_documents"] = study.documents["site_id"].value_counts()
+    for table, column in VOLUME_COLUMNS.items():
+        if table in study.tables:
+            out[column] = study.tables[table]["site_id"].value_counts()
     out = out.fillna(0).reset_index()
     for c in out.columns:
         if c.startswith("n_"):
             out[c] = out[c].astype(int)
     total = {
         "site_id": "Total",
-        "site": "All sites",
+        "site": "All",
         **{c: int(out[c].sum()) for c in out.columns if c.startswith("n_")},
     }
     return pd.concat([out, pd.DataFrame([total])], ignore_index=True)

@@ -1,7 +1,8 @@
 """Charts of the transfer blueprint: the components-by-site grid and the adoption timeline.
 
-Both draw from tables of :mod:`srim_analysis.analyses.blueprint` and return a matplotlib
-figure; publishing it is the report layer's job. Counts the tables suppress show as ``c``.
+Both draw from the published tables of :mod:`srim_analysis.analyses.blueprint` and return
+a matplotlib figure; publishing it is the report layer's job (``report.chart``). A count the
+table hides is not drawn, and a note under the figure says so.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
-from srim_analysis.analyses.comparison import kept
+from srim_analysis import disclosure
 from srim_analysis.charts import style
-from srim_analysis.disclosure import DEFAULT_MIN_CELL
 
 __all__ = ["STATUS_COLOURS", "adoption_timeline", "blueprint_chart"]
 
@@ -25,17 +25,17 @@ STATUS_COLOURS: dict[str, str] = {"present": "#009E73", "partial": "#E69F00", "a
 def blueprint_chart(
     matrix: pd.DataFrame,
     focus: str | None = None,
-    min_cell: int = DEFAULT_MIN_CELL,
     title: str | None = None,
 ) -> Figure:
     """Return the blueprint as a grid: components by site, coloured present/partial/absent.
 
-    Each cell shows its number of sources (``c`` where the tables suppress it) and its
-    source types' initials; the focus site's column is outlined.
+    ``matrix`` is the published blueprint. Each cell shows its number of sources (none
+    where the table hides it) and its source types' initials; the focus site's column is
+    outlined.
     """
     sites = list(dict.fromkeys(matrix["site"]))
     comps = list(dict.fromkeys(matrix["component"]))
-    shown = kept(matrix, min_cell, "n_sources")
+    hidden = 0
     fig, ax = style.new_figure("full", height=0.5 * len(comps) + 1.8)
     ax.grid(False)
     for _, r in matrix.iterrows():
@@ -50,9 +50,13 @@ def blueprint_chart(
             )
         )
         if r["status"] != "absent":
-            n = r["n_sources"] if bool(shown[r.name]) else "c"
             initials = "".join(t.strip()[0].upper() for t in r["source_types"].split(",") if t)
-            ax.text(x, y, f"{n} ({initials})", ha="center", va="center", fontsize=7.5)
+            if disclosure.is_suppressed(r["n_sources"]):
+                hidden += 1
+                text = f"({initials})"
+            else:
+                text = f"{r['n_sources']} ({initials})"
+            ax.text(x, y, text, ha="center", va="center", fontsize=7.5)
     if focus in sites:
         x = sites.index(focus)
         ax.add_patch(
@@ -84,6 +88,12 @@ def blueprint_chart(
         + "\ncells: number of sources (D document, O observation, I interview, F focus group)",
         fontsize=10,
     )
+    if hidden:
+        style.left_out_note(
+            fig,
+            f"{hidden} cell{'' if hidden == 1 else 's'} without a number: the table hides "
+            "the count of sources (c).",
+        )
     return fig
 
 
@@ -92,7 +102,8 @@ def adoption_timeline(
 ) -> Figure:
     """Return a timeline: when each component was first evidenced at each site, with its start.
 
-    One row per site; a black bar marks the site's ``initiative_start``.
+    ``order`` is the published adoption order (dates, no counts). One row per site; a black
+    bar marks the site's ``initiative_start``.
     """
     sites = list(dict.fromkeys(order["site"]))
     comps = sorted(dict.fromkeys(order["component"]), key=str.casefold)
@@ -103,7 +114,8 @@ def adoption_timeline(
         start = rows["initiative_start"].iloc[0]
         if start:
             ax.plot([pd.Timestamp(start)] * 2, [y - 0.35, y + 0.35], color="black", lw=2)
-        for k, r in enumerate(rows.itertuples()):
+        dated = rows[[bool(d) and not disclosure.is_suppressed(d) for d in rows["first_evidence"]]]
+        for k, r in enumerate(dated.itertuples()):
             ax.plot(
                 pd.Timestamp(r.first_evidence),
                 y + (k % 3 - 1) * 0.12,

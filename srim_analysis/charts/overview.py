@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from srim_analysis import disclosure
 from srim_analysis.charts import style
+from srim_analysis.charts.comparison import shown_values
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -21,40 +23,45 @@ VOLUME_LABELS: dict[str, str] = {
 }
 
 
-def plot_data_volume(counts: pd.DataFrame, title: str, min_cell: int) -> Figure:
-    """Return a bar chart of cases, observations and documents per site (small bars hidden).
+def plot_data_volume(published: pd.DataFrame, title: str) -> Figure:
+    """Return a bar chart of cases, observations and documents per site (hidden counts left out).
 
-    ``counts`` is :func:`~srim_analysis.analyses.overview.audit_observation_counts`; a count
-    from 1 to ``min_cell - 1`` is drawn as an empty bar marked with the suppression mark.
+    ``published`` is the published
+    :func:`~srim_analysis.analyses.overview.audit_observation_counts` table: a count it
+    hides is not drawn (no bar, no label), and a note under the figure names what is left
+    out. The total row is not drawn.
     """
-    data = counts[counts["site_id"] != "Total"].set_index("site")
+    data = published[published["site_id"] != "Total"].set_index("site")
     cols = [c for c in VOLUME_LABELS if c in data]
     fig, ax = style.new_figure("full", 3.6)
     width = 0.8 / max(len(cols), 1)
-    x = range(len(data))
+    x = np.arange(len(data), dtype=float)
+    left_out = []
     for k, col in enumerate(cols):
-        hidden = data[col].between(1, min_cell - 1)
-        values = data[col].where(~hidden, 0)
-        bars = ax.bar(
-            [i + k * width for i in x],
-            values,
+        values = shown_values(data[col])
+        shown = ~np.isnan(values)
+        ax.bar(
+            x[shown] + k * width,
+            values[shown],
             width=width,
             label=VOLUME_LABELS[col],
             color=style.PALETTE[k],
         )
-        for bar, small in zip(bars, hidden, strict=True):
-            if small:
-                ax.annotate(
-                    disclosure.SUPPRESSION_MARK,
-                    (bar.get_x() + bar.get_width() / 2, 0),
-                    ha="center",
-                    va="bottom",
-                    fontsize=8,
-                    color=style.MUTED,
-                )
-    ax.set_xticks([i + width * (len(cols) - 1) / 2 for i in x])
+        hidden = [
+            str(s)
+            for s, v in zip(data.index, data[col], strict=True)
+            if disclosure.is_suppressed(v)
+        ]
+        if hidden:
+            left_out.append(f"{VOLUME_LABELS[col].lower()} at {', '.join(hidden)}")
+    ax.set_xticks(x + width * (len(cols) - 1) / 2)
     ax.set_xticklabels(data.index, rotation=30, ha="right")
     ax.set_ylabel("Count")
     ax.set_title(title)
-    ax.legend(ncols=3, loc="upper right")
+    if cols:
+        ax.legend(ncols=3, loc="upper right")
+    if left_out:
+        style.left_out_note(
+            fig, "Not shown, as the table hides them (c): " + "; ".join(left_out) + "."
+        )
     return fig

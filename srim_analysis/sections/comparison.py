@@ -9,7 +9,7 @@ figures from :mod:`srim_analysis.charts.comparison` and
 * :func:`show_run_summary` - the focus site, its role, and which sections apply to it;
 * :func:`show_site_indicators` and :func:`show_agency_indicators` - practice with fathers
   per site (audits, observed meetings, documents) and per site and lead agency;
-* :func:`show_survey_scores` - mean confidence and awareness by site, then by agency;
+* :func:`show_survey_scores` - each survey outcome of the plan by site, then by agency;
 * :func:`show_intervals` - every site with its 95% interval, one panel per indicator;
 * :func:`show_focus_profile` - the focus site beside the all-site value;
 * :func:`show_funnel_plots` - where each site lies, and one funnel plot per indicator;
@@ -20,17 +20,22 @@ figures from :mod:`srim_analysis.charts.comparison` and
 * :func:`show_explorer` - an interactive site picker.
 
 Every table goes through :meth:`Report.publish` (small counts suppressed, written as CSV)
-and every figure through :meth:`Report.add_figure`. Each section says so in plain words
-when it does not apply to the focus site, and a focus-site section shows rows of a table
-*as published* (suppression worked out on the whole table) rather than publishing a
-subset. Sections read the small-cell threshold from ``report.min_cell``.
+and every figure through :meth:`Report.chart`, drawn from the published table (a hidden
+cell is not drawn, and the figure says what it leaves out); sentences are written from
+published cells. The study's plan (``study.toml``) says which case-audit indicators are
+compared (``[comparison] indicators``, unless the notebook's ``indicators`` names them)
+and which survey constructs are its outcomes (``[survey.outcomes]``). Each section says
+so in plain words when it does not apply to the focus site, or when the study lacks the
+table or the part of the plan it needs; a focus-site section shows rows of a table *as
+published* (suppression worked out on the whole table) rather than publishing a subset.
+Sections read the small-cell threshold from ``report.min_cell``.
 """
 
 from __future__ import annotations
 
 import html
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
@@ -41,7 +46,6 @@ from srim_analysis import disclosure
 from srim_analysis.analyses import blueprint, comparison, funnel
 from srim_analysis.analyses.blueprint import EvidenceRule
 from srim_analysis.analyses.comparison import (
-    AUDIT_INDICATORS,
     CHANGE_DEPENDS,
     INDICATOR_LABELS,
     MEAN_DEPENDS,
@@ -61,6 +65,17 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from srim_analysis.report.publishing import Report
+
+#: The population the site, agency and funnel tables count (one case is one audited case).
+CASES = "cases"
+#: The population the survey-score tables count.
+RESPONDENTS = "respondents"
+#: What a section says when neither the notebook nor the plan names audit indicators.
+NO_INDICATORS = (
+    "*No case-audit indicators are named for the comparison, so this section is skipped: "
+    "list them under `[comparison] indicators` in the study's `study.toml` (or set the "
+    "notebook's `indicators` parameter).*"
+)
 
 __all__ = [
     "show_adoption_order",
@@ -90,28 +105,42 @@ def _focus_name(report: Report) -> str | None:
 
 
 def _focus_phrase(report: Report) -> str:
-    """Return how a caption names the focus site ("Brackwater highlighted" or "none")."""
+    """Return how a caption names the focus site ("<site> highlighted", or none highlighted)."""
     if is_all_sites(report.site):
         return "all sites, none highlighted"
     return f"{report.site_label} highlighted"
 
 
-def _add_chart(
+def _chart(
     report: Report,
     section: Section,
+    published: pd.DataFrame,
     figure_id: str,
     caption: str,
     title: str,
-    draw: Callable[..., Figure],
+    draw: Callable[..., Figure | None],
     *args: Any,
     **kwargs: Any,
 ) -> None:
-    """Draw a chart with the focus site highlighted, save it and add it to ``section``.
+    """Draw a chart from a published table, the focus site highlighted; add it to ``section``.
 
     The title names the site; the caption ends by saying which site is highlighted.
     """
-    fig = draw(*args, focus=_focus_name(report), title=report.title(title), **kwargs)
-    report.add_figure(section, fig, figure_id, f"{caption}; {_focus_phrase(report)}.")
+    focus, titled = _focus_name(report), report.title(title)
+    report.chart(
+        section,
+        published,
+        lambda table: draw(table, *args, focus=focus, title=titled, **kwargs),
+        figure_id,
+        f"{caption}; {_focus_phrase(report)}.",
+    )
+
+
+def _part(published: pd.DataFrame, rows: Any) -> pd.DataFrame:
+    """Return some rows of a published table, still marked as published (a chart's source)."""
+    out = published[rows].copy()
+    out.attrs = dict(published.attrs)
+    return out
 
 
 def _table_section(
@@ -130,6 +159,46 @@ def _rows_of(published: pd.DataFrame, sites: Sequence[str], caption: str) -> pd.
     return out
 
 
+def _and(words: Iterable[str]) -> str:
+    """Return words as a list in a sentence: "a", "a and b", "a, b and c"."""
+    words = list(words)
+    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
+
+
+def _indicators(report: Report, indicators: Sequence[str] | None) -> list[str]:
+    """Return the audit indicators compared: the notebook's, or (None) the study plan's."""
+    return list(report.study.plan.comparison.indicators if indicators is None else indicators)
+
+
+def _audit_gap(report: Report, indicators: Sequence[str]) -> Section | None:
+    """Return a section saying why an audit section is skipped, or None when it runs."""
+    missing = report.missing("case_audit")
+    if missing is not None:
+        return missing
+    return None if indicators else Section([NO_INDICATORS])
+
+
+def _site_table(report: Report, indicators: Sequence[str]) -> pd.DataFrame:
+    """Return the site-indicators table as :func:`show_site_indicators` publishes it."""
+    return report.made_safe(
+        comparison.site_indicators(report.study, indicators=indicators),
+        depends=PROPORTION_DEPENDS,
+        population=CASES,
+    )
+
+
+def _positions(report: Report, indicators: Sequence[str], source: str) -> pd.DataFrame:
+    """Return the funnel-positions table of the audit indicators (not yet made safe).
+
+    The all-site value is the "All" row's proportion, hidden with its counts; the
+    ``all_sites`` column that repeats it in every row is left out, since it would show
+    the value where the "All" row hides it.
+    """
+    table = comparison.site_indicators(report.study, indicators=indicators)
+    positions = funnel.funnel_positions(table, source).drop(columns="all_sites")
+    return positions[positions["indicator"].isin(indicators)].reset_index(drop=True)
+
+
 def show_run_summary(report: Report, origin_site: str | None = None) -> Section:
     """Return a paragraph: the focus site, its role, and which sections apply to it.
 
@@ -138,15 +207,15 @@ def show_run_summary(report: Report, origin_site: str | None = None) -> Section:
     comparison.origin_site_id(report.study, origin_site)
     sites = comparison.site_table(report.study)
     counts = sites["role"].value_counts()
-    role_text = ", ".join(
-        f"{int(counts[r])} {ROLE_LABELS[r]}{'' if counts[r] == 1 else 's'}"
+    role_text = _and(
+        f"the {ROLE_LABELS[r]}{'' if counts[r] == 1 else 's'}"
         for r in SITE_ROLES
         if counts.get(r, 0)
     )
     lines = []
     if is_all_sites(report.site):
         lines.append(
-            f'**No focus site** (`site = "all"`): this run compares all {len(sites)} sites '
+            f'**No focus site** (`site = "all"`): this run compares every site of the study '
             f"({role_text}). The focus-site sections say so and are skipped; set `site` to "
             "a site id to see one site's profile, its place in the funnel plots, its change "
             "since adoption and its column of the blueprint."
@@ -171,7 +240,7 @@ def show_run_summary(report: Report, origin_site: str | None = None) -> Section:
         }.get(role, "")
         lines.append(
             f"**Focus site: {report.site_label}** ({ROLE_LABELS.get(role, role)}). {what} "
-            f"All {len(sites)} sites ({role_text}) are shown for comparison, the focus site "
+            f"Every site of the study ({role_text}) is shown for comparison, the focus site "
             "highlighted."
         )
     if origin_site and sites.at[origin_site, "role"] != "origin":
@@ -189,53 +258,86 @@ def show_run_summary(report: Report, origin_site: str | None = None) -> Section:
 # ---------------------------------------------------------------------------
 
 
-def show_site_indicators(report: Report, indicators: Sequence[str] = AUDIT_INDICATORS) -> Section:
-    """Publish and return the practice indicators per site (audits, meetings, documents)."""
+def _indicator_section(
+    report: Report,
+    indicators: Sequence[str] | None,
+    table: Callable[..., pd.DataFrame],
+    name: str,
+    caption: str,
+) -> Section:
+    """Publish an indicators table of the plan's (or the given) indicators, or say why not."""
+    indicators = _indicators(report, indicators)
+    gap = _audit_gap(report, indicators)
+    if gap is not None:
+        return gap
     return _table_section(
         report,
-        comparison.site_indicators(report.study, indicators=indicators),
-        "site-indicators",
-        "Father-related practice by site: audited cases, observed meetings and documents; "
-        "proportion with a 95% Wilson interval (blanks excluded from n and counted in n_blank)",
+        table(report.study, indicators=indicators),
+        name,
+        caption,
         depends=PROPORTION_DEPENDS,
+        population=CASES,
     )
 
 
-def show_agency_indicators(report: Report, indicators: Sequence[str] = AUDIT_INDICATORS) -> Section:
-    """Publish and return the audit indicators per site and lead agency."""
-    return _table_section(
+def show_site_indicators(report: Report, indicators: Sequence[str] | None = None) -> Section:
+    """Publish and return the practice indicators per site (audits, meetings, documents).
+
+    ``indicators`` None: the study plan's ``[comparison] indicators``.
+    """
+    return _indicator_section(
         report,
-        comparison.agency_indicators(report.study, indicators=indicators),
+        indicators,
+        comparison.site_indicators,
+        "site-indicators",
+        "Father-related practice by site: audited cases, observed meetings and documents; "
+        "proportion with a 95% Wilson interval (blanks excluded from n and counted in n_blank)",
+    )
+
+
+def show_agency_indicators(report: Report, indicators: Sequence[str] | None = None) -> Section:
+    """Publish and return the audit indicators per site and lead agency (None: the plan's)."""
+    return _indicator_section(
+        report,
+        indicators,
+        comparison.agency_indicators,
         "agency-indicators",
         "Father-related practice in audited cases by site and lead agency, with 95% Wilson "
         "intervals",
-        depends=PROPORTION_DEPENDS,
     )
 
 
 def show_survey_scores(report: Report) -> Section:
-    """Publish and return mean confidence and awareness by site, then by site and agency.
+    """Publish and return each survey outcome's mean by site, then by site and agency.
 
-    Without a ``survey_responses`` table the section says so and publishes nothing.
+    The outcomes are the constructs the study's plan maps (``[survey.outcomes]``). Without
+    a survey, or with no outcome mapped, the section says so and publishes nothing.
     """
-    if "survey_responses" not in report.study.tables:
+    for table in ("survey_responses", "survey_items"):
+        missing = report.missing(table)
+        if missing is not None:
+            return missing
+    measures = comparison.survey_measures(report.study)
+    if not measures:
         return Section(
             [
-                "*This study folder has no `survey_responses` table, so survey confidence and "
-                "awareness are not shown.*"
+                "*The study's plan maps no survey outcome to a construct of `survey_items` "
+                "(`[survey.outcomes]` in its `study.toml`), so no survey score is compared.*"
             ]
         )
+    labels = "; ".join(m.label for m in measures)
     section = Section()
     for by_agency in (False, True):
         report.publish(
             section,
             comparison.survey_scores(report.study, by_agency=by_agency),
             "survey-scores-by-agency" if by_agency else "survey-scores",
-            "Mean confidence to share information about a father (CONF1) and awareness of the "
-            "2024 advice (mean of AW1-AW3), from 1 to 5, by site"
+            "Mean survey scores by site"
             + (" and respondent's agency" if by_agency else "")
-            + ", with 95% t intervals; don't know, not applicable and blank answers left out",
+            + f": {labels}; with 95% t intervals; don't know, not applicable and blank "
+            "answers left out",
             depends=MEAN_DEPENDS,
+            population=RESPONDENTS,
         )
     return section
 
@@ -245,30 +347,45 @@ def show_survey_scores(report: Report) -> Section:
 # ---------------------------------------------------------------------------
 
 
-def show_intervals(report: Report, indicators: Sequence[str] = AUDIT_INDICATORS) -> Section:
-    """Save and return the dot-and-interval chart of the audit indicators, site by site."""
-    table = comparison.site_indicators(report.study, indicators=indicators)
+def show_intervals(report: Report, indicators: Sequence[str] | None = None) -> Section:
+    """Save and return the dot-and-interval chart of the audit indicators, site by site.
+
+    Drawn from the published site-indicators table (its audit rows are the figure's source
+    data). ``indicators`` None: the study plan's.
+    """
+    indicators = _indicators(report, indicators)
+    gap = _audit_gap(report, indicators)
+    if gap is not None:
+        return gap
+    published = _site_table(report, indicators)
+    audit = (published["source"] == "case_audit") & published["indicator"].isin(indicators)
     section = Section()
-    _add_chart(
+    _chart(
         report,
         section,
+        _part(published, audit),
         "intervals-audit-indicators",
         "Proportion of audited cases with each father-related step, by site, with 95% Wilson "
         "intervals and the all-site value",
         "Audited cases by site",
         comparison_charts.interval_chart,
-        table,
         indicators,
-        min_cell=report.min_cell,
     )
     return section
 
 
-def show_focus_profile(report: Report, indicators: Sequence[str] = AUDIT_INDICATORS) -> Section:
+def _shown_positions(report: Report, published: pd.DataFrame, site: str) -> pd.DataFrame:
+    """Return a site's rows of the published funnel positions whose position is shown."""
+    shown = ~published["position"].map(disclosure.is_suppressed).astype(bool)
+    return published[(published["site"] == site) & shown & (published["position"] != "")]
+
+
+def show_focus_profile(report: Report, indicators: Sequence[str] | None = None) -> Section:
     """Return the focus site's published indicators beside "All", and a sentence.
 
     The sentence names the audit indicators on which the site lies outside the 95% funnel
-    limits. For ``site = "all"`` it says there is no focus site.
+    limits, as the published funnel positions give them. For ``site = "all"`` it says there
+    is no focus site.
     """
     name = _focus_name(report)
     if name is None:
@@ -278,17 +395,22 @@ def show_focus_profile(report: Report, indicators: Sequence[str] = AUDIT_INDICAT
                 "profile: the full comparison is above and below.*"
             ]
         )
-    table = comparison.site_indicators(report.study, indicators=indicators)
+    indicators = _indicators(report, indicators)
+    gap = _audit_gap(report, indicators)
+    if gap is not None:
+        return gap
     view = _rows_of(
-        report.made_safe(table, depends=PROPORTION_DEPENDS),
+        _site_table(report, indicators),
         [name, TOTAL],
         f"{name} beside all sites (All): father-related practice in audited cases, observed "
         "meetings and documents, with 95% Wilson intervals",
     )
-    positions = funnel.funnel_positions(table, "case_audit")
-    keep = comparison.kept(positions, report.min_cell, "position", funnel.POSITION_DEPENDS)
-    mine = positions[(positions["site"] == name) & keep]
-    mine = mine[mine["indicator"].isin(indicators)]
+    positions = report.made_safe(
+        _positions(report, indicators, "case_audit"),
+        depends=funnel.POSITION_DEPENDS,
+        population=CASES,
+    )
+    mine = _shown_positions(report, positions, name)
     outside = mine[mine["position"].str.startswith(("above", "below"))]
     parts = [f"How **{name}** compares with the other sites in audited cases."]
     if len(outside):
@@ -309,7 +431,7 @@ def show_focus_profile(report: Report, indicators: Sequence[str] = AUDIT_INDICAT
     return section
 
 
-def _funnel_note(report: Report, positions: pd.DataFrame) -> str:
+def _funnel_note(report: Report, published: pd.DataFrame) -> str:
     """Return the sentence above the funnel plots: how to read them, or where the focus lies."""
     focus = _focus_name(report)
     if focus is None:
@@ -318,57 +440,63 @@ def _funnel_note(report: Report, positions: pd.DataFrame) -> str:
             "with the all-site value; outside the dotted funnel (99.8% limits) a difference is "
             'unlikely to be chance. No site is highlighted (`site = "all"`).'
         )
-    keep = comparison.kept(positions, report.min_cell, "position", funnel.POSITION_DEPENDS)
-    mine = positions[(positions["site"] == focus) & keep]
+    mine = _shown_positions(report, published, focus)
     if mine.empty:
         return f"{focus}'s numbers are too small to publish, so it is not drawn."
-    inside = mine["position"].eq(funnel.POSITIONS[2]).sum()
-    outside = [
-        f"{r.label.lower()} ({r.position})"
-        for r in mine.itertuples()
-        if r.position != funnel.POSITIONS[2]
-    ]
-    return (
-        f"**{focus}** (highlighted) lies within the 95% limits for "
-        f"{inside} of {len(mine)} indicators" + ("; " + "; ".join(outside) if outside else "") + "."
-    )
+    inside = mine[mine["position"] == funnel.POSITIONS[2]]
+    outside = mine[mine["position"] != funnel.POSITIONS[2]]
+    parts = []
+    if len(inside):
+        which = "every indicator shown" if outside.empty else _and(inside["label"].str.lower())
+        parts.append(f"lies within the 95% limits for {which}")
+    if len(outside):
+        parts.append(
+            "outside them for "
+            + "; ".join(f"{r.label.lower()} ({r.position})" for r in outside.itertuples())
+        )
+    return f"**{focus}** (highlighted) " + "; ".join(parts) + "."
 
 
 def show_funnel_plots(
-    report: Report, indicators: Sequence[str] = AUDIT_INDICATORS, source: str = "case_audit"
+    report: Report, indicators: Sequence[str] | None = None, source: str = "case_audit"
 ) -> Section:
     """Publish and return the funnel positions table and one funnel plot per indicator.
 
-    Figure ids are ``funnel-<indicator>`` (``funnel-father-info-shared``); the section's
-    sentence says where the focus site lies in each.
+    Figure ids are ``funnel-<indicator>`` (``funnel-father-info-shared``), each drawn from
+    its rows of the published positions table; the section's sentence says where the focus
+    site lies in each. ``indicators`` None: the study plan's.
     """
-    table = comparison.site_indicators(report.study, indicators=indicators)
-    positions = funnel.funnel_positions(table, source)
-    positions = positions[positions["indicator"].isin(indicators)]
-    section = Section([_funnel_note(report, positions)])
-    report.publish(
+    indicators = _indicators(report, indicators)
+    gap = _audit_gap(report, indicators)
+    if gap is not None:
+        return gap
+    positions = _positions(report, indicators, source)
+    section = Section()
+    published = report.publish(
         section,
         positions,
         "funnel-positions",
         "Where each site lies in each funnel plot of audited cases: proportion, 95% Wilson "
-        "interval, all-site value and position against exact binomial 95% and 99.8% limits",
+        "interval and position against exact binomial 95% and 99.8% limits around the "
+        "all-site value (the All row)",
         depends=funnel.POSITION_DEPENDS,
+        population=CASES,
     )
+    section.add(_funnel_note(report, published), first=True)
     for ind in indicators:
         label = INDICATOR_LABELS.get(ind, ind)
-        _add_chart(
+        _chart(
             report,
             section,
+            _part(published, published["indicator"] == ind),
             f"funnel-{ind.replace('_', '-')}",
             f"Funnel plot of audited cases where {label.lower()}: each site's proportion "
             "against its number of cases with this recorded, with 95% and 99.8% exact "
             "binomial limits around the all-site value",
             f"Funnel plot: {label.lower()}",
             comparison_charts.funnel_plot,
-            table,
             ind,
             source=source,
-            min_cell=report.min_cell,
         )
     return section
 
@@ -430,14 +558,19 @@ def _focus_change(report: Report, published: pd.DataFrame, section: Section) -> 
 
 def show_before_after(
     report: Report,
-    indicators: Sequence[str] = AUDIT_INDICATORS,
+    indicators: Sequence[str] | None = None,
     origin_site: str | None = None,
 ) -> Section:
     """Publish and return the change since adoption: split dates, table, chart, focus site.
 
     The section says where each site's cases are split, publishes the before/after table
-    and its chart, and ends with the focus site's change (or why it has none).
+    and its chart (drawn from the published table), and ends with the focus site's change
+    (or why it has none). ``indicators`` None: the study plan's.
     """
+    indicators = _indicators(report, indicators)
+    gap = _audit_gap(report, indicators)
+    if gap is not None:
+        return gap
     change = comparison.before_after(report.study, indicators=indicators, origin_site=origin_site)
     section = Section([comparison.split_note(report.study, origin_site)])
     published = report.publish(
@@ -448,19 +581,20 @@ def show_before_after(
         "and its 95% Newcombe hybrid score interval; adopters, all adopters pooled, the origin "
         "site and the comparison sites pooled (split at the first adopter's start)",
         depends=CHANGE_DEPENDS,
+        population=CASES,
     )
-    _add_chart(
-        report,
-        section,
-        "before-after",
-        "Each audit indicator before (hollow) and after (filled) adoption for each adopter, all "
-        "adopters, the origin site and the comparison sites, with 95% Wilson intervals",
-        "Before and after adoption",
-        comparison_charts.before_after_chart,
-        change,
-        indicators,
-        min_cell=report.min_cell,
-    )
+    if not published.empty:
+        _chart(
+            report,
+            section,
+            published,
+            "before-after",
+            "Each audit indicator before (hollow) and after (filled) adoption for each adopter, "
+            "all adopters, the origin site and the comparison sites, with 95% Wilson intervals",
+            "Before and after adoption",
+            comparison_charts.before_after_chart,
+            indicators,
+        )
     _focus_change(report, published, section)
     return section
 
@@ -468,6 +602,32 @@ def show_before_after(
 # ---------------------------------------------------------------------------
 # The transfer blueprint
 # ---------------------------------------------------------------------------
+
+
+def _blueprint_gap(report: Report) -> Section | None:
+    """Return a section saying why the blueprint sections are skipped, or None when they run."""
+    for table in ("codebook", "coded_segments"):
+        missing = report.missing(table)
+        if missing is not None:
+            return missing
+    codebook = report.study.tables["codebook"]
+    if not (codebook["branch"] == blueprint.COMPONENT_BRANCH).any():
+        return Section(
+            [
+                f"*No code of the codebook is in the `{blueprint.COMPONENT_BRANCH}` theme (its "
+                f"branch, or `[codes.themes] {blueprint.COMPONENT_BRANCH}` in the study's "
+                "`study.toml`), so there is no transfer blueprint.*"
+            ]
+        )
+    roles = set(report.study.tables["sites"]["role"])
+    if not roles & set(blueprint.DEFAULT_ROLES):
+        return Section(
+            [
+                "*No site is recorded as the origin or an adopter in `sites.csv`, so there is "
+                "no transfer blueprint.*"
+            ]
+        )
+    return None
 
 
 def _rule_text(rule: EvidenceRule) -> str:
@@ -487,9 +647,12 @@ def show_blueprint(
 ) -> Section:
     """Publish and return the transfer blueprint: its rule, the matrix and its chart."""
     rule = EvidenceRule(present_min_types=present_min_types, partial_min_types=partial_min_types)
+    gap = _blueprint_gap(report)
+    if gap is not None:
+        return gap
     matrix = blueprint.blueprint_matrix(report.study, rule=rule)
     section = Section([_rule_text(rule)])
-    report.publish(
+    published = report.publish(
         section,
         matrix,
         "blueprint",
@@ -497,16 +660,15 @@ def show_blueprint(
         "(present / partial / absent), coded segments, distinct sources, source types and the "
         "date of the first source evidencing it",
     )
-    _add_chart(
+    _chart(
         report,
         section,
+        published,
         "blueprint-matrix",
         "Transfer blueprint: components by site, coloured present, partial or absent, with the "
         "number of sources and their types in each cell",
         "Transfer blueprint",
         blueprint_charts.blueprint_chart,
-        matrix,
-        min_cell=report.min_cell,
     )
     return section
 
@@ -516,9 +678,12 @@ def show_adoption_order(report: Report) -> Section:
 
     The order uses only the dates of the evidence, not the blueprint rule.
     """
+    gap = _blueprint_gap(report)
+    if gap is not None:
+        return gap
     order = blueprint.adoption_order(report.study, blueprint.blueprint_matrix(report.study))
     section = Section()
-    report.publish(
+    published = report.publish(
         section,
         order,
         "adoption-order",
@@ -526,21 +691,25 @@ def show_adoption_order(report: Report) -> Section:
         "days from the site's initiative start",
         not_counts=["order", "days_from_start"],
     )
-    _add_chart(
-        report,
-        section,
-        "adoption-timeline",
-        "Date of the first source evidencing each component at the origin and each adopter, with "
-        "the site's initiative start",
-        "When each component was first evidenced",
-        blueprint_charts.adoption_timeline,
-        order,
-    )
+    if not published.empty:
+        _chart(
+            report,
+            section,
+            published,
+            "adoption-timeline",
+            "Date of the first source evidencing each component at the origin and each adopter, "
+            "with the site's initiative start",
+            "When each component was first evidenced",
+            blueprint_charts.adoption_timeline,
+        )
     return section
 
 
 def show_lessons(report: Report) -> Section:
     """Publish and return the barriers and facilitators coded with each component, by site."""
+    gap = _blueprint_gap(report)
+    if gap is not None:
+        return gap
     return _table_section(
         report,
         blueprint.component_lessons(report.study),
@@ -561,6 +730,9 @@ def _quotes(report: Report, seed: int) -> pd.DataFrame:
 
 def show_quotes(report: Report, seed: int = blueprint.DEFAULT_SEED) -> Section:
     """Publish and return one redacted illustrative quote per component and site."""
+    gap = _blueprint_gap(report)
+    if gap is not None:
+        return gap
     return _table_section(
         report,
         _quotes(report, seed),
@@ -595,6 +767,9 @@ def show_focus_column(
             ]
         )
     rule = EvidenceRule(present_min_types=present_min_types, partial_min_types=partial_min_types)
+    gap = _blueprint_gap(report)
+    if gap is not None:
+        return gap
     matrix = report.made_safe(blueprint.blueprint_matrix(report.study, rule=rule))
     if name not in set(matrix["site"]):
         role = comparison.site_role(report.study, report.site)
@@ -630,11 +805,11 @@ def show_focus_column(
         "quote (redacted)",
         "note": matrix.attrs.get("note", ""),
     }
-    counts = mine["status"].value_counts()
-    note = (
-        f"**{name}**: {int(counts.get('present', 0))} of {len(mine)} components present, "
-        f"{int(counts.get('partial', 0))} partial, {int(counts.get('absent', 0))} absent."
+    note = f"**{name}**: " + "; ".join(
+        f"{status} - {', '.join(mine.loc[mine['status'] == status, 'component']) or 'none'}"
+        for status in blueprint.STATUSES
     )
+    note += "."
     section = Section([note, report.show(view)])
     section.tables["focus-column"] = view
     return section
@@ -645,14 +820,18 @@ def show_focus_column(
 # ---------------------------------------------------------------------------
 
 
-def _explorer_change(change: pd.DataFrame, name: str, role: str) -> str:
-    """Return the explorer's sentence on one site's change in sharing (from published cells)."""
+def _explorer_indicator(report: Report, indicators: Sequence[str]) -> str:
+    """Return the indicator the explorer states the change of: the QCA outcome, if compared."""
+    qca = report.study.plan.qca
+    return qca.outcome if qca is not None and qca.outcome in indicators else indicators[0]
+
+
+def _explorer_change(change: pd.DataFrame, name: str, role: str, indicator: str) -> str:
+    """Return the explorer's sentence on one site's change in one indicator (published cells)."""
     if not role:
-        return "<p>Choose a site to see its change in sharing since adoption.</p>"
+        return "<p>Choose a site to see its change since adoption.</p>"
     mine = change[
-        (change["site"] == name)
-        & (change["role"] == role)
-        & (change["indicator"] == "father_info_shared")
+        (change["site"] == name) & (change["role"] == role) & (change["indicator"] == indicator)
     ]
     if role == "comparison" or mine.empty:
         return "<p>No before/after change: the site did not adopt the initiative.</p>"
@@ -660,7 +839,7 @@ def _explorer_change(change: pd.DataFrame, name: str, role: str) -> str:
     values = {k: html.escape(decimal(r[k])) for k in ("prop_before", "prop_after", "diff")}
     bounds = html.escape(interval(r["diff_low"], r["diff_high"]))
     return (
-        "<p>Information about him shared, before and after "
+        f"<p>{html.escape(str(r['label']))}, before and after "
         f"{'adoption' if role == 'adopter' else 'the first adopter started'}: "
         f"{values['prop_before']} to {values['prop_after']} (change {values['diff']}, "
         f"95% interval {bounds}).</p>"
@@ -669,23 +848,33 @@ def _explorer_change(change: pd.DataFrame, name: str, role: str) -> str:
 
 def show_explorer(
     report: Report,
-    indicators: Sequence[str] = AUDIT_INDICATORS,
+    indicators: Sequence[str] | None = None,
     origin_site: str | None = None,
-) -> widgets.Widget:
+) -> widgets.Widget | Section:
     """Return a widget: the site control above that site's profile table and chart.
 
     The control lists "All sites" and every site and starts on the notebook's site;
-    changing it redraws the profile. Tables are made safe by the report and the chart is
-    the one :func:`show_intervals` draws, so small cells are suppressed exactly as in the
-    published tables. The widget's ``site`` is the control and ``summary`` the HTML shown.
+    changing it redraws the profile. The tables are those the report publishes and the
+    chart is the one :func:`show_intervals` draws from them, so small cells are hidden
+    exactly as in the published tables. The widget's ``site`` is the control and
+    ``summary`` the HTML shown. ``indicators`` None: the study plan's; without case audits
+    or indicators, a section saying so.
     """
+    indicators = _indicators(report, indicators)
+    gap = _audit_gap(report, indicators)
+    if gap is not None:
+        return gap
     study = report.study
-    table = comparison.site_indicators(study, indicators)
-    published = report.made_safe(table, depends=PROPORTION_DEPENDS)
+    published = _site_table(report, indicators)
+    audit = _part(
+        published, (published["source"] == "case_audit") & published["indicator"].isin(indicators)
+    )
     change = report.made_safe(
         comparison.before_after(study, indicators, origin_site=origin_site),
         depends=CHANGE_DEPENDS,
+        population=CASES,
     )
+    indicator = _explorer_indicator(report, indicators)
     sites = comparison.site_table(study)
     summary = widgets.HTML()
     image = widgets.Image(format="png", layout=widgets.Layout(max_width="900px"))
@@ -696,19 +885,16 @@ def show_explorer(
         name = TOTAL if everywhere else str(sites.at[site, "display_name"])
         role = "" if everywhere else str(sites.at[site, "role"])
         fig = comparison_charts.interval_chart(
-            table,
+            audit,
             indicators,
             focus=None if everywhere else name,
-            min_cell=report.min_cell,
             title=shown.title("Audited cases: each site against the all-site value"),
         )
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=90)
         plt.close(fig)
         image.value = buf.getvalue()
-        rows = published[
-            published["site"].isin([name, TOTAL]) & (published["source"] == "case_audit")
-        ]
+        rows = audit[audit["site"].isin([name, TOTAL])]
         profile = rows[["site", "label", "n_yes", "n", "prop_yes", "ci_low", "ci_high"]]
         profile.attrs.update(
             note=published.attrs["note"],
@@ -716,7 +902,9 @@ def show_explorer(
             f"{shown.site_label}"
             + ("" if everywhere else f" ({ROLE_LABELS.get(role, role)}) and all sites"),
         )
-        summary.value = shown_html(report, profile) + _explorer_change(change, name, role)
+        summary.value = shown_html(report, profile) + _explorer_change(
+            change, name, role, indicator
+        )
 
     control = site_dropdown(study, report.site, render)
     render(control.value)

@@ -1,10 +1,12 @@
 """Notebook ``00_study_overview``: what data the study holds, one call per section.
 
 The counts come from :mod:`srim_analysis.analyses.overview` and the chart from
-:mod:`srim_analysis.charts.overview`; each ``show_*`` function publishes its tables and
-figures through the :class:`~srim_analysis.report.publishing.Report` (small counts
-suppressed) and returns the :class:`~srim_analysis.report.publishing.Section` to display.
-A section that needs a table the study folder does not hold says so and publishes nothing.
+:mod:`srim_analysis.charts.overview`; each ``show_*`` function publishes its tables
+through the :class:`~srim_analysis.report.publishing.Report` (small counts suppressed;
+tables of the same people declare their ``population``, and a column that adds up others
+its ``sums``), draws its figure from the published table (``report.chart``), and returns
+the :class:`~srim_analysis.report.publishing.Section` to display. A section that needs a
+table the study folder does not hold says so and publishes nothing.
 """
 
 from __future__ import annotations
@@ -13,9 +15,13 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
+from srim_analysis import disclosure
 from srim_analysis.analyses import overview
 from srim_analysis.charts import overview as overview_charts
 from srim_analysis.report.publishing import Section
+from srim_analysis.study.selection import is_all_sites
 
 if TYPE_CHECKING:
     from srim_analysis.report.publishing import Report
@@ -44,14 +50,43 @@ def show_sites(report: Report) -> Section:
     return section
 
 
+#: The population of the material counts: the inventory's rows and the data-volume table.
+MATERIAL = "study material"
+
+
+def _link_material(report: Report, inventory: pd.DataFrame) -> None:
+    """Record the data-volume cells the inventory repeats, as that table publishes them.
+
+    The data-volume table (the whole study, the same in every site's report) gives each
+    site's audited cases, observed meetings and documents; the inventory repeats the row of
+    this report's site (the total row for all sites). Recorded as linked cells of
+    :data:`MATERIAL`, the inventory shows and hides them as the data-volume table does, so
+    that no page, nor two pages together, gives away a count one of them hides.
+    """
+    volume = report.made_safe(overview.audit_observation_counts(report.study))
+    row = volume[volume["site_id"] == ("Total" if is_all_sites(report.site) else report.site)]
+    if row.empty:
+        return
+    for r in inventory.itertuples(index=False):
+        column = overview.VOLUME_COLUMNS.get(r.table)
+        if column is None or column not in row or pd.isna(r.n):
+            continue
+        labels = frozenset({("table", r.table), ("held", r.held), ("description", r.description)})
+        hidden = disclosure.is_suppressed(row[column].iloc[0])
+        report.linked.record(MATERIAL, (labels, None), int(r.n), hidden=hidden)
+
+
 def show_inventory(report: Report) -> Section:
     """Publish and return which contract tables the folder holds, with their rows."""
     section = Section()
+    inventory = overview.table_inventory(report.study, report.site)
+    _link_material(report, inventory)
     report.publish(
         section,
-        overview.table_inventory(report.study, report.site),
+        inventory,
         "inventory",
         f"Tables held and their rows: {report.site_label}",
+        population=MATERIAL,
     )
     return section
 
@@ -66,6 +101,8 @@ def show_participants(report: Report) -> Section:
             overview.participants_by(report.study, report.site, by),
             f"participants_by_{by}",
             f"Participants by {by} and method: {report.site_label}",
+            population="participants",
+            sums=overview.PARTICIPANT_SUMS,
         )
     return section
 
@@ -80,12 +117,17 @@ def show_survey(report: Report) -> Section:
         "survey_completeness",
         f"Survey item completeness: {report.site_label}",
         depends={"pct_answered": ("n_answered", "n_respondents")},
+        population="respondents",
+        sums=overview.COMPLETENESS_SUMS,
     )
+    by_site = overview.survey_by_site(report.study)
     report.publish(
         section,
-        overview.survey_by_site(report.study),
+        by_site,
         "survey_by_site",
         "Survey respondents by site and agency",
+        population="respondents",
+        sums={"Total": tuple(c for c in by_site.attrs["count_columns"] if c != "Total")},
     )
     return section
 
@@ -106,16 +148,19 @@ def show_segments(report: Report) -> Section:
 def show_data_volume(report: Report) -> Section:
     """Publish and return audited cases, observed meetings and documents per site, and a chart."""
     section = Section()
-    counts = overview.audit_observation_counts(report.study)
-    report.publish(
-        section, counts, "data_volume", "Audited cases, observed meetings and documents per site"
-    )
-    report.add_figure(
+    published = report.publish(
         section,
-        overview_charts.plot_data_volume(
-            counts, report.title("Data collected per site"), report.min_cell
-        ),
+        overview.audit_observation_counts(report.study),
+        "data_volume",
+        "Audited cases, observed meetings and documents per site",
+    )
+    title = report.title("Data collected per site")
+    report.chart(
+        section,
+        published,
+        lambda table: overview_charts.plot_data_volume(table, title),
         "data-volume",
-        "Audited cases, observed meetings and documents per site (counts below min_cell hidden).",
+        "Audited cases, observed meetings and documents per site, from the table above "
+        "(a count it hides is not drawn).",
     )
     return section

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from srim_analysis.analyses import comparison
 from srim_analysis.analyses.comparison import TOTAL
 from srim_analysis.study import contract
 from srim_analysis.study.loading import Study, ValidationReport
+from srim_analysis.study.plan import OUTCOME_ROLES, AnalysisPlan, SurveyPlan
 
 Z = stats.norm.ppf(0.975)
 
@@ -143,36 +145,81 @@ def test_agency_table_margins_add_up(study):
     assert (by_site == margins.loc[by_site.index]).all()
 
 
-def test_survey_scores_leave_out_dont_know_and_blank():
+def _survey_study(plan: AnalysisPlan | None = None) -> Study:
     responses = pd.DataFrame(
         {
             "respondent_id": ["R1", "R2", "R3"],
             "site_id": ["A", "A", "B"],
             "agency": ["police", "police", "housing"],
-            "CONF1": ["4", "dk", "2"],
-            "AW1": ["5", None, "na"],
-            "AW2": ["3", "dk", None],
+            "Q-SURE": ["4", "dk", "2"],
+            "Q-KNOW-1": ["5", None, "na"],
+            "Q-KNOW-2": ["1", "dk", None],
         }
     )
     items = pd.DataFrame(
         {
-            "item_id": ["CONF1", "AW1", "AW2"],
-            "construct": ["confidence", "awareness", "awareness"],
-            "reverse_keyed": [0, 0, 0],
+            "item_id": ["Q-SURE", "Q-KNOW-1", "Q-KNOW-2"],
+            "construct": ["sure", "know", "know"],
+            "reverse_keyed": [0, 0, 1],
             "scale_min": [1, 1, 1],
             "scale_max": [5, 5, 5],
         }
     )
     study = _tiny_study(pd.DataFrame(), survey_responses=responses, survey_items=items)
-    out = comparison.survey_scores(study).set_index(["site", "indicator"])
-    assert out.loc[("Alpha", "confidence"), "mean"] == 4
-    assert (out.loc[("Alpha", "confidence"), "n"], out.loc[("Alpha", "confidence"), "n_blank"]) == (
-        1,
-        1,
-    )
-    assert out.loc[("Alpha", "awareness"), "mean"] == 4  # mean of 5 and 3
-    assert out.loc[("Beta", "awareness"), "n_blank"] == 1
-    assert out.loc[(TOTAL, "confidence"), "mean"] == 3
+    if plan is None:
+        plan = AnalysisPlan(
+            survey=SurveyPlan(
+                constructs={"know": "Knowing the advice"},
+                outcomes={"confidence": "sure", "awareness": "know"},
+            )
+        )
+    return replace(study, plan=plan)
+
+
+def test_survey_scores_leave_out_dont_know_and_blank():
+    out = comparison.survey_scores(_survey_study()).set_index(["site", "indicator"])
+    assert out.loc[("Alpha", "sure"), "mean"] == 4
+    assert (out.loc[("Alpha", "sure"), "n"], out.loc[("Alpha", "sure"), "n_blank"]) == (1, 1)
+    assert out.loc[("Alpha", "know"), "mean"] == 5  # mean of 5 and 1 reverse-keyed (5)
+    assert out.loc[("Beta", "know"), "n_blank"] == 1
+    assert out.loc[(TOTAL, "sure"), "mean"] == 3
+
+
+def test_survey_measures_come_from_the_plan():
+    measures = comparison.survey_measures(_survey_study())
+    assert [(m.outcome, m.construct, m.items) for m in measures] == [
+        ("confidence", "sure", ("Q-SURE",)),
+        ("awareness", "know", ("Q-KNOW-1", "Q-KNOW-2")),
+    ]
+    # the plan's label of a construct, else the outcome's, with the items and scale
+    assert [m.label for m in measures] == [
+        "Confidence to share information (1-5)",
+        "Knowing the advice (mean of 2 items, 1-5)",
+    ]
+    out = comparison.survey_scores(_survey_study())
+    assert list(dict.fromkeys(out["label"])) == [m.label for m in measures]
+    assert set(comparison.SURVEY_OUTCOMES) == set(OUTCOME_ROLES)
+
+
+def test_survey_measures_are_empty_without_a_plan_or_a_survey():
+    assert comparison.survey_measures(_survey_study(AnalysisPlan())) == []
+    one = AnalysisPlan(survey=SurveyPlan(outcomes={"awareness": "know"}))
+    assert [m.construct for m in comparison.survey_measures(_survey_study(one))] == ["know"]
+    unknown = AnalysisPlan(survey=SurveyPlan(outcomes={"awareness": "nothing"}))
+    assert comparison.survey_measures(_survey_study(unknown)) == []
+    assert comparison.survey_measures(_tiny_study(pd.DataFrame())) == []
+    with pytest.raises(ValueError, match=r"\[survey.outcomes\]"):
+        comparison.survey_scores(_survey_study(AnalysisPlan()))
+
+
+def test_survey_scores_of_the_synthetic_study_follow_its_plan(study):
+    out = comparison.survey_scores(study)
+    outcomes = study.plan.survey.outcomes
+    assert list(dict.fromkeys(out["indicator"])) == [
+        outcomes[o] for o in comparison.SURVEY_OUTCOMES if o in outcomes
+    ]
+    everyone = out[out["site"] == TOTAL].set_index("indicator")
+    assert (everyone["n"] + everyone["n_blank"] == len(study.survey_responses)).all()
 
 
 # ---------------------------------------------------------------------------
@@ -212,14 +259,6 @@ def test_planted_adoption_effect_is_found(study):
     origin = shared[shared["role"] == "origin"].iloc[0]
     assert origin["diff_low"] < 0 < origin["diff_high"]
     assert origin["prop_after"] == pytest.approx(0.65, abs=0.08)
-
-
-def test_kept_agrees_with_the_published_table(study):
-    table = comparison.site_indicators(study)
-    published = disclosure.publishable(table, 5, depends=comparison.PROPORTION_DEPENDS)
-    keep = comparison.kept(table, 5, "prop_yes", comparison.PROPORTION_DEPENDS)
-    assert (keep == (published["prop_yes"] != "c")).all()
-    assert not keep.all()  # the small site and observations have suppressed cells
 
 
 def test_origin_defaults_to_the_site_recorded_as_origin(study):

@@ -1,4 +1,4 @@
-"""The chart of notebook 00: data volume per site, with small counts hidden."""
+"""The chart of notebook 00: data volume per site, drawn from the published table."""
 
 from __future__ import annotations
 
@@ -7,41 +7,57 @@ import pandas as pd
 from srim_analysis import disclosure
 from srim_analysis.analyses import overview
 from srim_analysis.charts import overview as overview_charts
+from srim_analysis.charts import style
 
 
-def _counts() -> pd.DataFrame:
-    return pd.DataFrame(
+def _published() -> pd.DataFrame:
+    counts = pd.DataFrame(
         {
-            "site_id": ["S1", "S2", "Total"],
-            "site": ["One", "Two", "All sites"],
-            "n_cases": [40, 3, 43],
-            "n_observations": [0, 12, 12],
+            "site_id": ["S1", "S2", "S3", "Total"],
+            "site": ["One", "Two", "Three", "All"],
+            "n_cases": [40, 3, 20, 63],
+            "n_observations": [0, 12, 9, 21],
         }
     )
+    return disclosure.publishable(counts, disclosure.DEFAULT_MIN_CELL)
 
 
-def test_small_counts_are_drawn_empty_and_marked():
-    fig = overview_charts.plot_data_volume(_counts(), "Volume", disclosure.DEFAULT_MIN_CELL)
+def _note(fig) -> str:
+    (note,) = [t for t in fig.texts if t.get_gid() == style.LEFT_OUT_GID]
+    return note.get_text().replace("\n", " ")
+
+
+def test_hidden_counts_are_not_drawn_and_the_note_names_them():
+    published = _published()
+    hidden = published["n_cases"].map(disclosure.is_suppressed)
+    assert list(published.loc[hidden, "site"]) == ["Two", "Three"]  # 3 and its complement
+    fig = overview_charts.plot_data_volume(published, "Volume")
     ax = fig.axes[0]
-    heights = [bar.get_height() for bar in ax.patches]
-    assert heights == [40, 0, 0, 12]  # the total row is not drawn; 3 cases hidden
-    marks = [t.get_text() for t in ax.texts]
-    assert marks == [disclosure.SUPPRESSION_MARK]
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["One", "Two"]
+    bars = [(round(b.get_x() + b.get_width() / 2, 3), b.get_height()) for b in ax.patches]
+    heights = sorted(h for _, h in bars)
+    assert heights == [0, 9, 12, 40]  # no bar for the 3 or 20 cases the table hides
+    assert 3 not in heights and 20 not in heights and 63 not in heights  # nor the total
+    assert [t.get_text() for t in ax.texts] == []  # no label for a hidden count
+    assert _note(fig) == "Not shown, as the table hides them (c): audited cases at Two, Three."
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["One", "Two", "Three"]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
         "Audited cases",
         "Observed meetings",
     ]
 
 
-def test_data_volume_of_the_study_draws_every_site(study):
-    counts = overview.audit_observation_counts(study)
-    fig = overview_charts.plot_data_volume(counts, "Volume", disclosure.DEFAULT_MIN_CELL)
+def test_data_volume_of_the_study_draws_every_shown_count(study):
+    published = disclosure.publishable(
+        overview.audit_observation_counts(study), disclosure.DEFAULT_MIN_CELL
+    )
+    fig = overview_charts.plot_data_volume(published, "Volume")
     ax = fig.axes[0]
     assert len(ax.get_xticklabels()) == len(study.sites)
-    assert len(ax.patches) == 3 * len(study.sites)
-    small = (
-        counts[["n_cases", "n_observations", "n_documents"]].iloc[:-1] < disclosure.DEFAULT_MIN_CELL
-    )
-    small = small.to_numpy()
-    assert len(ax.texts) == small.sum() == 1  # Harrowmere's 2 observed meetings
+    sites = published[published["site_id"] != "Total"]
+    cells = sites[list(overview_charts.VOLUME_LABELS)].to_numpy().ravel()
+    hidden = [disclosure.is_suppressed(v) for v in cells]
+    assert sum(hidden) >= 2  # Harrowmere's 2 observed meetings and a complement
+    assert len(ax.patches) == len(cells) - sum(hidden)
+    drawn = sorted(b.get_height() for b in ax.patches)
+    assert drawn == sorted(int(v) for v, h in zip(cells, hidden, strict=True) if not h)
+    assert "Harrowmere" in _note(fig)

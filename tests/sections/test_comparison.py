@@ -2,23 +2,46 @@
 
 from __future__ import annotations
 
+import calendar
+import io
 import re
+from pathlib import Path
 
 import ipywidgets as widgets
 import nbformat
+import pandas as pd
 import pytest
 
+from srim_analysis import disclosure
 from srim_analysis.analyses import comparison as analysis
 from srim_analysis.analyses.comparison import TOTAL
 from srim_analysis.report import publishing
 from srim_analysis.sections import comparison
+from tests.conftest import REPORT_SITES
 from tests.report.test_widgets import assert_no_small_count, html_tables
 
 NOTEBOOK = "01_cross_site_comparison"
+ROOT = Path(__file__).resolve().parents[2]
+#: Every table the notebook may use (it needs only sites.csv).
+OPTIONAL = (
+    "case_audit",
+    "codebook",
+    "coded_segments",
+    "observations",
+    "documents",
+    "participants",
+    "survey_items",
+    "survey_responses",
+)
 
 
 def _report(
-    tmp_path, shipped_dir, site, optional=("observations", "documents", "participants"), **kwargs
+    tmp_path,
+    shipped_dir,
+    site,
+    optional=("observations", "documents", "participants"),
+    tables=("sites", "case_audit", "codebook", "coded_segments"),
+    **kwargs,
 ):
     return publishing.start(
         notebook=NOTEBOOK,
@@ -26,10 +49,228 @@ def _report(
         data_dir=shipped_dir,
         reports_dir=tmp_path / "reports",
         figures_dir=tmp_path / "figures",
-        tables=["sites", "case_audit", "codebook", "coded_segments"],
+        tables=list(tables),
         optional=list(optional),
         **kwargs,
     )
+
+
+def _notebook_report(tmp_path, data_dir, site):
+    """Return a report as the notebook starts it: only sites.csv required."""
+    return _report(tmp_path, data_dir, site, optional=OPTIONAL, tables=("sites",))
+
+
+def _every_section(report) -> list:
+    """Return every section of the notebook, run with its default parameters."""
+    return [
+        comparison.show_run_summary(report, ""),
+        comparison.show_site_indicators(report),
+        comparison.show_agency_indicators(report),
+        comparison.show_survey_scores(report),
+        comparison.show_intervals(report),
+        comparison.show_focus_profile(report),
+        comparison.show_funnel_plots(report),
+        comparison.show_before_after(report, None, ""),
+        comparison.show_blueprint(report),
+        comparison.show_adoption_order(report),
+        comparison.show_lessons(report),
+        comparison.show_quotes(report),
+        comparison.show_focus_column(report),
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Every number in a sentence is a published cell (issue #16)
+# ---------------------------------------------------------------------------
+
+_MONTHS = "|".join(calendar.month_name[1:])
+#: What a sentence may hold that is not a number of the data: code (ids, parameters), dates,
+#: the coverage of the funnel limits and intervals, and the blueprint rule's parameters.
+_NOT_DATA = re.compile(
+    rf"`[^`]*`|\b\d{{1,2}} (?:{_MONTHS}) \d{{4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b"
+    r"|\b(?:95|99\.8)%|at least \d+ source types"
+)
+_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(%?)(?![\w])")
+
+
+def sentence_numbers(text: str, min_cell: int) -> list[tuple[float, bool, int]]:
+    """Return the data numbers of a text: (value, is a percentage, decimals).
+
+    Code, dates, years, method constants and the small-cell threshold are left out.
+    """
+    out = []
+    for digits, pct in _NUMBER.findall(_NOT_DATA.sub(" ", text)):
+        value = float(digits)
+        if not pct and "." not in digits and (1900 <= value <= 2100 or value == min_cell):
+            continue
+        out.append((value, bool(pct), len(digits.split(".")[1]) if "." in digits else 0))
+    return out
+
+
+def published_numbers(tables: dict[str, pd.DataFrame]) -> list[float]:
+    """Return the numbers the tables show: numeric cells and numbers within text cells."""
+    out: list[float] = []
+    for table in tables.values():
+        for value in table.to_numpy().ravel():
+            if disclosure.is_suppressed(value) or isinstance(value, bool) or value is None:
+                continue
+            number = pd.to_numeric(value, errors="coerce")
+            if pd.notna(number):
+                out.append(float(number))
+            elif isinstance(value, str):
+                out += [float(d) for d, _ in _NUMBER.findall(value)]
+    return out
+
+
+def assert_sentences_from_tables(section: publishing.Section, min_cell: int) -> int:
+    """Assert every number in the section's sentences is a shown cell of its tables.
+
+    Returns how many numbers were checked.
+    """
+    cells = published_numbers(section.tables)
+    numbers = sentence_numbers(section.text(), min_cell)
+    for value, pct, decimals in numbers:
+        found = any(
+            round(c, decimals) == value or (pct and round(100 * c, decimals) == value)
+            for c in cells
+        )
+        assert found, f"{value}{'%' if pct else ''} is in no published cell: {section.text()}"
+    return len(numbers)
+
+
+def test_sentence_numbers_leave_out_what_is_not_data():
+    text = (
+        'Split on 1 October 2023 (`site = "S02"`); within the 95% limits; 2024 advice; '
+        "at least 2 source types; fewer than 5; 12 of 40 cases, 30%, 0.42."
+    )
+    assert sentence_numbers(text, 5) == [
+        (12, False, 0),
+        (40, False, 0),
+        (30, True, 0),
+        (0.42, False, 2),
+    ]
+    section = publishing.Section(["12 of 40"])
+    section.tables["t"] = pd.DataFrame({"n": [12, "c"], "label": ["x", "of 40 items"]})
+    assert assert_sentences_from_tables(section, 5) == 2
+    section.tables["t"] = pd.DataFrame({"n": [12, "c"]})
+    with pytest.raises(AssertionError, match=r"40\.0 is in no published cell"):
+        assert_sentences_from_tables(section, 5)
+
+
+@pytest.mark.parametrize("site", REPORT_SITES)
+def test_every_number_in_a_sentence_is_a_published_cell(tmp_path, shipped_dir, site):
+    report = _notebook_report(tmp_path, shipped_dir, site)
+    sections = _every_section(report)
+    for section in sections:
+        assert_sentences_from_tables(section, report.min_cell)
+    assert sum(len(s.tables) for s in sections) >= 10
+
+
+# ---------------------------------------------------------------------------
+# The study's plan drives the notebook (issue #17)
+# ---------------------------------------------------------------------------
+
+
+def _drop_part(folder: Path, header: str) -> None:
+    """Remove one table (``[header]`` to the next blank line) from the folder's study.toml."""
+    path = folder / "study.toml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = lines.index(f"[{header}]")
+    end = next((i for i in range(start, len(lines)) if not lines[i].strip()), len(lines))
+    path.write_text("\n".join(lines[:start] + lines[end:]) + "\n", encoding="utf-8")
+
+
+AUDIT_SECTIONS = (
+    "show_site_indicators",
+    "show_agency_indicators",
+    "show_intervals",
+    "show_focus_profile",
+    "show_funnel_plots",
+    "show_before_after",
+    "show_explorer",
+)
+
+
+def test_indicators_default_to_the_study_plan(tmp_path, shipped_dir, study):
+    report = _notebook_report(tmp_path, shipped_dir, "S02")
+    planned = list(study.plan.comparison.indicators)
+    sites = comparison.show_site_indicators(report).tables["site-indicators"]
+    audit = sites[sites["source"] == "case_audit"]
+    assert list(dict.fromkeys(audit["indicator"])) == planned
+    funnel = comparison.show_funnel_plots(report)
+    figures = [i.record.figure_id for i in funnel.items if isinstance(i, publishing.SavedFigure)]
+    assert figures == [f"funnel-{i.replace('_', '-')}" for i in planned]
+    chosen = comparison.show_site_indicators(report, ["father_invited"]).tables["site-indicators"]
+    assert set(chosen.loc[chosen["source"] == "case_audit", "indicator"]) == {"father_invited"}
+
+
+def test_without_indicators_the_sections_say_so_and_point_to_the_plan(tmp_path, study_copy):
+    _drop_part(study_copy, "comparison")
+    report = _notebook_report(tmp_path, study_copy, "S02")
+    assert report.study.plan.comparison.indicators == ()
+    for name in AUDIT_SECTIONS:
+        shown = getattr(comparison, name)(report)
+        assert shown.text() == comparison.NO_INDICATORS, name
+        assert "study.toml" in shown.text() and "[comparison] indicators" in shown.text()
+    assert not report.published
+    # a notebook parameter still names them
+    assert comparison.show_site_indicators(report, ["father_identified"]).tables
+
+
+def test_survey_outcomes_come_from_the_plan(tmp_path, shipped_dir, study_copy, study):
+    report = _notebook_report(tmp_path, shipped_dir, "all")
+    scores = comparison.show_survey_scores(report).tables["survey-scores"]
+    measures = analysis.survey_measures(study)
+    assert list(dict.fromkeys(scores["indicator"])) == [m.construct for m in measures]
+    assert list(dict.fromkeys(scores["label"])) == [m.label for m in measures]
+    assert all(m.label in scores.attrs["caption"] for m in measures)
+    _drop_part(study_copy, "survey.outcomes")
+    unmapped = _notebook_report(tmp_path / "unmapped", study_copy, "all")
+    shown = comparison.show_survey_scores(unmapped)
+    assert "`[survey.outcomes]`" in shown.text() and "study.toml" in shown.text()
+    assert not shown.tables and not unmapped.published
+
+
+def test_a_study_without_case_audits_or_a_survey_still_runs(tmp_path, study_copy):
+    for table in ("case_audit", "survey_responses"):
+        (study_copy / f"{table}.csv").unlink()
+    report = _notebook_report(tmp_path, study_copy, "S02")
+    sections = {s: getattr(comparison, s)(report) for s in AUDIT_SECTIONS}
+    for name, shown in sections.items():
+        assert shown.text() == (
+            "*This study folder has no `case_audit` table, so this section is skipped.*"
+        ), name
+    survey = comparison.show_survey_scores(report)
+    assert "no `survey_responses` table" in survey.text()
+    assert not report.published
+    # the blueprint needs only the coded material
+    assert "blueprint" in comparison.show_blueprint(report).tables
+    assert "focus-column" in comparison.show_focus_column(report).tables
+    assert "Focus site" in comparison.show_run_summary(report, "").text()
+
+
+def test_a_hidden_all_site_value_is_shown_nowhere(tmp_path, study_copy):
+    """An indicator with 2 "yes" in the whole study: its all-site value is hidden everywhere."""
+    path = study_copy / "case_audit.csv"
+    marker, body = path.read_text(encoding="utf-8").split("\n", 1)
+    audit = pd.read_csv(io.StringIO(body), dtype=str, keep_default_na=False)
+    invited = audit.index[audit["father_invited"] == "1"][:2]
+    audit["father_involved"] = audit["father_involved"].where(audit["father_involved"] == "", "0")
+    audit.loc[invited, "father_involved"] = "1"
+    path.write_text(marker + "\n" + audit.to_csv(index=False), encoding="utf-8")
+    report = _notebook_report(tmp_path, study_copy, "all")
+    section = comparison.show_funnel_plots(report, ["father_involved"])
+    published = section.tables["funnel-positions"]
+    assert "all_sites" not in published.columns
+    everyone = published[published["site"] == TOTAL].iloc[0]
+    assert disclosure.is_suppressed(everyone["n_yes"]) and disclosure.is_suppressed(
+        everyone["prop_yes"]
+    )
+    p0 = round(2 / int(everyone["n"]), 3)
+    shown = published_numbers({"t": published})
+    assert p0 not in shown and 2 not in shown
+    (saved,) = [i for i in section.items if isinstance(i, publishing.SavedFigure)]
+    assert "The all-site value is not published" in saved.svg_path.read_text(encoding="utf-8")
 
 
 def test_sections_say_when_they_do_not_apply(tmp_path, shipped_dir):

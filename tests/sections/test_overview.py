@@ -10,8 +10,10 @@ import pytest
 
 from srim_analysis import disclosure
 from srim_analysis.analyses import overview as overview_analyses
-from srim_analysis.report.publishing import SavedFigure, start
+from srim_analysis.report.publishing import SavedFigure, read_published, start
 from srim_analysis.sections import overview
+from tests.conftest import REPORT_SITES
+from tests.sections.test_comparison import assert_sentences_from_tables
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "00_study_overview.ipynb"
@@ -79,15 +81,67 @@ def test_sections_publish_the_suppressed_analysis_tables(tmp_path, shipped_dir):
     assert disclosure.SUPPRESSION_MARK in set(expected["n_interview"].astype(str))
 
 
-def test_data_volume_section_saves_its_figure(tmp_path, shipped_dir):
+def test_data_volume_section_draws_its_figure_from_the_published_table(tmp_path, shipped_dir):
     report = make_report(tmp_path, shipped_dir)
     section = overview.show_data_volume(report)
     figures = [i for i in section.items if isinstance(i, SavedFigure)]
     assert [f.record.figure_id for f in figures] == ["data-volume"]
     assert figures[0].record.caption == (
-        "Audited cases, observed meetings and documents per site (counts below min_cell hidden)."
+        "Audited cases, observed meetings and documents per site, from the table above "
+        "(a count it hides is not drawn)."
     )
     assert figures[0].png_path.exists() and figures[0].svg_path.exists()
+    source = read_published(report.figures_dir / figures[0].record.source_data)
+    table = section.tables["data_volume"]
+    assert source.equals(read_published(report.tables_dir / f"{NOTEBOOK.stem}__data_volume.csv"))
+    hidden = table.map(disclosure.is_suppressed).to_numpy().sum()
+    assert hidden >= 2  # Harrowmere's observed meetings and a complement: not drawn
+    assert (source == disclosure.SUPPRESSION_MARK).to_numpy().sum() == hidden
+
+
+@pytest.mark.parametrize("site", [s for s in REPORT_SITES if s != "S02"] + ["S05"])
+def test_the_inventory_hides_what_the_data_volume_table_hides(tmp_path, shipped_dir, site):
+    """The inventory repeats the site's row of the data volume: shown and hidden alike."""
+    report = make_report(tmp_path, shipped_dir, site)
+    inventory = overview.show_inventory(report).tables["inventory"].set_index("table")
+    volume = overview.show_data_volume(report).tables["data_volume"].set_index("site_id")
+    row = volume.loc["Total" if site == "all" else site]
+    for table, column in overview_analyses.VOLUME_COLUMNS.items():
+        assert str(inventory.loc[table, "n"]) == str(row[column]), (table, site)
+    if site == "S05":  # its observed meetings hide Harrowmere's 2 in the data volume
+        assert disclosure.is_suppressed(inventory.loc["observations", "n"])
+    # the data-volume table is the whole study's: the same on every site's page
+    everyone = make_report(tmp_path / "all", shipped_dir, "all")
+    overview.show_inventory(everyone)
+    same = overview.show_data_volume(everyone).tables["data_volume"]
+    assert same.astype(str).values.tolist() == volume.reset_index().astype(str).values.tolist()
+
+
+def test_participant_tables_declare_their_population_and_totals(tmp_path, shipped_dir):
+    report = make_report(tmp_path, shipped_dir, "S08")
+    section = overview.show_participants(report)
+    assert overview_analyses.PARTICIPANT_SUMS == {"n_total": ("n_interview", "n_focus_group")}
+    by_agency = section.tables["participants_by_agency"]
+    by_role = section.tables["participants_by_role"]
+    totals = [t[t.iloc[:, 0] == "Total"].iloc[0] for t in (by_agency, by_role)]
+    for column in ("n_interview", "n_focus_group", "n_total"):
+        assert str(totals[0][column]) == str(totals[1][column])  # one population, one total
+    for table in (by_agency, by_role):
+        for _, row in table.iterrows():
+            parts = [row["n_interview"], row["n_focus_group"]]
+            hidden = [disclosure.is_suppressed(v) for v in parts]
+            # a shown total with one part shown would give away the other
+            assert sum(hidden) != 1 or disclosure.is_suppressed(row["n_total"]), row.to_dict()
+
+
+@pytest.mark.parametrize("site", ["all", REPORT_SITES[-1]])
+def test_every_number_in_a_sentence_is_a_published_cell(tmp_path, study_copy, site):
+    (study_copy / "coded_segments.csv").unlink()  # a section that says what is missing
+    report = make_report(tmp_path, study_copy, site)
+    sections = [getattr(overview, name)(report) for name in PUBLISHED]
+    for section in sections:
+        assert_sentences_from_tables(section, report.min_cell)
+    assert "no `coded_segments` table" in sections[4].text()
 
 
 @pytest.mark.parametrize(
