@@ -121,6 +121,10 @@ class RunLayout:
         """Return the path of one published table (``<nb>__<name>.csv``)."""
         return self.tables_dir(site) / f"{notebook}__{name}{suffix}"
 
+    def findings(self, site: str, notebook: str) -> Path:
+        """Return the path of a run's key findings (JSON: sentence, figure, table)."""
+        return self.site_dir(site) / "findings" / f"{notebook}.json"
+
     def executed(self, site: str, notebook: str) -> Path:
         """Return the path of an executed notebook."""
         return self.site_dir(site) / f"{notebook}.ipynb"

@@ -205,10 +205,11 @@ def top_barrier_quotes(
     chosen reproducibly from interviews and focus groups and redacted with
     :func:`srim_analysis.disclosure.redact` using ``<study folder>/identifiers.csv`` when
     it exists; the attribution is role, agency, site name and method - never an id or name.
-    Barriers raised by fewer than ``min_cell`` participants get no quote.
+    Barriers raised by fewer than ``min_cell`` participants get no quote. ``code_id`` and
+    ``segment_id`` say where each quote comes from (for the quote review; not published).
     """
     table = barrier_table(study, site)
-    cols = ["barrier", "participants", "quote", "attribution"]
+    cols = ["barrier", "participants", "quote", "attribution", "code_id", "segment_id"]
     if table.empty:
         return pd.DataFrame(columns=cols)
     parents = set(study.codebook.loc[study.codebook["parent_id"].isna(), "code_id"].astype(str))
@@ -250,6 +251,8 @@ def top_barrier_quotes(
                     "participants": int(raised[label]),
                     "quote": q.quote,
                     "attribution": q.attribution,
+                    "code_id": code,
+                    "segment_id": q.segment_id,
                 }
             )
     return pd.DataFrame(rows, columns=cols)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import io
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -310,11 +311,11 @@ class Report:
         """Return the CSV text of a published table: caption, suppression note, then cells."""
         buf = io.StringIO()
         buf.write(f"# {caption}\n# {published.attrs['note']}\n")
+        if self.study.synthetic:
+            buf.write("# SYNTHETIC DATA: made from the shipped synthetic study, not real data.\n")
         if published.attrs.get("population"):
             # the disclosure audit reads the tables of one population together
             buf.write(f"# population: {published.attrs['population']}\n")
-        if self.study.synthetic:
-            buf.write("# SYNTHETIC DATA: made from the shipped synthetic study, not real data.\n")
         published.to_csv(buf, index=False, lineterminator="\n")
         return buf.getvalue()
 
@@ -349,6 +350,47 @@ class Report:
     def say(self, text: str) -> object:
         """Return a sentence the library wrote, for display as Markdown."""
         return Markdown(text)
+
+    def review_quotes(
+        self, quotes: pd.DataFrame, *, record: bool = True
+    ) -> disclosure.ReviewedQuotes:
+        """Return the chosen quotes this report may publish (real data: approved ones only).
+
+        ``quotes`` (with ``code_id``, ``segment_id``, ``quote``, ``attribution``) are recorded
+        in the study's quote review sheet (see :func:`disclosure.review_quotes`);
+        ``record=False`` only reads the decisions (a quote browser publishes nothing).
+        """
+        return disclosure.review_quotes(
+            quotes,
+            folder=self.study.folder,
+            synthetic=self.study.synthetic,
+            site=self.site,
+            notebook=self.notebook,
+            reports_dir=self.reports_dir,
+            record=record,
+        )
+
+    def finding(
+        self, text: str, *, figure: SavedFigure | None = None, table: str | None = None
+    ) -> str:
+        """Record a key finding for the report's front page; return the sentence.
+
+        ``text`` is a sentence written from published cells (as every sentence is);
+        ``figure`` (a saved figure) and ``table`` (the name of a table this run published)
+        are what the front page links it to.
+        """
+        path = self.layout.findings(self.site, self.notebook)
+        found = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+        entry: dict[str, str] = {"text": text}
+        if figure is not None:
+            entry["figure"] = figure.record.png
+            entry["caption"] = figure.record.caption
+        if table is not None:
+            csv = self.layout.table(self.site, self.notebook, table)
+            entry["table"] = csv.relative_to(self.layout.reports_dir).as_posix()
+        found = [f for f in found if f.get("text") != text] + [entry]
+        atomic.write_text(path, json.dumps(found, indent=1))
+        return text
 
     def missing(self, table: str) -> Section | None:
         """Return a section saying it is skipped for want of ``table``; None if the study has it."""

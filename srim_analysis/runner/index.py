@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -93,6 +94,12 @@ def read_states(layout: RunLayout) -> list[RunState]:
 # ---------------------------------------------------------------------------
 
 _CSS = """
+.objective { background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: .6rem 1rem;
+  margin: .8rem 0; }
+.objective h3 { margin: .2rem 0 .3rem; }
+.objective ul.findings { margin: .3rem 0 .5rem 1.1rem; padding: 0; }
+.objective .pages a { margin-right: .6rem; white-space: nowrap; }
+.muted { color: #777; font-size: .85em; }
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0;
   color: #1a1a1a; background: #fafafa; line-height: 1.45; }
 header, main, footer { max-width: 1100px; margin: 0 auto; padding: 0 1.2rem; }
@@ -234,6 +241,11 @@ def _run_section(
     return "\n".join(parts)
 
 
+def _per_site(states: Iterable[RunState], notebook: str) -> bool:
+    """Return whether a notebook runs per site (True when its stamps do not say)."""
+    return all(bool(s.latest.get("per_site", True)) for s in states if s.notebook == notebook)
+
+
 def _site_order(states: Iterable[RunState], site_names: Mapping[str, str]) -> list[str]:
     present = {s.site for s in states}
     order = [ALL_SITES] if ALL_SITES in present else []
@@ -247,6 +259,84 @@ def _site_label(site: str, site_names: Mapping[str, str]) -> str:
         return "All sites"
     name = site_names.get(site)
     return f"{name} ({site})" if name and name != site else site
+
+
+_OBJECTIVE_PREFIX = re.compile(r"^Objective \d+(?: \([^)]*\))?:\s*")
+
+
+def read_findings(layout: RunLayout, site: str, notebook: str) -> list[dict[str, str]]:
+    """Return the key findings a run recorded (``Report.finding``), or none."""
+    found = _read_json_list(layout.findings(site, notebook))
+    return [f for f in found if isinstance(f, dict) and f.get("text")]
+
+
+def _read_json_list(path: Path) -> list[Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return data if isinstance(data, list) else []
+
+
+def _objective_sections(
+    states: list[RunState],
+    order: list[str],
+    site_names: Mapping[str, str],
+    layout: RunLayout,
+    out: Path,
+) -> list[str]:
+    """Return the front page's sections: one per notebook, in the order of the objectives."""
+    by_notebook: dict[str, list[RunState]] = {}
+    for state in states:
+        by_notebook.setdefault(state.notebook, []).append(state)
+
+    def rank(name: str) -> tuple[int, str]:
+        objective = by_notebook[name][0].latest.get("objective")
+        return (int(objective) if isinstance(objective, int) else 0, name)
+
+    reports_dir = layout.reports_dir
+    parts = []
+    for name in sorted(by_notebook, key=rank):
+        runs = {s.site: s for s in by_notebook[name]}
+        first = by_notebook[name][0]
+        objective = first.latest.get("objective")
+        heading = f"Objective {objective}: {first.title}" if objective else first.title
+        description = _OBJECTIVE_PREFIX.sub("", str(first.latest.get("description") or ""))
+        per_site = bool(first.latest.get("per_site", True))
+        scope = (
+            "Runs for the whole study and for each site."
+            if per_site
+            else "Runs once, for the whole study: it compares the sites with one another, "
+            "so it has no page per site."
+        )
+        items = []
+        for f in read_findings(layout, ALL_SITES, name)[:5]:
+            links = []
+            if f.get("figure") and (layout.figures_dir / f["figure"]).exists():
+                href = _href(layout.figures_dir / f["figure"], reports_dir)
+                links.append(f'<a href="{href}">figure</a>')
+            if f.get("table") and (reports_dir / f["table"]).exists():
+                links.append(f'<a href="{_href(reports_dir / f["table"], reports_dir)}">table</a>')
+            more = f" <span class='muted'>({' · '.join(links)})</span>" if links else ""
+            items.append(f"<li>{_esc(f['text'])}{more}</li>")
+        findings = (
+            f"<p><b>Key findings, all sites</b></p><ul class='findings'>{''.join(items)}</ul>"
+            if items
+            else ""
+        )
+        pages = []
+        for site in order:
+            state = runs.get(site)
+            html_rel = state.ok.get("outputs", {}).get("html") if state and state.ok else None
+            link = _link(out, reports_dir, html_rel, _site_label(site, site_names))
+            if link:
+                pages.append(link)
+        parts.append(
+            f"<section class='objective' id='nb-{_esc(name)}'><h3>{_esc(heading)}</h3>"
+            f"<p>{_esc(description)}</p><p class='muted'>{_esc(scope)}</p>{findings}"
+            f"<p class='pages'><b>Pages:</b> {' '.join(pages) or 'none yet'}</p></section>"
+        )
+    return parts
 
 
 def render_index(
@@ -291,7 +381,8 @@ def render_index(
     meta = [f"Generated {_esc(generated)}"]
     if data:
         meta.append(
-            f"data: <code>{_esc(data.get('folder', ''))}</code> ({_esc(data.get('kind', '?'))}"
+            f"data: <code>{_esc(Path(str(data.get('folder', ''))).name)}</code> "
+            f"({_esc(data.get('kind', '?'))}"
             f", fingerprint <code>{_esc(data.get('fingerprint', ''))}</code>)"
         )
     if git and git.get("commit"):
@@ -314,7 +405,13 @@ def render_index(
         for nb in notebooks:
             state = by_key.get((site, nb))
             if state is None:
-                overview.append("<td></td>")
+                whole = site != ALL_SITES and not _per_site(states, nb)
+                overview.append(
+                    "<td><span class='muted' title='this notebook compares the sites: it runs "
+                    "once, for the whole study'>whole study only</span></td>"
+                    if whole
+                    else "<td></td>"
+                )
                 continue
             css, label = _status(state, run_id)
             short = {"ok": "ok", "uptodate": "up to date", "failed": "FAILED"}[css]
@@ -360,6 +457,8 @@ def render_index(
             f"<p class='meta'>{_esc(counts)}. {' · '.join(extra_links)}</p></header>",
             "<main>",
             empty,
+            "<h2>The study's objectives</h2>" if states else "",
+            *_objective_sections(states, order, site_names, layout, out),
             "<h2>Runs</h2>" if states else "",
             "".join(overview) if states else "",
             "<h2>Sites</h2>" if states else "",

@@ -50,6 +50,8 @@ class NotebookInfo:
     per_site: bool
     parameters: Mapping[str, Parameter]
     sha256: str
+    #: The study objective the notebook answers (its metadata ``srim.objective``), or None.
+    objective: int | None = None
 
     @property
     def number(self) -> str:
@@ -111,6 +113,7 @@ def inspect_notebook(path: str | Path) -> NotebookInfo:
         per_site=bool(meta.get("per_site", False)),
         parameters=params,
         sha256=hashlib.sha256(raw).hexdigest(),
+        objective=int(meta["objective"]) if str(meta.get("objective", "")).isdigit() else None,
     )
 
 

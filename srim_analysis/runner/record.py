@@ -94,6 +94,7 @@ def stamp_of_run(spec: RunSpec, outcome: Outcome) -> dict[str, Any]:
         "title": spec.notebook.title,
         "description": spec.notebook.description,
         "per_site": spec.notebook.per_site,
+        "objective": spec.notebook.objective,
         "key": spec.key,
         "started": outcome.started,
         "finished": datetime.now().astimezone().isoformat(),

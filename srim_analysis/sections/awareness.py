@@ -896,7 +896,12 @@ def show_qualitative(report: Report, by: str = "agency") -> Section:
         f"Share of interview and focus-group participants who raised each barrier and "
         f"facilitator; counts below {report.min_cell} hidden — {where}.",
     )
-    quotes = survey_barriers.top_barrier_quotes(study, site, min_cell=report.min_cell)
+    chosen = survey_barriers.top_barrier_quotes(study, site, min_cell=report.min_cell)
+    reviewed = report.review_quotes(chosen)
+    held_back = reviewed.sentence()
+    if held_back:
+        section.add(held_back)
+    quotes = reviewed.quotes.drop(columns=["code_id", "segment_id", "key"], errors="ignore")
     if quotes.empty:
         section.add(
             f"No barrier was raised by {report.min_cell} or more participants here, so no quotes "

@@ -179,24 +179,11 @@ def _choose_quotes(
     )
 
 
-def _review(report: Report, quotes: pd.DataFrame, record: bool = True) -> disclosure.ReviewedQuotes:
-    """Return the quotes the report may publish (with real data: the approved ones)."""
-    return disclosure.review_quotes(
-        quotes,
-        folder=report.study.folder,
-        synthetic=report.study.synthetic,
-        site=report.site,
-        notebook=report.notebook,
-        reports_dir=report.reports_dir,
-        record=record,
-    )
-
-
 def _publish_quotes(
     report: Report, shown: Section, coded: pd.DataFrame, branch: str, name: str, per_code: int
 ) -> disclosure.ReviewedQuotes:
     """Write the illustrative quotes of one branch that may be published; return the review."""
-    reviewed = _review(report, _choose_quotes(report, coded, [branch], per_code))
+    reviewed = report.review_quotes(_choose_quotes(report, coded, [branch], per_code))
     if len(reviewed.quotes):
         report.publish(
             shown,
@@ -654,7 +641,7 @@ def _browser_quotes(
     if why is not None:
         return coded.iloc[0:0].assign(branch=pd.Series(dtype=str)), why
     quotes = _choose_quotes(report, coded, study_themes(report, themes), per_code, seed)
-    reviewed = _review(report, quotes, record=False)
+    reviewed = report.review_quotes(quotes, record=False)
     return reviewed.quotes, reviewed.sentence()
 
 

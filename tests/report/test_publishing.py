@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
@@ -120,3 +123,26 @@ def test_chart_draws_from_the_published_table_and_saves_it_as_source_data(report
 def test_chart_refuses_a_table_the_report_did_not_make_safe(report):
     with pytest.raises(ValueError, match="made safe"):
         report.chart(Section(), _counts(), lambda t: None, "raw", "Raw counts")
+
+
+def test_a_finding_is_recorded_once_with_its_figure_and_table(report, tmp_path):
+    section = Section()
+    published = report.publish(section, pd.DataFrame({"g": ["a", "b"], "n": [10, 20]}), "t", "T")
+    fig, _ = plt.subplots()
+    saved = report.chart(section, published, lambda _t: fig, "fig-t", "A figure")
+    assert report.finding("Thirty people took part.", figure=saved, table="t") == (
+        "Thirty people took part."
+    )
+    report.finding("Thirty people took part.", table="t")  # the same sentence: kept once
+    found = json.loads(report.layout.findings("S02", "00_study_overview").read_text())
+    assert found == [
+        {"text": "Thirty people took part.", "table": "S02/tables/00_study_overview__t.csv"}
+    ]
+    report.finding("Another.", figure=saved)
+    found = json.loads(report.layout.findings("S02", "00_study_overview").read_text())
+    assert found[1] == {
+        "text": "Another.",
+        "figure": "S02/00_study_overview__fig-t.png",
+        "caption": "A figure",
+    }
+    assert (tmp_path / "reports" / found[0]["table"]).is_file()

@@ -65,6 +65,8 @@ def make_run(
     kind: str = "synthetic",
     run_id: str = "r1",
     figure_ids: tuple[str, ...] = ("fig-a",),
+    objective: int | None = None,
+    per_site: bool = True,
 ) -> None:
     """Write the files and stamps a run leaves, as the runner does."""
     layout = RunLayout.under(out)
@@ -80,6 +82,8 @@ def make_run(
         "finished": "2025-01-02T03:04:05+00:00",
         "duration_s": 1.5,
         "data": {"kind": kind, "fingerprint": "abc"},
+        "objective": objective,
+        "per_site": per_site,
     }
     if ok:
         (site_dir / f"{notebook}.html").write_text("<p>report</p>")
@@ -205,3 +209,46 @@ def test_read_states_ignores_broken_stamps(tmp_path):
     states = index.read_states(RunLayout.under(out))
     assert [(s.site, s.notebook) for s in states] == [("all", "00_overview")]
     assert states[0].title.startswith("Title of") and not states[0].stale
+
+
+def test_the_front_page_goes_by_objective_with_findings_linked(tmp_path):
+    out = tmp_path / "out"
+    make_run(out, "all", "01_cross", objective=2)
+    make_run(out, "S01", "01_cross", objective=2)
+    make_run(out, "all", "02_qca", objective=1, per_site=False)
+    make_run(out, "all", "00_overview")
+    layout = RunLayout.under(out)
+    table = layout.table("all", "01_cross", "rates")
+    table.parent.mkdir(parents=True, exist_ok=True)
+    table.write_text("site,n\nall,10\n")
+    layout.findings("all", "01_cross").parent.mkdir(parents=True, exist_ok=True)
+    layout.findings("all", "01_cross").write_text(
+        json.dumps(
+            [
+                {"text": "Rates rose <a lot>.", "figure": "all/01_cross__fig-a.png"},
+                {"text": "Second finding.", "table": "all/tables/01_cross__rates.csv"},
+                {"text": "Gone figure.", "figure": "all/missing.png"},
+            ]
+        )
+    )
+    page = index.write_index(
+        out,
+        run_id="r1",
+        site_names={"S01": "Ashwood"},
+        data={"folder": str(tmp_path / "secret" / "study"), "kind": "synthetic"},
+    )
+    text = page.read_text(encoding="utf-8")
+    front = text[text.index("The study's objectives") : text.index("<h2>Runs</h2>")]
+    # the overview first, then objective 1, then objective 2 (not notebook order)
+    assert front.index("nb-00_overview") < front.index("nb-02_qca") < front.index("nb-01_cross")
+    assert "Objective 1: Title of 02_qca &lt;b&gt;" in front
+    assert "Runs once, for the whole study" in front
+    assert "Rates rose &lt;a lot&gt;." in front and "Second finding." in front
+    assert 'href="../figures/all/01_cross__fig-a.png">figure</a>' in front
+    assert 'href="all/tables/01_cross__rates.csv">table</a>' in front
+    assert "Gone figure." in front and "missing.png" not in front  # no dead link
+    assert "Ashwood (S01)" in front
+    # the runs table says why the whole-study notebook has no per-site cell
+    assert "whole study only" in text
+    assert str(tmp_path) not in text  # no absolute path of this machine
+    assert_links_resolve(page)
