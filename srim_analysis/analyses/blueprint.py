@@ -349,7 +349,8 @@ def illustrative_quotes(
     """Return one redacted, pseudonymously attributed quote per site and component.
 
     Columns: ``site, component_id, component, quote, attribution, redacted`` (yes when
-    anything was removed). The quote is chosen reproducibly: by kind of source
+    anything was removed) and ``segment_id`` (where the quote comes from, for the quote
+    review; not for publishing). The quote is chosen reproducibly: by kind of source
     (:data:`QUOTE_PREFERENCE`), then by a SHA-256 hash of ``seed`` and the segment id.
     An agency or role shared by fewer than ``min_group`` participants of the site is left
     out of the attribution (notebooks pass ``min_cell``).
@@ -388,9 +389,10 @@ def illustrative_quotes(
                 "quote": red.text,
                 "attribution": _attribution(row, people, site, min_group),
                 "redacted": "yes" if red.found else "no",
+                "segment_id": str(row["segment_id"]),
             }
         )
-    cols = ["site", "component_id", "component", "quote", "attribution", "redacted"]
+    cols = ["site", "component_id", "component", "quote", "attribution", "redacted", "segment_id"]
     out = pd.DataFrame(rows, columns=["site_id", *cols[:2], *cols[3:]])
     out["component"] = out["component_id"].map(components.set_index("code_id")["component"])
     site_rank = {s: i for i, s in enumerate(sites["site_id"])}

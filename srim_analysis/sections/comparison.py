@@ -718,14 +718,21 @@ def show_lessons(report: Report) -> Section:
     )
 
 
-def _quotes(report: Report, seed: int) -> pd.DataFrame:
-    """Return the illustrative quotes (redacted with the study's identifier list)."""
-    return blueprint.illustrative_quotes(
+def _quotes(report: Report, seed: int, record: bool = True) -> tuple[pd.DataFrame, str | None]:
+    """Return the illustrative quotes the report may publish, and what is held back.
+
+    Redacted with the study's identifier list; with real data only the quotes a researcher
+    approved in the review sheet (``record=False`` reads the decisions, records nothing).
+    """
+    chosen = blueprint.illustrative_quotes(
         report.study,
         disclosure.study_identifiers(report.study.folder),
         seed=seed,
         min_group=report.min_cell,
     )
+    reviewed = report.review_quotes(chosen.assign(code_id=chosen["component_id"]), record=record)
+    kept = reviewed.quotes.drop(columns=["code_id", "segment_id", "key"], errors="ignore")
+    return kept.reset_index(drop=True), reviewed.sentence()
 
 
 def show_quotes(report: Report, seed: int = blueprint.DEFAULT_SEED) -> Section:
@@ -733,13 +740,15 @@ def show_quotes(report: Report, seed: int = blueprint.DEFAULT_SEED) -> Section:
     gap = _blueprint_gap(report)
     if gap is not None:
         return gap
-    return _table_section(
+    quotes, held_back = _quotes(report, seed)
+    section = _table_section(
         report,
-        _quotes(report, seed),
+        quotes,
         "quotes",
         "One illustrative quote per component and site (redacted; attributed by role, agency, site "
         "and method)",
     )
+    return section.add(held_back, first=True) if held_back else section
 
 
 def _listing(values: Sequence[str]) -> str:
@@ -781,7 +790,7 @@ def show_focus_column(
             ]
         )
     lessons = report.made_safe(blueprint.component_lessons(report.study))
-    quotes = report.made_safe(_quotes(report, seed))
+    quotes = report.made_safe(_quotes(report, seed, record=False)[0])
     mine = matrix[matrix["site"] == name]
     rows = []
     for r in mine.itertuples():
