@@ -39,7 +39,6 @@ __all__ = [
     "finish_panel",
     "funnel_plot",
     "interval_chart",
-    "shown_values",
 ]
 
 #: The x-axis of a funnel plot, per source table.
@@ -77,21 +76,6 @@ def finish_panel(
     ax.set_xlabel(xlabel)
 
 
-def shown_values(column: pd.Series) -> np.ndarray:
-    """Return a published column as floats: NaN where the cell is hidden or blank.
-
-    >>> shown_values(pd.Series([3, "c", None, "0.25"])).tolist()
-    [3.0, nan, nan, 0.25]
-    """
-    return np.array(
-        [
-            np.nan if disclosure.is_suppressed(v) else pd.to_numeric(v, errors="coerce")
-            for v in column
-        ],
-        dtype=float,
-    )
-
-
 def _hidden(column: pd.Series) -> np.ndarray:
     """Return True where a published cell is the suppression mark."""
     return np.array([disclosure.is_suppressed(v) for v in column], dtype=bool)
@@ -111,12 +95,12 @@ def _all_site_value(table: pd.DataFrame, indicator: str, source: str) -> float:
     rows = table[
         (table["indicator"] == indicator) & (table["source"] == source) & (table["site"] == TOTAL)
     ]
-    return float(shown_values(rows["prop_yes"])[0]) if len(rows) else float("nan")
+    return float(style.shown_values(rows["prop_yes"])[0]) if len(rows) else float("nan")
 
 
 def _shown_proportions(rows: pd.DataFrame) -> np.ndarray:
     """Return True for rows whose count, proportion and interval are all published."""
-    values = [shown_values(rows[c]) for c in ("n", "prop_yes", "ci_low", "ci_high")]
+    values = [style.shown_values(rows[c]) for c in ("n", "prop_yes", "ci_low", "ci_high")]
     return np.all([~np.isnan(v) for v in values], axis=0) & (values[0] > 0)
 
 
@@ -175,14 +159,14 @@ def interval_chart(
             part = rows[picked]
             ax.hlines(
                 ys[picked],
-                shown_values(part["ci_low"]),
-                shown_values(part["ci_high"]),
+                style.shown_values(part["ci_low"]),
+                style.shown_values(part["ci_high"]),
                 color=colour,
                 lw=1.4,
                 capstyle="projecting",
                 zorder=2,
             )
-            ax.plot(shown_values(part["prop_yes"]), ys[picked], "o", color=colour, ms=ms)
+            ax.plot(style.shown_values(part["prop_yes"]), ys[picked], "o", color=colour, ms=ms)
         finish_panel(ax, order, order, focus, k % ncols != 0, ind, "Proportion")
     return _finish(
         fig,
@@ -210,8 +194,8 @@ def funnel_plot(
     under the figure names it.
     """
     rows = _rows(table, indicator, source)
-    n = shown_values(rows["n"])
-    prop = shown_values(rows["prop_yes"])
+    n = style.shown_values(rows["n"])
+    prop = style.shown_values(rows["prop_yes"])
     keep = ~np.isnan(n) & ~np.isnan(prop) & (np.nan_to_num(n) > 0)
     p0 = _all_site_value(table, indicator, source)
     if ax is None:
@@ -304,7 +288,7 @@ def before_after_chart(
         "full", height=max(2.6, 0.34 * len(keys) + 1.3) * nrows, nrows=nrows, ncols=ncols
     )
     axes = np.atleast_1d(axes).ravel()
-    values = {c: shown_values(change[c]) for side in _SIDES for c in side[:3]}
+    values = {c: style.shown_values(change[c]) for side in _SIDES for c in side[:3]}
     left_out = 0
     for k, (ax, ind) in enumerate(zip(axes, indicators, strict=False)):
         labels = []

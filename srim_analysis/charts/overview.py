@@ -9,7 +9,7 @@ import pandas as pd
 
 from srim_analysis import disclosure
 from srim_analysis.charts import style
-from srim_analysis.charts.comparison import shown_values
+from srim_analysis.charts.style import shown_values
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -11,7 +11,11 @@ from typing import TYPE_CHECKING
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 from cycler import cycler
+
+from srim_analysis import disclosure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -126,3 +130,18 @@ def left_out_note(fig: Figure, text: str) -> Text | None:
         gid=LEFT_OUT_GID,
     )
     return note
+
+
+def shown_values(column: pd.Series) -> np.ndarray:
+    """Return a published column as floats: NaN where the cell is hidden or blank.
+
+    >>> shown_values(pd.Series([3, "c", None, "0.25"])).tolist()
+    [3.0, nan, nan, 0.25]
+    """
+    return np.array(
+        [
+            np.nan if disclosure.is_suppressed(v) else pd.to_numeric(v, errors="coerce")
+            for v in column
+        ],
+        dtype=float,
+    )

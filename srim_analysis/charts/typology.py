@@ -15,7 +15,7 @@ from scipy.cluster import hierarchy
 
 from srim_analysis.analyses.typology import scaled
 from srim_analysis.charts import style
-from srim_analysis.charts.comparison import shown_values
+from srim_analysis.charts.style import shown_values
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

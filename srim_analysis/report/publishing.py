@@ -3,8 +3,9 @@
 A notebook starts with :func:`start`, which loads and validates the study, applies the
 house style and returns a :class:`Report`. Everything the notebook publishes goes through
 it: :meth:`Report.table` applies small-cell suppression and writes the table as CSV under
-``reports/<site>/tables/``; :meth:`Report.figure` saves the figure through the one figure
-helper and records it in the manifest.
+``reports/<site>/tables/``; :meth:`Report.chart` draws a figure from a published table
+(the only way a notebook saves a figure), saves it through the one figure helper with that
+table as its source data, and records it in the manifest.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def resolve(path: str | Path) -> Path:
 
 @dataclass(frozen=True)
 class SavedFigure:
-    """A figure saved by :meth:`Report.figure`: its manifest record, shown as its SVG."""
+    """A figure saved by :meth:`Report.chart`: its manifest record, shown as its SVG."""
 
     record: figures.FigureRecord
     figures_dir: Path
@@ -133,18 +134,10 @@ class Report:
         """Return a figure title naming what it shows and the site."""
         return style.site_title(text, self.site_label)
 
-    def figure(
-        self, fig: Figure, figure_id: str, caption: str, source: pd.DataFrame | None = None
+    def _save_figure(
+        self, fig: Figure, figure_id: str, caption: str, source: pd.DataFrame
     ) -> SavedFigure:
-        """Save a figure (PNG and SVG) with its caption; return it for display (closed).
-
-        ``source``, a table this report made safe, is written beside the figure as its source
-        data (the values it plots, as published).
-        """
-        source_data = None
-        if source is not None:
-            _require_safe(source, figure_id)
-            source_data = self._csv(source, f"Source data of the figure: {caption}")
+        """Save a figure (PNG and SVG) with its caption and source data; return it (closed)."""
         record = figures.save_figure(
             fig,
             figure_id,
@@ -155,7 +148,7 @@ class Report:
             figures_dir=self.figures_dir,
             synthetic=self.study.synthetic,
             close=True,
-            source_data=source_data,
+            source_data=self._csv(source, f"Source data of the figure: {caption}"),
         )
         return SavedFigure(record, self.figures_dir)
 
@@ -178,7 +171,7 @@ class Report:
         fig = draw(published)
         if fig is None:
             return None
-        saved = self.figure(fig, figure_id, caption, source=published)
+        saved = self._save_figure(fig, figure_id, caption, published)
         section.add(saved)
         return saved
 
@@ -296,16 +289,6 @@ class Report:
             shown.attrs = {**published.attrs}
         section.add(self.show(shown))
         return published
-
-    def add_figure(
-        self, section: Section, fig: Figure | None, figure_id: str, caption: str
-    ) -> SavedFigure | None:
-        """Save ``fig`` (see :meth:`figure`) and add it to ``section``; None when there is none."""
-        if fig is None:
-            return None
-        saved = self.figure(fig, figure_id, caption)
-        section.add(saved)
-        return saved
 
     def _csv(self, published: pd.DataFrame, caption: str) -> str:
         """Return the CSV text of a published table: caption, suppression note, then cells."""

@@ -167,9 +167,3 @@ def test_finish_panel_wraps_the_indicator_label_and_bolds_the_focus():
     assert ax.get_title(loc="left") == style.wrap_label("Information about him shared")
     bold = [t.get_text() for t in ax.get_yticklabels() if t.get_fontweight() == "bold"]
     assert bold == ["B"]
-
-
-def test_shown_values_reads_hidden_and_blank_cells_as_missing():
-    values = charts.shown_values(pd.Series([4, "c", None, "0.5", np.nan]))
-    assert values[0] == 4 and values[3] == 0.5
-    assert np.isnan(values[[1, 2, 4]]).all()

@@ -63,10 +63,16 @@ def test_missing_says_which_table_a_section_needs(report):
     assert "no `no_such_table` table" in skipped.text()
 
 
-def test_add_figure_ignores_none(report):
+def test_a_chart_is_drawn_only_from_a_published_table(report):
     section = Section()
-    assert report.add_figure(section, None, "nothing", "Nothing") is None
-    assert section.items == []
+    raw = pd.DataFrame({"g": ["a", "b"], "n": [3, 20]})
+    with pytest.raises(ValueError, match="must be a table the report made safe"):
+        report.chart(section, raw, lambda t: plt.subplots()[0], "raw", "Raw")
+    seen = []
+    safe = report.made_safe(raw)
+    assert report.chart(section, safe, lambda t: seen.append(t) or None, "none", "None") is None
+    assert section.items == [] and seen[0]["n"].tolist()[0] == "c"
+    assert not hasattr(report, "add_figure") and not hasattr(report, "figure")
 
 
 def test_banner_says_site_study_kind_and_where_outputs_go(report):
