@@ -261,6 +261,7 @@ def _site_label(site: str, site_names: Mapping[str, str]) -> str:
     return f"{name} ({site})" if name and name != site else site
 
 
+_MARKDOWN = re.compile(r"\*\*|(?<!\w)\*|\*(?!\w)|`")
 _OBJECTIVE_PREFIX = re.compile(r"^Objective \d+(?: \([^)]*\))?:\s*")
 
 
@@ -318,7 +319,7 @@ def _objective_sections(
             if f.get("table") and (reports_dir / f["table"]).exists():
                 links.append(f'<a href="{_href(reports_dir / f["table"], reports_dir)}">table</a>')
             more = f" <span class='muted'>({' · '.join(links)})</span>" if links else ""
-            items.append(f"<li>{_esc(f['text'])}{more}</li>")
+            items.append(f"<li>{_esc(_MARKDOWN.sub('', f['text']))}{more}</li>")
         findings = (
             f"<p><b>Key findings, all sites</b></p><ul class='findings'>{''.join(items)}</ul>"
             if items

@@ -1062,6 +1062,8 @@ def show_summary(
 ) -> Section:
     """Return the generated summary, for display, with the (made-safe) tables it quotes."""
     text, tables = _summary(report, factors, 3, min_items_answered)
+    for paragraph in text.split("\n\n"):  # each outcome's result, then the interviews'
+        report.finding(paragraph)
     section = Section([text])
     section.tables.update(tables)
     return section

@@ -457,6 +457,25 @@ def _funnel_note(report: Report, published: pd.DataFrame) -> str:
     return f"**{focus}** (highlighted) " + "; ".join(parts) + "."
 
 
+def _outliers_sentence(published: pd.DataFrame) -> str:
+    """Return which sites the published positions place outside the 95% funnel limits."""
+    outside = published[
+        (published["site"] != TOTAL)
+        & published["position"].isin(funnel.POSITIONS)
+        & (published["position"] != funnel.POSITIONS[2])
+    ]
+    if outside.empty:
+        return (
+            "Every site whose position is published lies within the 95% limits of every "
+            "funnel plot: no site stands out from the all-site value."
+        )
+    parts = [
+        f"{label.lower()}: " + _and(f"{r.site} ({r.position})" for r in rows.itertuples())
+        for label, rows in outside.groupby("label", sort=False)
+    ]
+    return "Sites outside the 95% funnel limits — " + "; ".join(parts) + "."
+
+
 def show_funnel_plots(
     report: Report, indicators: Sequence[str] | None = None, source: str = "case_audit"
 ) -> Section:
@@ -483,6 +502,8 @@ def show_funnel_plots(
         population=CASES,
     )
     section.add(_funnel_note(report, published), first=True)
+    if _focus_name(report) is None:
+        report.finding(_outliers_sentence(published), table="funnel-positions")
     for ind in indicators:
         label = INDICATOR_LABELS.get(ind, ind)
         _chart(

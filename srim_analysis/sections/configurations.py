@@ -253,6 +253,7 @@ def show_solutions(report: Report, run: QCARun) -> Section:
     """Publish and return the solutions with their fit, in words, and the parsimonious terms."""
     section = Section()
     _publish_solutions(report, section, run.solutions, run.outcome_name, "solutions")
+    report.finding(configs.describe(run.solutions, run.outcome_name), table="solutions")
     parsimonious = run.solutions["parsimonious"]
     if parsimonious is not None:
         report.publish(
@@ -343,7 +344,8 @@ def show_sensitivity(report: Report, run: QCARun) -> Section:
         f"to {max(map(abs, configs.ANCHOR_SHIFTS)):.2f}) and consistency cut-off",
         not_counts=["sufficient_rows"],
     )
-    section.add(configs.sensitivity_sentence(summary), first=True)
+    said = configs.sensitivity_sentence(summary)
+    section.add(report.finding(said, table="qca_sensitivity_summary"), first=True)
     return section
 
 

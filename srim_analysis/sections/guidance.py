@@ -310,11 +310,12 @@ def show_awareness(report: Report, by: str = "agency") -> Section:
             "tables below."
         )
     else:
-        shown.add(
+        said = (
             f"Of the {coded_n:.0f} participants {report.where} whose awareness was coded, "
             f"{_share(total['pct_read'])} had read the advice and "
             f"{_share(total['pct_unaware'])} were not aware of it."
         )
+        shown.add(report.finding(said, table="awareness_overall"))
     group = GROUPINGS[by].lower()
     table = _publish_hidden(
         report,
@@ -466,10 +467,8 @@ def show_most_criticised(
         population=_PEOPLE,
     )
     # the sentence says no more than the published tables show
-    shown.add(
-        qualitative.criticised_sentence(codes, groups, by, report.min_cell, report.where),
-        first=True,
-    )
+    said = qualitative.criticised_sentence(codes, groups, by, report.min_cell, report.where)
+    shown.add(report.finding(said, table="most_criticised_codes") if said else said, first=True)
     return shown
 
 
