@@ -390,20 +390,26 @@ def _number(value: str) -> float | None:
 
 
 def _add_total_rows(system: _System, labels: list[int], counts: Sequence[str]) -> None:
-    """Relations of total rows: a row labelled All/Total is the sum over that label's group."""
+    """Relations of total rows: a row labelled All/Total is the sum over that label's group.
+
+    The group is the rows that agree with the total row on its other labels, leaving out
+    labels the total row does not name (blank, or a total too: "Total, All" of a site id and
+    a site name), and rows that are totals themselves.
+    """
     rows = system.table.rows
     for j in labels:
         others = [x for x in labels if x != j]
-        totals: list[tuple[int, tuple[str, ...]]] = []
-        groups: dict[tuple[str, ...], list[int]] = {}
         for i, row in enumerate(rows):
-            key = tuple(row[x].strip() for x in others)
-            if _is_total(row[j]):
-                totals.append((i, key))
-            else:
-                groups.setdefault(key, []).append(i)
-        for i, key in totals:
-            parts = groups.get(key)
+            if not _is_total(row[j]):
+                continue
+            named = [x for x in others if row[x].strip() and not _is_total(row[x])]
+            key = tuple(row[x].strip() for x in named)
+            parts = [
+                s
+                for s, other in enumerate(rows)
+                if not any(_is_total(other[x]) for x in [j, *others] if x not in named)
+                and tuple(other[x].strip() for x in named) == key
+            ]
             if parts:
                 for c in counts:
                     system.relate((i, c), [(s, c) for s in parts])

@@ -1606,6 +1606,16 @@ def _publishable(df: pd.DataFrame, rules: _Rules) -> pd.DataFrame:
             hideable[at[col] + r] = False
     structure = _Structure(all_values, eng_lines, hideable)
     hidden, _, unprotectable = structure.plan(min_cell, totals_flag, forced)
+    if unprotectable.any() and n_virtual:
+        # The totals assumed published (not shown here) keep some small count below
+        # min_cell whatever is hidden. Still protect it against what the table does show:
+        # plan again on the shown relations only and hide the union (hiding more cells
+        # only widens the range of every hidden cell).
+        real = k * n
+        shown_lines = [line for line in eng_lines if line.total < real]
+        fallback = _Structure(all_values[:real], shown_lines, hideable[:real])
+        again, _, _ = fallback.plan(min_cell, totals_flag[:real], forced[:real])
+        hidden[:real] |= again
     if unprotectable.any():
         where = [
             f"{counts[int(c) // n]!r} row {int(c) % n + 1}" for c in np.flatnonzero(unprotectable)

@@ -279,23 +279,41 @@ def test_each_planted_leak_in_a_copy_of_the_synthetic_report_is_found(synthetic_
         break
     assert planted, "no table to plant a small count in"
 
-    # 2. a hidden cell made recoverable: one count column with one total row; its other
-    #    hidden cells are shown (as 0), so the first is the total less the rest
+    # 2. a hidden cell made recoverable: a count column of a table with one total row, whose
+    #    hidden cells sit in rows with no other hidden count; its other hidden cells are
+    #    shown (as 0), so the first is the total less the rest
+    def count_column(name: str) -> bool:
+        low = name.casefold()
+        return (low == "n" or low.startswith("n_")) and low not in ("n_total", "n_all")
+
     for path in tables:
         if path == used:
             continue
         comments, rows, header = _rows(path)
-        if rows[0] != ["group", "n"] or any(len(r) != 2 for r in rows):
+        head, body = rows[0], rows[1:]
+        totals = [i for i, r in enumerate(body, 1) if r[0].strip().casefold() in ("all", "total")]
+        if len(totals) != 1:
             continue
-        hidden = [i for i, r in enumerate(rows[1:], 1) if r[1] == "c"]
-        totals = [r for r in rows[1:] if r[0].strip().casefold() in ("all", "total")]
-        if len(hidden) < 2 or len(totals) != 1:
-            continue
-        for i in hidden[1:]:
-            rows[i][1] = "0"
-        _write_rows(path, comments, rows)
-        planted.add((path.relative_to(root).as_posix(), header + hidden[0], "n", "recoverable"))
-        break
+        counts = [j for j, name in enumerate(head) if count_column(name)]
+        for j in counts:
+            hidden = [
+                i
+                for i, r in enumerate(body, 1)
+                if i != totals[0] and r[j] == "c" and not any(r[k] == "c" for k in counts if k != j)
+            ]
+            if len(hidden) < 2:
+                continue
+            if sum(1 for r in body if r[j] == "c") != len(hidden):
+                continue  # a hidden cell elsewhere in the column (or the total) would stay
+            for i in hidden[1:]:
+                rows[i][j] = "0"
+            _write_rows(path, comments, rows)
+            planted.add(
+                (path.relative_to(root).as_posix(), header + hidden[0], head[j], "recoverable")
+            )
+            break
+        if len(planted) == 2:
+            break
     assert len(planted) == 2, "no table to make a hidden cell recoverable in"
 
     # 3. a sentence in an HTML page

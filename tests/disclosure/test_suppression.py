@@ -1075,3 +1075,32 @@ def test_a_column_that_adds_up_the_others_is_found():
     # a column that is not a sum in every row is left alone
     t.loc[0, "n_participants"] = 36
     assert suppression._found_sums({c: t[c].to_numpy(float) for c in cols}, []) == []
+
+
+def test_a_count_the_assumed_totals_leave_small_is_still_hidden_from_its_shown_row():
+    """The stance table of issue #16: the assumed column total of n_critical (1) keeps the
+    small count below min_cell whatever is hidden, yet its row (n_segments = the sum of the
+    stances) must not give it away: a row partner is hidden too."""
+    frame = pd.DataFrame(
+        {
+            "code": ["lawful", "service", "medical"],
+            "n_segments": [20, 22, 10],
+            "n_critical": [0, 0, 1],
+            "n_mixed": [5, 10, 0],
+            "n_supportive": [15, 12, 9],
+        }
+    )
+    linked = suppression.LinkedCells()
+    # an earlier table of the same population showed each code's segments and the zero
+    # critical counts, and hid the small one (as notebook 04's ranking of codes does)
+    for code, segments, critical in (("lawful", 20, 0), ("service", 22, 0), ("medical", 10, 1)):
+        labels = frozenset({("code", code)})
+        linked.record("people", (labels, "n_segments"), segments, hidden=False)
+        linked.record("people", (labels, "n_critical"), critical, hidden=code == "medical")
+    sums = {"n_segments": ("n_critical", "n_mixed", "n_supportive")}
+    with pytest.warns(DisclosureWarning, match="cannot be protected"):
+        out = suppression.publishable(frame, 5, sums=sums, population="people", linked=linked)
+    medical = out.iloc[2]
+    assert medical["n_critical"] == "c" and medical["n_segments"] == 10  # shown elsewhere
+    hidden = [c for c in ("n_mixed", "n_supportive") if medical[c] == "c"]
+    assert hidden, "the row's sum would give the hidden count away"
