@@ -10,10 +10,12 @@ rule. With any error the load fails with that report; nothing is dropped silentl
 
 from __future__ import annotations
 
+import csv
 import difflib
 import functools
 import hashlib
 import io
+import math
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -61,17 +63,75 @@ class _RawTable:
     frame: pd.DataFrame  # all cells as str or NA; columns as normalised
     rows: pd.Series  # index -> row number in the file
     excel: bool
+    header_row: int = 1  # the header's row number in the file
 
 
-def _decode(data: bytes, file: str, problems: list[Problem]) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
+_UTF8_BOM = b"\xef\xbb\xbf"
+_STRAY_LIMIT = 10  # lines searched for the header row
+_ENCODING_HINT = "save it again as 'CSV UTF-8 (Comma delimited)'"
+
+
+def _decode(data: bytes, file: str, problems: list[Problem]) -> str | None:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
+        problems.append(
+            Problem.for_file(
+                file,
+                "wrong encoding: the file is UTF-16 text (Excel's 'Unicode Text'), not a CSV "
+                f"file in UTF-8; {_ENCODING_HINT}",
+            )
+        )
+        return None
+    if data.startswith(_UTF8_BOM):
         problems.append(
             Problem.for_file(file, "read as UTF-8 with a byte-order mark (BOM)", "note")
         )
-        return data[3:].decode("utf-8")
+        data = data[len(_UTF8_BOM) :]
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
+        pass
+    # not UTF-8 throughout: decode line by line, to name the rows that are not
+    texts: list[str] = []
+    windows: list[int] = []
+    broken: list[int] = []
+    utf8_accents = False
+    for n, line in enumerate(data.splitlines(keepends=True), start=1):
+        try:
+            texts.append(line.decode("utf-8"))
+            utf8_accents = utf8_accents or not line.isascii()
+        except UnicodeDecodeError:
+            try:
+                texts.append(line.decode("cp1252"))
+                windows.append(n)
+            except UnicodeDecodeError:
+                texts.append(line.decode("cp1252", errors="replace"))
+                broken.append(n)
+    for n in broken[:20]:
+        problems.append(
+            Problem(
+                file,
+                n,
+                None,
+                None,
+                "wrong encoding: this row holds bytes that are neither UTF-8 nor "
+                f"Windows-1252 (shown as \N{REPLACEMENT CHARACTER}); {_ENCODING_HINT}",
+            )
+        )
+    if len(broken) > 20:
+        problems.append(Problem.for_file(file, f"wrong encoding in {len(broken) - 20} more row(s)"))
+    if windows and utf8_accents:
+        problems.append(
+            Problem(
+                file,
+                windows[0],
+                None,
+                None,
+                f"mixed encodings: row(s) {_ranges(windows)} are not UTF-8 like the rest of "
+                "the file; they were read as Windows-1252: check their accented letters",
+                "warning",
+            )
+        )
+    elif windows:
         problems.append(
             Problem.for_file(
                 file,
@@ -79,30 +139,90 @@ def _decode(data: bytes, file: str, problems: list[Problem]) -> str:
                 "note",
             )
         )
-        return data.decode("cp1252", errors="replace")
+    return "".join(texts)
 
 
-def _read_csv(path: Path, problems: list[Problem]) -> tuple[pd.DataFrame, int] | None:
+def _header_line(lines: Sequence[str], columns: Sequence[str]) -> int:
+    """Return the index of the line that is most like the header (0 unless another is)."""
+    wanted = {c.lower() for c in columns}
+    scores = [
+        sum(cell.strip().lower() in wanted for cell in next(csv.reader([line]), []))
+        for line in lines[:_STRAY_LIMIT]
+    ]
+    best = max(range(len(scores)), key=lambda i: (scores[i], -i)) if scores else 0
+    return best if scores and scores[best] > scores[0] else 0
 
-    text = _decode(path.read_bytes(), path.name, problems)
+
+def _read_csv(
+    path: Path, problems: list[Problem], columns: Sequence[str] = ()
+) -> tuple[pd.DataFrame, int] | None:
+    """Return the file's cells as text and the number of lines above its header, or None."""
+    read = _read_csv_rows(path, problems, columns)
+    return None if read is None else (read[0], read[1] - 1)
+
+
+def _read_csv_rows(
+    path: Path, problems: list[Problem], columns: Sequence[str] = ()
+) -> tuple[pd.DataFrame, int, list[int]] | None:
+    """Return the file's cells as text, its header's line number and each row's, or None."""
+    file = path.name
+    text = _decode(path.read_bytes(), file, problems)
+    if text is None:
+        return None
     lines = text.splitlines(keepends=True)
     skipped = 0
     while skipped < len(lines) and lines[skipped].startswith("#"):
         skipped += 1
-    body = "".join(lines[skipped:])
-    if not body.strip():
+    if not "".join(lines[skipped:]).strip(" \t\r\n,;"):
+        problems.append(Problem.for_file(file, "the file is empty: it needs at least a header row"))
+        return None
+    header_at = _header_line(lines[skipped:], columns)
+    for i in range(skipped, skipped + header_at):
+        stray = lines[i].strip().rstrip(",;\t ").strip()
+        if stray:
+            problems.append(
+                Problem(
+                    file,
+                    i + 1,
+                    None,
+                    stray,
+                    f"stray line above the header row (the header is row "
+                    f"{skipped + header_at + 1}): delete it",
+                )
+            )
+    skipped += header_at
+    reader = csv.reader(io.StringIO("".join(lines[skipped:])))
+    records: list[list[str]] = []
+    rows: list[int] = []
+    try:
+        header = next(reader)
+        for record in reader:
+            rows.append(skipped + reader.line_num)
+            records.append(record)
+    except csv.Error as exc:
         problems.append(
-            Problem.for_file(path.name, "the file is empty: it needs at least a header row")
+            Problem(file, skipped + reader.line_num, None, None, f"cannot be read as CSV: {exc}")
         )
         return None
-    frame = pd.read_csv(
-        io.StringIO(body),
-        dtype=str,
-        keep_default_na=False,
-        na_filter=False,
-        skip_blank_lines=False,
+    width = len(header)
+    for n, record in zip(rows, records, strict=True):
+        if len(record) > width and any(c.strip() for c in record[width:]):
+            problems.append(
+                Problem(
+                    file,
+                    n,
+                    None,
+                    ",".join(record[width:])[:60],
+                    f"the row has {len(record)} cells but the header {width}: a text with a "
+                    "comma must be in double quotes",
+                )
+            )
+    frame = pd.DataFrame(
+        [(r + [""] * width)[:width] for r in records],
+        columns=header,
+        dtype=object,
     )
-    return frame, skipped
+    return frame, skipped + 1, rows
 
 
 def _excel_cell_text(value: object) -> object:
@@ -154,11 +274,11 @@ def _read_raw(folder: Path, spec: TableSpec, problems: list[Problem]) -> _RawTab
     book = _find_workbook(folder)
     numeric_cols: dict[str, int] = {}
     if csv_path.exists():
-        read = _read_csv(csv_path, problems)
+        read = _read_csv_rows(csv_path, problems, spec.column_names)
         if read is None:
             return None
-        frame, skipped = read
-        file, first_row, excel = csv_path.name, 2 + skipped, False
+        frame, header_row, line_numbers = read
+        file, excel = csv_path.name, False
     elif book is not None:
         wb = load_workbook(book, read_only=True)
         sheets = {s.strip().lower(): s for s in wb.sheetnames}
@@ -166,7 +286,8 @@ def _read_raw(folder: Path, spec: TableSpec, problems: list[Problem]) -> _RawTab
         if spec.name not in sheets:
             return None
         frame, numeric_cols = _read_sheet(book, sheets[spec.name])
-        file, first_row, excel = f"{book.name} [{sheets[spec.name]}]", 2, True
+        file, excel, header_row = f"{book.name} [{sheets[spec.name]}]", True, 1
+        line_numbers = list(range(2, 2 + len(frame)))
         if frame.empty and not len(frame.columns):
             problems.append(
                 Problem.for_file(file, "the sheet is empty: it needs at least a header row")
@@ -184,7 +305,7 @@ def _read_raw(folder: Path, spec: TableSpec, problems: list[Problem]) -> _RawTab
             problems.append(
                 Problem(
                     file,
-                    1,
+                    header_row,
                     clean,
                     repr(col),
                     "header had leading or trailing spaces; they were removed",
@@ -211,9 +332,10 @@ def _read_raw(folder: Path, spec: TableSpec, problems: list[Problem]) -> _RawTab
                     "warning",
                 )
             )
+    frame, line_numbers = _drop_repeats(frame, line_numbers, file, header_row, problems)
     frame = frame.replace({"": pd.NA}).map(lambda v: v.strip() if isinstance(v, str) else v)
     frame = frame.replace({"": pd.NA})
-    rows = pd.Series(range(first_row, first_row + len(frame)), index=frame.index)
+    rows = pd.Series(line_numbers, index=frame.index, dtype="int64")
     blank = frame.isna().all(axis=1)
     if blank.any():
         problems.append(
@@ -227,7 +349,51 @@ def _read_raw(folder: Path, spec: TableSpec, problems: list[Problem]) -> _RawTab
         frame, rows = frame[~blank], rows[~blank]
     frame.index = pd.RangeIndex(len(frame))
     rows.index = frame.index
-    return _RawTable(spec.name, file, frame, rows, excel)
+    return _RawTable(spec.name, file, frame, rows, excel, header_row)
+
+
+def _drop_repeats(
+    frame: pd.DataFrame, rows: list[int], file: str, header_row: int, problems: list[Problem]
+) -> tuple[pd.DataFrame, list[int]]:
+    """Return the frame without repeated columns and repeated header rows (each reported)."""
+    names = [str(c) for c in frame.columns]
+    for name in dict.fromkeys(n for n in names if names.count(n) > 1):
+        places = [i + 1 for i, n in enumerate(names) if n == name]
+        problems.append(
+            Problem(
+                file,
+                header_row,
+                name,
+                None,
+                "column appears more than once (columns "
+                + ", ".join(map(str, places))
+                + "): only the first is read",
+            )
+        )
+    frame = frame.loc[:, ~frame.columns.duplicated()]
+    if not len(frame) or not len(frame.columns):
+        return frame, rows
+    header = [str(c).strip().lower() for c in frame.columns]
+    need = max(2, (len(header) + 1) // 2)  # most of the row's cells are column names
+    repeat = [
+        sum(isinstance(v, str) and v.strip().lower() == h for v, h in zip(row, header, strict=True))
+        >= need
+        for row in frame.itertuples(index=False, name=None)
+    ]
+    for i in [i for i, flag in enumerate(repeat) if flag]:
+        problems.append(
+            Problem(
+                file,
+                rows[i],
+                None,
+                None,
+                "stray header line: this row repeats the header (two files joined?); delete it",
+            )
+        )
+    if not any(repeat):
+        return frame, rows
+    keep = [not flag for flag in repeat]
+    return frame[keep].reset_index(drop=True), [r for r, k in zip(rows, keep, strict=True) if k]
 
 
 def _ranges(numbers: list[int]) -> str:
@@ -251,6 +417,36 @@ _TRUE = {"1", "1.0", "yes", "y", "true"}
 _FALSE = {"0", "0.0", "no", "n", "false"}
 
 
+def _read_number(text: str, kind: str) -> tuple[float | None, str | None]:
+    """Return a cell read as a number of the column's kind, or what is wrong with it."""
+    t = text.strip().lower()
+    if kind == "binary":
+        t = "1" if t in _TRUE else "0" if t in _FALSE else t
+    try:
+        num = float(t) if "_" not in t else math.nan
+    except ValueError:
+        num = math.nan
+    if not math.isfinite(num):
+        rule = "must be 0 or 1 (yes/no also accepted)" if kind == "binary" else None
+        return None, rule or "text where a number is expected"
+    if kind != "number" and not num.is_integer():
+        return None, "must be a whole number"
+    return num, None
+
+
+def _read_date(text: str) -> pd.Timestamp | None:
+    """Return a cell read as a date (ISO first, then UK day-first), or None."""
+    for options in ({"format": "ISO8601"}, {"format": "mixed", "dayfirst": True}):
+        try:
+            date = pd.to_datetime(text, **options)
+            if not pd.isna(date):
+                date = pd.Timestamp(date)
+                return (date.tz_localize(None) if date.tzinfo else date).as_unit("ns")
+        except (ValueError, OverflowError, TypeError):
+            continue
+    return None
+
+
 def _convert(raw: _RawTable, col: ColumnSpec, problems: list[Problem], bad: set[int]) -> pd.Series:
     s = raw.frame[col.name]
     present = s.notna()
@@ -260,39 +456,43 @@ def _convert(raw: _RawTable, col: ColumnSpec, problems: list[Problem], bad: set[
             problems.append(Problem(raw.file, int(raw.rows[idx]), col.name, str(s[idx]), rule))
             bad.add(idx)
 
-    if col.kind in {"integer", "binary"}:
-        text = s.astype("string").str.lower()
-        if col.kind == "binary":
-            text = text.where(~text.isin(_TRUE), "1").where(~text.isin(_FALSE), "0")
-        num = pd.to_numeric(text, errors="coerce")
-        flag(
-            present & num.isna(),
-            "text where a number is expected"
-            if col.kind == "integer"
-            else "must be 0 or 1 (yes/no also accepted)",
-        )
-        frac = num.notna() & (num != num.round())
-        flag(frac, "must be a whole number")
-        return num.where(~frac).astype("Float64").round().astype("Int64")
-    if col.kind == "number":
-        num = pd.to_numeric(s, errors="coerce")
-        flag(present & num.isna(), "text where a number is expected")
-        return num.astype("Float64")
+    if col.kind in {"integer", "binary", "number"}:
+        # each distinct text is read once (a column holds few distinct values)
+        read = {v: _read_number(str(v), col.kind) for v in s[present].unique()}
+        rules = s.map(lambda v: read[v][1] if v in read else None)
+        for rule in dict.fromkeys(r for r in rules if r is not None):
+            flag(rules == rule, rule)
+        num = s.map(lambda v: read[v][0] if v in read else None).astype("Float64")
+        return num if col.kind == "number" else num.astype("Int64")
     if col.kind == "date":
-        out = pd.to_datetime(s, errors="coerce", format="ISO8601")
-        # UK-style day-first dates (31/01/2025), and Excel date-times, where not ISO
-        rest = present & out.isna()
-        if rest.any():
-            out[rest] = pd.to_datetime(s[rest], errors="coerce", format="mixed", dayfirst=True)
-        flag(present & out.isna(), "not a date (use YYYY-MM-DD)")
-        return out.astype("datetime64[ns]")
+        dates = {v: _read_date(str(v)) for v in s[present].unique()}
+        flag(
+            present & s.map(lambda v: v in dates and dates[v] is None),
+            "not a date (use YYYY-MM-DD)",
+        )
+        return pd.Series(
+            [dates.get(v) if isinstance(v, str) else None for v in s],
+            index=s.index,
+            dtype="datetime64[ns]",
+        )
     if col.kind == "id":
         return s.astype("string").str.replace(r"\.0$", "", regex=True).astype(object)
     return s.astype(object)
 
 
+def _range_text(col: ColumnSpec) -> str:
+    if col.minimum is not None and col.maximum is not None:
+        return f"out of range: must be between {col.minimum:g} and {col.maximum:g}"
+    if col.minimum is not None:
+        return f"out of range: must be at least {col.minimum:g}"
+    return f"out of range: must be at most {col.maximum:g}"
+
+
 def _rule_for(check: str, col: ColumnSpec) -> str:
-    if "isin" in check and col.allowed is not None:
+    """Return the plain-English rule for a pandera check (its name or the contract's error)."""
+    if col.kind == "binary" and ("isin" in check or "0 or 1" in check):
+        return "must be 0 or 1 (yes/no also accepted)"
+    if col.allowed is not None and ("isin" in check or "listed values" in check):
         values = col.allowed_values or []
         close = ", ".join(values[:12]) + (" ..." if len(values) > 12 else "")
         return f"not an allowed value (allowed: {close})"
@@ -300,6 +500,15 @@ def _rule_for(check: str, col: ColumnSpec) -> str:
         return "required, but blank"
     if "uniqueness" in check or "duplicates" in check:
         return "duplicate: must be unique"
+    if col.pattern is not None and ("str_matches" in check or "must match" in check):
+        if col.pattern == contract.ID_PATTERN:
+            return (
+                "not a valid id: use letters, digits, '.', '_' or '-' (no spaces), "
+                "starting with a letter or digit"
+            )
+        return f"does not match the expected pattern {col.pattern}"
+    if any(w in check for w in ("greater_than", "less_than", "at least", "at most")):
+        return _range_text(col)
     if check.startswith("dtype"):
         return f"wrong type (expected {col.kind})"
     return check
@@ -313,12 +522,16 @@ def _check_values(
         schema.validate(typed, lazy=True)
     except pa.errors.SchemaErrors as exc:
         fc = exc.failure_cases
+        repeated: set[int] = set()  # rows reported as a repeated key combination
         for rec in fc.itertuples(index=False):
             col_name = rec.column if isinstance(rec.column, str) else None
+            check = str(rec.check)
             idx = rec.index
-            if col_name is None or col_name not in spec.column_names:
-                if spec.key and len(spec.key) > 1 and idx is not None and not pd.isna(idx):
+            known_row = idx is not None and not pd.isna(idx)
+            if check == "multiple_fields_uniqueness" or col_name not in spec.column_names:
+                if len(spec.key) > 1 and known_row and int(idx) not in repeated:
                     idx = int(idx)
+                    repeated.add(idx)
                     vals = ", ".join(str(typed.at[idx, k]) for k in spec.key)
                     problems.append(
                         Problem(
@@ -332,36 +545,21 @@ def _check_values(
                     bad.add(idx)
                 continue
             col = spec.column(col_name)
-            value = None if pd.isna(rec.failure_case) else str(rec.failure_case)
-            if idx is None or pd.isna(idx):
-                problems.append(
-                    Problem(raw.file, None, col_name, value, _rule_for(str(rec.check), col))
-                )
+            rule = _rule_for(check, col)
+            if not known_row:
+                value = None if pd.isna(rec.failure_case) else str(rec.failure_case)
+                problems.append(Problem(raw.file, None, col_name, value, rule))
                 continue
             idx = int(idx)
-            if (
-                idx in bad
-                and "not_nullable" in str(rec.check)
-                and raw.frame.at[idx, col_name] is not pd.NA
-            ):
-                continue  # already reported as unreadable
-            check = str(rec.check)
-            rule = _rule_for(check, col)
-            if col.pattern and "str_matches" in check:
-                rule = f"does not match the expected pattern {col.pattern}"
-            elif "greater_than_or_equal" in check or "less_than_or_equal" in check:
-                rule = (
-                    f"out of range: must be between {col.minimum:g} and {col.maximum:g}"
-                    if col.minimum is not None and col.maximum is not None
-                    else check
-                )
             raw_value = raw.frame.at[idx, col_name]
+            if idx in bad and "not_nullable" in check and not pd.isna(raw_value):
+                continue  # already reported as unreadable
             problems.append(
                 Problem(
                     raw.file,
                     int(raw.rows[idx]),
                     col_name,
-                    None if raw_value is pd.NA else str(raw_value),
+                    None if pd.isna(raw_value) else str(raw_value),
                     rule,
                 )
             )
@@ -381,11 +579,9 @@ def _check_columns(
         ok = False
         guess = difflib.get_close_matches(col.name, unknown, n=1, cutoff=0.6)
         hint = f"; did you mean to name column '{guess[0]}' '{col.name}'?" if guess else ""
-        problems.append(Problem(raw.file, 1, col.name, None, f"required column is missing{hint}"))
-    dupes = {c for c in present if present.count(c) > 1}
-    for c in dupes:
-        ok = False
-        problems.append(Problem(raw.file, 1, c, None, "column appears more than once"))
+        problems.append(
+            Problem(raw.file, raw.header_row, col.name, None, f"required column is missing{hint}")
+        )
     if spec.extra_columns is None:
         for c in unknown:
             guess = difflib.get_close_matches(c, spec.column_names, n=1, cutoff=0.6)
@@ -393,7 +589,7 @@ def _check_columns(
             problems.append(
                 Problem(
                     raw.file,
-                    1,
+                    raw.header_row,
                     c,
                     None,
                     f"unknown column{hint}; it is kept but not used",
@@ -426,6 +622,28 @@ _DK = {"dk", "don't know", "dont know", "don’t know"}
 _NA = {"na", "n/a", "not applicable"}
 
 
+def _is_yes(value: object) -> bool:
+    return not pd.isna(value) and value == 1
+
+
+def _answer(text: str, lo: int, hi: int, dk: bool, na: bool) -> tuple[str, str | None]:
+    """Return one survey answer as stored ('3', 'dk', 'na') and what is wrong with it."""
+    t = text.strip().lower()
+    if t in _DK:
+        return DONT_KNOW, None if dk else "not a valid answer"
+    if t in _NA:
+        return NOT_APPLICABLE, None if na else "not a valid answer"
+    try:
+        num = float(t.removesuffix(".0"))
+    except ValueError:
+        return t, "not a valid answer"
+    if math.isnan(num) or not num.is_integer():
+        return t, "not a valid answer"
+    if not lo <= num <= hi:
+        return t, "out of range"
+    return str(int(num)), None
+
+
 def _check_items(
     raw: _RawTable,
     responses: pd.DataFrame,
@@ -434,16 +652,18 @@ def _check_items(
     bad: set[int],
 ) -> pd.DataFrame:
     spec = TABLES["survey_responses"]
-    item_ids = list(items["item_id"])
+    # items whose id is blank or repeated are reported in survey_items.csv; each id once here
+    items = items[items["item_id"].notna()].drop_duplicates("item_id")
+    item_ids = [str(i) for i in items["item_id"]]
     for item in item_ids:
         if item not in responses.columns:
             problems.append(
                 Problem(
                     raw.file,
-                    1,
+                    raw.header_row,
                     item,
                     None,
-                    "survey item listed in survey_items has no column in survey_responses",
+                    "required column is missing: the item is listed in survey_items.csv",
                 )
             )
     for col in responses.columns:
@@ -453,7 +673,7 @@ def _check_items(
             problems.append(
                 Problem(
                     raw.file,
-                    1,
+                    raw.header_row,
                     col,
                     None,
                     f"column is neither a respondent field nor an item in survey_items{hint}",
@@ -462,39 +682,33 @@ def _check_items(
     for item in items.itertuples(index=False):
         if item.item_id not in responses.columns:
             continue
+        if pd.isna(item.scale_min) or pd.isna(item.scale_max):
+            continue  # its scale is unreadable (reported in survey_items.csv)
         lo, hi = int(item.scale_min), int(item.scale_max)
-        s = raw.frame[item.item_id].astype("string").str.strip().str.lower()
-        out = s.copy()
-        out[s.isin(_DK)] = DONT_KNOW
-        out[s.isin(_NA)] = NOT_APPLICABLE
-        num = pd.to_numeric(s.str.replace(r"\.0$", "", regex=True), errors="coerce")
-        ok_num = num.notna() & (num == num.round()) & num.between(lo, hi)
-        out[ok_num] = num[ok_num].astype(int).astype(str)
+        dk, na = _is_yes(item.allows_dont_know), _is_yes(item.allows_not_applicable)
         allowed = f"a whole number from {lo} to {hi}"
-        if item.allows_dont_know == 1:
+        if dk:
             allowed += ", dk (don't know)"
-        if item.allows_not_applicable == 1:
+        if na:
             allowed += ", na (not applicable)"
         allowed += " or blank"
-        bad_mask = (
-            s.notna()
-            & ~ok_num
-            & ~(s.isin(_DK) & (item.allows_dont_know == 1))
-            & ~(s.isin(_NA) & (item.allows_not_applicable == 1))
-        )
-        for idx in s.index[bad_mask]:
-            rule = "out of range" if pd.notna(num[idx]) else "not a valid answer"
-            problems.append(
-                Problem(
-                    raw.file,
-                    int(raw.rows[idx]),
-                    item.item_id,
-                    str(raw.frame.at[idx, item.item_id]),
-                    f"{rule}: must be {allowed}",
+        s = raw.frame[item.item_id]
+        answers = {v: _answer(str(v), lo, hi, dk, na) for v in s.dropna().unique()}
+        for idx in s.index[s.notna()]:
+            rule = answers[s[idx]][1]
+            if rule is not None:
+                problems.append(
+                    Problem(
+                        raw.file,
+                        int(raw.rows[idx]),
+                        item.item_id,
+                        str(s[idx]),
+                        f"{rule}: must be {allowed}",
+                    )
                 )
-            )
-            bad.add(idx)
-        responses[item.item_id] = out.astype(object).where(out.notna(), pd.NA)
+                bad.add(idx)
+        out = s.map({v: a[0] for v, a in answers.items()}).astype(object)
+        responses[item.item_id] = out.where(out.notna(), pd.NA)
     return responses
 
 
@@ -552,7 +766,12 @@ def _cross_checks(
                         )
                     )
                     bad["sites"].add(idx)
-            if row.get("role") in {"origin", "adopter"} and pd.isna(row.get("initiative_start")):
+            written = raw.frame.get("initiative_start", pd.Series(dtype=object)).get(idx)
+            if (
+                row.get("role") in {"origin", "adopter"}
+                and pd.isna(row.get("initiative_start"))
+                and pd.isna(written)  # a date that is not a date is reported already
+            ):
                 problems.append(
                     Problem(
                         raw.file,
@@ -577,7 +796,8 @@ def _cross_checks(
 
     if "coded_segments" in tables and "participants" in tables:
         seg, raw = tables["coded_segments"], raws["coded_segments"]
-        site_of = tables["participants"].set_index("participant_id")["site_id"]
+        people = tables["participants"].drop_duplicates("participant_id")  # repeats: reported
+        site_of = people.set_index("participant_id")["site_id"]
         if "participant_id" in seg and "site_id" in seg:
             their = seg["participant_id"].map(site_of)
             mismatch = seg["participant_id"].notna() & their.notna() & (their != seg["site_id"])
@@ -691,7 +911,13 @@ def read_marker(folder: str | Path) -> dict[str, str]:
             'synthetic or real data: add a file study.toml containing kind = "real" '
             '(or "synthetic") and name = "...".'
         )
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise StudyKindError(
+            f"{path} cannot be read: it must be TOML text in UTF-8 ({exc}). "
+            "`srim template DIR` writes a fresh, commented one to copy from."
+        ) from None
     if data.get("kind") not in ("synthetic", "real"):
         raise StudyKindError(
             f'{path}: kind must be "synthetic" or "real", not {data.get("kind")!r}'
@@ -738,6 +964,26 @@ def _signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
         for p in sorted(folder.iterdir())
         if p.is_file()
     )
+
+
+def _kind_problems(folder: Path) -> list[Problem]:
+    """Return a problem when the folder's study.toml says neither synthetic nor real."""
+    try:
+        data = tomllib.loads((folder / MARKER_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []  # a missing or unreadable file is reported by read_plan
+    value = data.get("kind")
+    if value in ("synthetic", "real"):
+        return []
+    return [
+        Problem(
+            MARKER_FILE,
+            None,
+            "kind",
+            None if value is None else str(value),
+            'must be "synthetic" or "real": whether the folder holds made-up or real data',
+        )
+    ]
 
 
 def validate_study(
@@ -791,6 +1037,7 @@ def validate_study(
     _cross_checks(typed, raws, problems, bad)
     plan, plan_problems = read_plan(folder)
     problems.extend(plan_problems)
+    problems.extend(_kind_problems(folder))
     problems.extend(check_plan(plan, typed))
     for name, idx in bad.items():
         if idx:

@@ -52,6 +52,7 @@ An example ``study.toml``::
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -296,7 +297,7 @@ def _qca(r: _Reader, data: Mapping) -> QCAPlan | None:
     before = len(r.problems)
     outcome = r.text(qca.get("outcome"), "qca.outcome")
     source = qca.get("outcome_source", "case_audit")
-    if source not in OUTCOME_SOURCES:
+    if not isinstance(source, str) or source not in OUTCOME_SOURCES:
         r.bad("qca.outcome_source", source, f"must be one of {', '.join(OUTCOME_SOURCES)}")
     since = qca.get("outcome_since")
     if since is not None:
@@ -381,7 +382,9 @@ def read_plan(folder: str | Path) -> tuple[AnalysisPlan, list[Problem]]:
     except UnicodeDecodeError:
         return AnalysisPlan(), [Problem.for_file(PLAN_FILE, "is not UTF-8 text")]
     except tomllib.TOMLDecodeError as exc:
-        return AnalysisPlan(), [Problem.for_file(PLAN_FILE, f"is not valid TOML: {exc}")]
+        line = re.search(r"at line (\d+)", str(exc))
+        row = int(line.group(1)) if line else None
+        return AnalysisPlan(), [Problem(PLAN_FILE, row, None, None, f"is not valid TOML: {exc}")]
     return parse_plan(data)
 
 
@@ -507,6 +510,26 @@ def check_plan(plan: AnalysisPlan, tables: Mapping[str, pd.DataFrame]) -> list[P
                 "construct(s) of survey_items.csv not reported",
                 "note",
             )
+    for key, empty, what in (
+        (
+            "codes.themes",
+            not plan.codes.themes,
+            "codes are grouped by codebook.csv's branch column",
+        ),
+        (
+            "survey.constructs",
+            not plan.survey.constructs,
+            "notebook 03 reports every construct of survey_items.csv, named as in the file",
+        ),
+        ("qca", plan.qca is None, "notebook 02 (the QCA) will say it is not set up"),
+        (
+            "comparison.indicators",
+            not plan.comparison.indicators,
+            "notebook 01 will say the cross-site comparison has no indicators",
+        ),
+    ):
+        if empty:
+            bad(key, "", f"not mapped: {what}", "note")
     for indicator in plan.comparison.indicators:
         if indicator not in AUDIT_INDICATORS:
             bad(

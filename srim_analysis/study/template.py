@@ -12,17 +12,17 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from srim_analysis import atomic
 from srim_analysis.study.contract import TABLES, ColumnSpec
 from srim_analysis.study.loading import MARKER_FILE
+from srim_analysis.study.plan import AnalysisPlan, render_plan
 
 WORKBOOK_NAME = "srim-study.xlsx"
+#: The name a fresh study.toml gives the study (the team replaces it).
+TEMPLATE_NAME = "SRIM study data"
 _MAX_ROWS = 5000
 
 
 def _marker(kind: str) -> str:
-    return (
-        f"# Marks this folder as {kind} study data; the loader checks it.\n"
-        f'kind = "{kind}"\n'
-        'name = "SRIM study data"\n'
-    )
+    """Return a commented study.toml: the marker and a blank analysis plan to fill in."""
+    return render_plan(AnalysisPlan(), kind, TEMPLATE_NAME)
 
 
 def _list_source(col: ColumnSpec) -> list[str] | None:
@@ -32,7 +32,7 @@ def _list_source(col: ColumnSpec) -> list[str] | None:
 
 
 def write_template(folder: str | Path, kind: str = "real") -> list[Path]:
-    """Write blank CSVs, an Excel workbook with drop-downs and markers; return the files."""
+    """Write blank CSVs, an Excel workbook with drop-downs and study.toml plans; return files."""
     folder = Path(folder)
     written: list[Path] = []
     for spec in TABLES.values():

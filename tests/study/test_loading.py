@@ -58,7 +58,7 @@ def test_misspelt_column_names_the_likely_match(study_copy):
     errors = _only_errors(_problems(study_copy))
     row = errors[errors["column"] == "site_id"].iloc[0]
     assert row["file"] == "participants.csv"
-    assert row["row"] == 1
+    assert row["row"] == 2  # the header's line: the banner is line 1
     assert "missing" in row["rule"] and "siteid" in row["rule"]
 
 
@@ -236,3 +236,38 @@ def test_a_problem_about_a_whole_file_has_no_row_column_or_value():
     assert problem.sentence() == "sites.csv — file is missing"
     note = loading.Problem.for_file("sites.csv", "read with a BOM", "note")
     assert note.severity == "note"
+
+
+def test_impossible_and_far_dates_are_problems_not_crashes(study_copy):
+    lines = _lines(study_copy, "sites")
+    for n, value in ((2, "-0"), (3, "0001-01-01"), (4, "2024-03-01T09:00:00+01:00")):
+        cells = lines[n].split(",")
+        cells[-1] = value
+        lines[n] = ",".join(cells)
+    (study_copy / "sites.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report, tables = validate_study(study_copy)
+    bad = {(p.row, p.value) for p in report.errors if p.column == "initiative_start"}
+    assert bad == {(3, "-0"), (4, "0001-01-01")}
+    assert tables["sites"].loc[2, "initiative_start"] == pd.Timestamp("2024-03-01 09:00")
+
+
+def test_a_row_with_too_many_cells_is_named(study_copy):
+    lines = _lines(study_copy, "participants")
+    lines[4] += ",surplus"
+    (study_copy / "participants.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    errors = _only_errors(_problems(study_copy))
+    hit = errors[errors["file"] == "participants.csv"].iloc[0]
+    assert (hit["row"], hit["value"]) == (5, "surplus")
+    assert "double quotes" in hit["rule"]
+
+
+def test_mixed_encodings_name_the_rows(study_copy):
+    path = study_copy / "sites.csv"
+    text = path.read_text(encoding="utf-8").replace("Ashcombe", "Ashcombe Zoë")
+    data = text.encode("utf-8").replace(b"Brackwater", "Brackwater Chloé".encode("cp1252"))
+    path.write_bytes(data)
+    report, tables = validate_study(study_copy)
+    assert report.ok
+    warn = [p for p in report.problems if p.severity == "warning" and p.file == "sites.csv"]
+    assert [(p.row, "row(s) 4 " in p.rule) for p in warn] == [(4, True)]
+    assert list(tables["sites"]["display_name"][:2]) == ["Ashcombe Zoë", "Brackwater Chloé"]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from openpyxl import load_workbook
 
+from srim_analysis.cli import main
 from srim_analysis.study.contract import TABLES
-from srim_analysis.study.loading import load_study, validate_study
-from srim_analysis.study.template import WORKBOOK_NAME, write_template
+from srim_analysis.study.loading import load_study, read_marker, validate_study
+from srim_analysis.study.plan import AnalysisPlan, read_plan, render_plan
+from srim_analysis.study.template import TEMPLATE_NAME, WORKBOOK_NAME, write_template
 
 
 def test_template_csvs_have_every_header(tmp_path):
@@ -53,3 +55,40 @@ def test_filled_workbook_validates_and_errors_are_reported(tmp_path):
     assert "does not agree with ONS code" in rules[(3, "authority_type")]
     assert "initiative started" in rules[(3, "initiative_start")]
     assert all(p.file == f"{WORKBOOK_NAME} [sites]" for p in report.errors)
+
+
+def test_template_writes_a_commented_blank_plan(tmp_path):
+    write_template(tmp_path)
+    text = (tmp_path / "study.toml").read_text(encoding="utf-8")
+    # one writer: the template's plan is render_plan's blank plan
+    assert text == render_plan(AnalysisPlan(), "real", TEMPLATE_NAME)
+    assert (tmp_path / "workbook" / "study.toml").read_text(encoding="utf-8") == text
+    for section in ("[codes.stance]", "[codes.awareness]", "[codes.themes]", "[survey.outcomes]"):
+        assert section in text
+    assert "# [qca]" in text and "# [comparison]" in text and "docs/analysis-plan.md" in text
+    plan, problems = read_plan(tmp_path)
+    assert (plan, problems) == (AnalysisPlan(), [])
+    marker = read_marker(tmp_path)
+    assert (marker["kind"], marker["name"]) == ("real", TEMPLATE_NAME)
+
+
+def test_validate_on_a_fresh_template_reports_what_is_unmapped(tmp_path, capsys):
+    write_template(tmp_path, kind="real")
+    report, _ = validate_study(tmp_path)
+    assert report.ok
+    said = {(p.severity, p.column) for p in report.problems if p.file == "study.toml"}
+    assert said == {
+        ("warning", "codes.stance"),
+        ("warning", "codes.awareness"),
+        ("warning", "survey.outcomes.awareness"),
+        ("warning", "survey.outcomes.confidence"),
+        ("note", "codes.themes"),
+        ("note", "survey.constructs"),
+        ("note", "qca"),
+        ("note", "comparison.indicators"),
+    }
+    assert main(["validate", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Traceback" not in out
+    assert "no stance codes are mapped" in out and "not mapped: notebook 02" in out
+    assert "0 error(s), 4 warning(s), 4 note(s)" in out
