@@ -370,6 +370,7 @@ def illustrative_quotes(
         ).set_index("participant_id", drop=False)
     seg = study.tables["coded_segments"]
     seg = seg[seg["code_id"].isin(components["code_id"]) & seg["site_id"].isin(sites["site_id"])]
+    seg = seg[seg["excerpt"].fillna("").astype(str).str.strip() != ""]  # a coding with no text
     seg = seg.drop_duplicates(["segment_id", "code_id"])
     pref = {m: i for i, m in enumerate(QUOTE_PREFERENCE)}
     seg = seg.assign(

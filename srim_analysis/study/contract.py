@@ -468,8 +468,40 @@ CODED_SEGMENTS = TableSpec(
         ColumnSpec(
             "excerpt",
             "text",
-            "The coded text as transcribed (may hold identifiers: "
-            "it is redacted before it is shown).",
+            "The coded text as transcribed (may hold identifiers: it is redacted before it "
+            "is shown). Blank when a QDA export holds the coding but not its text "
+            "(excerpt_missing = 1): the coding still counts, it is never quoted.",
+            nullable=True,
+        ),
+        ColumnSpec(
+            "start",
+            "integer",
+            "Where the segment starts in its source (as the QDA tool counts), if known.",
+            required=False,
+            nullable=True,
+            minimum=0,
+        ),
+        ColumnSpec(
+            "end",
+            "integer",
+            "Where the segment ends in its source (as the QDA tool counts), if known.",
+            required=False,
+            nullable=True,
+            minimum=0,
+        ),
+        ColumnSpec(
+            "coder",
+            "text",
+            "Who applied the code (from a QDA export).",
+            required=False,
+            nullable=True,
+        ),
+        ColumnSpec(
+            "excerpt_missing",
+            "binary",
+            "1 when the export holds the coding but not its text (the excerpt is blank).",
+            required=False,
+            nullable=True,
         ),
     ),
     key=("segment_id", "code_id"),
