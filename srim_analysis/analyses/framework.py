@@ -171,6 +171,10 @@ def framework_matrix(
     book = book[book["parent_id"].notna() | book["code_id"].isin(used)]
     branch_order = list(branches) if branches is not None else list(dict.fromkeys(book["branch"]))
     site_names = dict(zip(coded["site_id"], coded["site_name"], strict=False))
+    # the study's own order of sites (as its participants and codings list them), never the
+    # alphabetical order of ids: a study that names its sites differently gets the same table
+    known_people = people["site_id"].tolist() if people is not None and len(people) else []
+    site_rank = {s: i for i, s in enumerate(dict.fromkeys([*known_people, *coded["site_id"]]))}
     if cases == "participant":
         rows = coded[coded["participant_id"].notna()]
         if people is not None:
@@ -182,7 +186,8 @@ def framework_matrix(
             case_table = rows.drop_duplicates("participant_id")[
                 ["participant_id", "site_id", "agency", "role", "method"]
             ].copy()
-        case_table = case_table.sort_values(["site_id", "participant_id"], kind="stable")
+        case_table = case_table.assign(_site=case_table["site_id"].map(site_rank))
+        case_table = case_table.sort_values("_site", kind="stable").drop(columns="_site")
         case_ids = list(case_table["participant_id"])
         attrs = {
             str(r.participant_id): {
@@ -198,11 +203,11 @@ def framework_matrix(
     else:
         rows = coded
         if people is not None and len(people):
-            site_ids = sorted(set(people["site_id"]) | set(coded["site_id"]))
+            site_ids = sorted(set(people["site_id"]) | set(coded["site_id"]), key=site_rank.get)
             if "site_name" in people:
                 site_names.update(dict(zip(people["site_id"], people["site_name"], strict=False)))
         else:
-            site_ids = sorted(set(coded["site_id"]))
+            site_ids = sorted(set(coded["site_id"]), key=site_rank.get)
         case_ids = site_ids
         attrs = {
             s: {"site_id": s, "site": site_names.get(s, s), "agency": "", "role": "", "method": ""}

@@ -107,6 +107,9 @@ def survey_by_site(study: Study) -> pd.DataFrame:
     table = pd.crosstab(
         resp["site_id"], resp["agency"].map(AGENCIES), margins=True, margins_name="Total"
     )
+    # the study's own order of sites (sites.csv), not the ids' alphabetical order
+    known = [s for s in study.site_ids() if s in table.index]
+    table = table.reindex(known + [s for s in table.index if s not in known])
     out = table.rename_axis(index="site_id", columns=None).reset_index()
     out.attrs["count_columns"] = [c for c in out.columns if c != "site_id"]
     return out
