@@ -4,7 +4,8 @@ srim run            run the notebooks for every site (the engine behind `make re
 srim validate DIR   check a study folder against the data contract
 srim template DIR   write a blank study folder (CSVs and an Excel workbook)
 srim synth          regenerate the shipped synthetic study
-srim import-qda F   convert a REFI-QDA, QualCoder or Taguette project into study tables
+srim import-qda F   merge a REFI-QDA, QualCoder or Taguette export into a study folder
+                    (--into STUDY: linked, pseudonymised) or write its tables (--out DIR)
 srim dictionary     regenerate docs/data-dictionary.md from the schemas
 srim audit-disclosure DIR  check a finished output folder for small counts and recoverable cells
 """
@@ -58,9 +59,17 @@ def _template(args: argparse.Namespace) -> int:
 
 
 def _synth(args: argparse.Namespace) -> int:
+    if args.variant != "study" and not args.out:
+        print(
+            f"error: --variant {args.variant} needs --out DIR (data/synthetic holds the "
+            "shipped study)",
+            file=sys.stderr,
+        )
+        return 2
     out = Path(args.out) if args.out else paths.SYNTHETIC_DIR
-    folder = synthetic.write_study(out, seed=args.seed, scale=args.scale)
-    print(f"Wrote the synthetic study ({args.scale}, seed {args.seed}) to {folder}")
+    folder = synthetic.write_study(out, seed=args.seed, scale=args.scale, variant=args.variant)
+    what = "synthetic study" if args.variant == "study" else f"{args.variant} study"
+    print(f"Wrote the {what} ({args.scale}, seed {args.seed}) to {folder}")
     return 0
 
 
@@ -109,6 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="folder (default data/synthetic)")
     p.add_argument("--seed", type=int, default=20240701)
     p.add_argument("--scale", choices=["study", "national"], default="study")
+    p.add_argument(
+        "--variant",
+        choices=list(synthetic.VARIANTS),
+        default="study",
+        help="; ".join(f"{k}: {v}" for k, v in synthetic.VARIANTS.items()),
+    )
     p.set_defaults(func=_synth)
 
     p = sub.add_parser("dictionary", help="regenerate docs/data-dictionary.md")
@@ -132,7 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
     # these two have parsers of their own; the rest of the line is passed through
     sub.add_parser("run", help="run the notebooks (see `srim run --help`)", add_help=False)
     sub.add_parser(
-        "import-qda", help="import coded data (see `srim import-qda --help`)", add_help=False
+        "import-qda",
+        help="merge coded data from a QDA package into a study folder "
+        "(see `srim import-qda --help`)",
+        add_help=False,
     )
     return parser
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from srim_analysis import cli
+from tests.analyses.test_qda_merge import KEY, export, study_folder, write_export
 
 
 def test_validate_passes_on_the_shipped_study(shipped_dir, capsys):
@@ -51,3 +52,30 @@ def test_run_is_passed_to_the_runner(capsys):
         cli.main(["run", "--help"])
     out = capsys.readouterr().out
     assert "srim run" in out and "--notebook" in out and "--site" in out
+
+
+def test_import_qda_is_passed_to_its_command(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["import-qda", "--help"])
+    out = capsys.readouterr().out
+    assert "srim import-qda" in out and "--into STUDY" in out and "--out" in out
+    assert "qda-mapping.csv" in out and "pseudonymised" in out
+
+
+def test_import_qda_needs_into_or_out(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["import-qda", "export.qdpx"])
+    assert stopped.value.code == 2
+    assert "one of the arguments --into/-i --out/-o is required" in capsys.readouterr().err
+
+
+def test_import_qda_into_a_study_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SRIM_PSEUDONYM_KEY", KEY.decode())
+    monkeypatch.delenv("SRIM_PSEUDONYM_KEY_FILE", raising=False)
+    qdpx = write_export(tmp_path / "export.qdpx", export())
+    folder = study_folder(tmp_path / "study")
+    assert cli.main(["import-qda", str(qdpx), "--into", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "Imported 'Merge study project' into" in out
+    assert "coded_segments.csv        6 rows" in out
+    assert cli.main(["validate", str(folder)]) == 0

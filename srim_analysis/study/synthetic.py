@@ -5,6 +5,12 @@ missing answers, small groups) and carries *planted effects* that the analyses m
 They are listed in :data:`PLANTED_EFFECTS` and written to the folder's README, and the
 tests assert that each is present in the generated data and recovered by the notebooks.
 
+Two more studies are generated for the tests (``srim synth --variant``, :data:`VARIANTS`),
+never shipped: the *null* study (the shipped shape and ids, no planted effect: the notebooks
+must find nothing beyond chance) and the *other* study (five sites, its own site and code ids
+and labels, qualitative tables only, one site with almost no data; its plan is
+:func:`other_plan`). :func:`rename_ids` and :func:`rename_plan` rename ids consistently.
+
 Nothing here describes real people or places: names, ONS codes (``E..9.....``), phone
 numbers (Ofcom drama ranges) and postcodes (unused 98/99 districts) are fictional. Every
 CSV starts with a ``# SYNTHETIC DATA`` line, and figures made from it are stamped
@@ -14,8 +20,8 @@ CSV starts with a ``# SYNTHETIC DATA`` line, and figures made from it are stampe
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -365,7 +371,7 @@ SURVEY_ITEMS: tuple[tuple[str, str, str, int, int, int], ...] = (
 
 @dataclass(frozen=True)
 class StudyShape:
-    """How big the synthetic study is."""
+    """How big the synthetic study is, and whether it carries the planted effects."""
 
     n_sites: int = 8
     n_respondents: int = 600
@@ -376,6 +382,7 @@ class StudyShape:
     documents_per_site: int = 7
     segments_per_interview: int = 18
     target_codings: int | None = None  # national scale: add sources until reached
+    planted: bool = True  # False: no planted effect (the null study)
 
 
 SHAPES: dict[str, StudyShape] = {
@@ -452,7 +459,9 @@ def _site_weights(n: int, rng: np.random.Generator) -> np.ndarray:
     return w / w.sum()
 
 
-def _configured(features: pd.DataFrame) -> np.ndarray:
+def _configured(features: pd.DataFrame, planted: bool = True) -> np.ndarray:
+    if not planted:  # the null study: no configuration makes a difference
+        return np.zeros(len(features), dtype=bool)
     return (
         (features["early_help_in_front_door"] == 1) & (features["father_inclusion_lead"] == 1)
     ).to_numpy()
@@ -468,8 +477,14 @@ def _dates(rng: np.random.Generator, n: int, start: str, end: str) -> pd.Series:
 
 
 def _p_shared(
-    sites: pd.DataFrame, features: pd.DataFrame, site_idx: np.ndarray, dates: pd.Series
+    sites: pd.DataFrame,
+    features: pd.DataFrame,
+    site_idx: np.ndarray,
+    dates: pd.Series,
+    planted: bool = True,
 ) -> np.ndarray:
+    if not planted:  # the null study: the same chance everywhere, before and after
+        return np.full(len(site_idx), P_SHARED_OTHER)
     configured = _configured(features)[site_idx]
     role = sites["role"].to_numpy()[site_idx]
     start = pd.to_datetime(sites["initiative_start"]).to_numpy()[site_idx]
@@ -522,7 +537,9 @@ def _case_audit(
         ["social_care", "early_help", "police", "health_visiting"], n, p=[0.55, 0.30, 0.08, 0.07]
     )
     outcomes = _father_outcomes(
-        rng, _p_shared(sites, features, site_idx, dates), contract.AUDIT_INDICATORS
+        rng,
+        _p_shared(sites, features, site_idx, dates, shape.planted),
+        contract.AUDIT_INDICATORS,
     )
     frame = pd.DataFrame(
         {
@@ -547,7 +564,9 @@ def _observations(
     site_idx = np.sort(rng.choice(len(sites), n, p=weights))
     dates = _dates(rng, n, "2024-09-02", "2025-03-28")
     outcomes = _father_outcomes(
-        rng, _p_shared(sites, features, site_idx, dates), contract.OBSERVATION_INDICATORS
+        rng,
+        _p_shared(sites, features, site_idx, dates, shape.planted),
+        contract.OBSERVATION_INDICATORS,
     )
     return pd.DataFrame(
         {
@@ -566,7 +585,7 @@ def _documents(
 ) -> pd.DataFrame:
     rows = []
     refreshed = features["protocol_refreshed_2024"].to_numpy()
-    configured = _configured(features)
+    configured = _configured(features, shape.planted)
     k = 0
     for i, site in enumerate(sites["site_id"]):
         for j in range(shape.documents_per_site):
@@ -826,14 +845,16 @@ def _participants(
 
 
 def _segment_codes(
-    rng: np.random.Generator, agency: str, site_role: str, configured: bool
+    rng: np.random.Generator, agency: str, site_role: str, configured: bool, planted: bool = True
 ) -> list[list[str]]:
     """Return the codes of each segment in one interview or focus-group contribution."""
     segs: list[list[str]] = []
     critic = agency in HEALTH_CRITICS
     # views on the golden rules and consent meanings, with a stance
     for rule in rng.choice(list(_RULE_GIST), size=3, replace=False):
-        if rule == "GR3":
+        if not planted:  # the null study: one stance mix for every rule and agency
+            p = [0.55, 0.20, 0.25]
+        elif rule == "GR3":
             p = [0.10, 0.75, 0.15] if critic else [0.35, 0.40, 0.25]
         else:
             p = [0.70, 0.08, 0.22] if not critic else [0.60, 0.12, 0.28]
@@ -841,7 +862,7 @@ def _segment_codes(
     aw = ["AWR-READ", "AWR-HEARD", "AWR-UNAWARE"]
     p_aw = (
         [0.25, 0.35, 0.40]
-        if agency in ("adult_mental_health", "substance_misuse", "housing", "probation")
+        if planted and agency in ("adult_mental_health", "substance_misuse", "housing", "probation")
         else [0.55, 0.30, 0.15]
     )
     segs.append([str(rng.choice(aw, p=p_aw))])
@@ -861,7 +882,8 @@ def _segment_codes(
         segs.append([str(rng.choice(facs[:1] + facs[4:], p=[0.5, 0.5]))])
     else:
         segs.append([str(rng.choice(facs))])
-    gap = rng.choice(["GAP-FATHERS", "GAP-EXAMPLES", "GAP-ADULTS"], p=[0.6, 0.25, 0.15])
+    p_gap = [0.6, 0.25, 0.15] if planted else [1 / 3, 1 / 3, 1 / 3]
+    gap = rng.choice(["GAP-FATHERS", "GAP-EXAMPLES", "GAP-ADULTS"], p=p_gap)
     segs.append([str(gap)])
     if site_role in ("origin", "adopter"):
         tcs = ["TC-LEAD", "TC-PROTOCOL", "TC-TRAINING", "TC-FIELDS", "TC-TRIAGE", "TC-AUDIT"]
@@ -912,7 +934,7 @@ def _coded_segments(
     rng: np.random.Generator,
 ) -> pd.DataFrame:
     role_of = sites.set_index("site_id")["role"].to_dict()
-    configured = dict(zip(sites["site_id"], _configured(features), strict=True))
+    configured = dict(zip(sites["site_id"], _configured(features, shape.planted), strict=True))
     start_of = pd.to_datetime(sites.set_index("site_id")["initiative_start"]).to_dict()
     agency_names = list(contract.AGENCIES.values())
     rows: list[tuple] = []
@@ -935,7 +957,7 @@ def _coded_segments(
         site = p["site_id"]
         segs = []
         for _ in range(max(1, shape.segments_per_interview // 9)):
-            segs += _segment_codes(rng, p["agency"], role_of[site], configured[site])
+            segs += _segment_codes(rng, p["agency"], role_of[site], configured[site], shape.planted)
         add(f"INT-{p['participant_id']}", "interview", site, p["participant_id"], date, segs)
     groups = participants[participants["method"] == "focus_group"]
     for g, (site, members) in enumerate(groups.groupby("site_id", sort=True)):
@@ -946,7 +968,9 @@ def _coded_segments(
                 "%Y-%m-%d"
             )
             for _, p in chunk.iterrows():
-                segs = _segment_codes(rng, p["agency"], role_of[site], configured[site])
+                segs = _segment_codes(
+                    rng, p["agency"], role_of[site], configured[site], shape.planted
+                )
                 add(
                     source,
                     "focus_group",
@@ -993,7 +1017,8 @@ def _coded_segments(
             r = base[i % len(base)]
             rows.append((f"{r[0]}-{i // len(base) + 1}", *r[1:]))
             i += 1
-    return pd.DataFrame(rows, columns=[c.name for c in contract.CODED_SEGMENTS.columns])
+    columns = [c.name for c in contract.CODED_SEGMENTS.columns if c.required]
+    return pd.DataFrame(rows, columns=columns)
 
 
 # ---------------------------------------------------------------------------
@@ -1037,23 +1062,30 @@ def _survey_responses(
     p_ag = np.array(list(AGENCY_WEIGHTS.values()))
     agency = agencies[rng.choice(len(agencies), n, p=p_ag / p_ag.sum())]
     trained_site = features["training_2024_advice"].to_numpy()[site_idx] == 1
+    if not shape.planted:  # the null study: training independent of the site
+        trained_site = np.zeros(n, dtype=bool)
     trained = (rng.random(n) < np.where(trained_site, 0.6, 0.25)).astype(float)
     read = (rng.random(n) < 0.25 + 0.35 * trained).astype(float)
     manager = np.clip(np.round(rng.normal(3.2, 1.0, n)), 1, 5)
     years = rng.choice(contract.YEARS_IN_ROLE, n, p=[0.2, 0.35, 0.25, 0.2]).astype(object)
-    # the planted proportional-odds model for CONF1
-    eta = np.log(OR_TRAINED) * trained + np.log(OR_READ) * read + np.log(OR_MANAGER) * (manager - 3)
+    # the planted proportional-odds model for CONF1 (odds ratios of 1 in the null study)
+    odds = (OR_TRAINED, OR_READ, OR_MANAGER) if shape.planted else (1.0, 1.0, 1.0)
+    eta = np.log(odds[0]) * trained + np.log(odds[1]) * read + np.log(odds[2]) * (manager - 3)
     conf = _ordinal(eta + rng.logistic(size=n), CONF_CUTS).astype(float)
 
     traits = {c: rng.normal(0, 1, n) for c in sorted({i[1] for i in SURVEY_ITEMS})}
-    shift = {
-        "awareness": 0.9 * read + 0.4 * trained,
-        "lawful_bases": 0.6 * trained,
-        "consent_myths": -0.5 * trained,
-        "self_efficacy": 0.4 * trained,
-        "leadership": 0.5 * (manager - 3),
-        "father_practice": 0.5 * _configured(features)[site_idx],
-    }
+    shift = (
+        {}
+        if not shape.planted
+        else {
+            "awareness": 0.9 * read + 0.4 * trained,
+            "lawful_bases": 0.6 * trained,
+            "consent_myths": -0.5 * trained,
+            "self_efficacy": 0.4 * trained,
+            "leadership": 0.5 * (manager - 3),
+            "father_practice": 0.5 * _configured(features, shape.planted)[site_idx],
+        }
+    )
     data: dict[str, np.ndarray] = {}
     for item_id, construct, _w, reverse, dk, na in SURVEY_ITEMS:
         if item_id == "CONF1":
@@ -1097,10 +1129,19 @@ def _survey_responses(
 # ---------------------------------------------------------------------------
 
 
-def generate_tables(seed: int = DEFAULT_SEED, scale: str = "study") -> dict[str, pd.DataFrame]:
-    """Return every table of the synthetic study as DataFrames, generated from ``seed``."""
-    shape = SHAPES[scale]
-    rng = np.random.default_rng(seed)
+def generate_tables(
+    seed: int = DEFAULT_SEED, scale: str = "study", variant: str = "study"
+) -> dict[str, pd.DataFrame]:
+    """Return every table of a generated study (``variant``, see :data:`VARIANTS`) from ``seed``."""
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}; the variants are {', '.join(VARIANTS)}")
+    if variant == "other":
+        return _other_tables(seed)
+    shape = SHAPES[scale] if variant == "study" else replace(SHAPES[scale], planted=False)
+    return _tables(shape, np.random.default_rng(seed))
+
+
+def _tables(shape: StudyShape, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     sites, features = _sites(shape, rng)
     weights = _site_weights(len(sites), rng)
     case_audit = _case_audit(shape, sites, features, rng, weights)
@@ -1125,38 +1166,259 @@ def generate_tables(seed: int = DEFAULT_SEED, scale: str = "study") -> dict[str,
     }
 
 
-def _csv_bytes(frame: pd.DataFrame, seed: int) -> bytes:
-    buf = io.StringIO()
-    buf.write(
-        f"{SYNTHETIC_BANNER} generated by `srim synth --seed {seed}`: not real people, "
-        "places or cases.\n"
+# ---------------------------------------------------------------------------
+# Other generated studies: the null study and a study unlike the shipped one
+# ---------------------------------------------------------------------------
+
+#: The studies `srim synth --variant` writes.
+VARIANTS: dict[str, str] = {
+    "study": "the shipped study: eight sites, every table, the planted effects",
+    "other": (
+        "a second study unlike the first: five sites, its own site, code and source ids and "
+        "labels, qualitative tables only (no survey, no case audit), one site with almost no "
+        "data"
+    ),
+    "null": (
+        "the shipped study's shape and ids with no planted effect: outcomes independent of "
+        "the site features, stances independent of agency and rule, confidence and awareness "
+        "independent of training"
+    ),
+}
+
+#: The "other" study's sites: its ids and display names (the last has almost no data).
+OTHER_SITES: dict[str, str] = {
+    "LA-north": "Northmoor",
+    "LA-east": "Eastbrook",
+    "LA-south": "Southfold",
+    "LA-west": "Westerby",
+    "LA-isles": "Isle of Carrick",
+}
+OTHER_SHAPE = StudyShape(
+    n_sites=len(OTHER_SITES),
+    n_respondents=50,
+    n_cases=50,
+    n_observations=90,
+    interviews_per_site=8,
+    focus_groups_per_site=1,
+    documents_per_site=4,
+    segments_per_interview=18,
+)
+#: The "other" study's codes: the shipped code each stands for, its own id and label.
+OTHER_CODES: dict[str, tuple[str, str]] = {
+    "GR": ("PRIN", "Principles of the new advice"),
+    "GR1": ("PRIN-A", "A: child safety outweighs privacy"),
+    "GR2": ("PRIN-B", "B: openness with families"),
+    "GR3": ("PRIN-C", "C: no consent needed when a child is at risk"),
+    "GR4": ("PRIN-D", "D: ask for advice early"),
+    "GR5": ("PRIN-E", "E: keep people at risk anonymous"),
+    "GR6": ("PRIN-F", "F: share what is relevant and accurate"),
+    "GR7": ("PRIN-G", "G: write down the decision"),
+    "CON": ("AGREE", "What people mean by agreement"),
+    "CON-LAWFUL": ("AGREE-LAW", "Agreement as a legal ground"),
+    "CON-SERVICE": ("AGREE-HELP", "Agreeing to family help"),
+    "CON-MEDICAL": ("AGREE-CARE", "Agreeing to treatment"),
+    "LB": ("BASIS", "Legal grounds"),
+    "LB-PUBLIC": ("BASIS-TASK", "Public task duty"),
+    "LB-LEGAL": ("BASIS-DUTY", "Statutory duty"),
+    "LB-VITAL": ("BASIS-LIFE", "Risk to life"),
+    "LB-ART9": ("BASIS-SPECIAL", "Sensitive data condition"),
+    "ST": ("VIEW", "How the advice was received"),
+    "ST-SUP": ("VIEW-POS", "Welcomes it"),
+    "ST-CRIT": ("VIEW-NEG", "Objects to it"),
+    "ST-MIX": ("VIEW-BOTH", "In two minds"),
+    "ST-UNC": ("VIEW-NONE", "No view expressed"),
+    "AWR": ("KNOW", "Knowing the advice"),
+    "AWR-READ": ("KNOW-READ", "Read it"),
+    "AWR-HEARD": ("KNOW-HEARD", "Heard of it only"),
+    "AWR-UNAWARE": ("KNOW-NOT", "Never heard of it"),
+    "BAR": ("OBST", "Obstacles"),
+    "BAR-IT": ("OBST-1", "Systems that do not talk"),
+    "BAR-FEAR": ("OBST-2", "Worry about blame"),
+    "BAR-CONSENT": ("OBST-3", "Muddle over consent"),
+    "BAR-THRESHOLD": ("OBST-4", "Unclear when to share"),
+    "BAR-FEEDBACK": ("OBST-5", "Silence after a referral"),
+    "BAR-MOTHERFOCUS": ("OBST-6", "Mother-centred services"),
+    "BAR-ADULTSERV": ("OBST-7", "Adult services apart"),
+    "FAC": ("ENAB", "Enablers"),
+    "FAC-COLOC": ("ENAB-1", "Sitting together"),
+    "FAC-TRAINING": ("ENAB-2", "Training together"),
+    "FAC-LEADERSHIP": ("ENAB-3", "Backing from managers"),
+    "FAC-TRUST": ("ENAB-4", "Knowing partners"),
+    "FAC-FATHERLEAD": ("ENAB-5", "A lead for fathers"),
+    "FP": ("MEN", "Work with fathers and male carers"),
+    "FP-ASK": ("MEN-ASK", "Asking who the men are"),
+    "FP-RECORD": ("MEN-NOTE", "Noting fathers' details"),
+    "FP-CHECK": ("MEN-CHECK", "Checking what is known"),
+    "FP-SHARE": ("MEN-TELL", "Passing on what is known"),
+    "FP-INVOLVE": ("MEN-INVITE", "Bringing fathers in"),
+    "GAP": ("MISSING", "Missing from the advice"),
+    "GAP-FATHERS": ("MISSING-MEN", "Silent on fathers and male carers"),
+    "GAP-EXAMPLES": ("MISSING-CASES", "No worked cases"),
+    "GAP-ADULTS": ("MISSING-ADULT", "Adult services' part unclear"),
+    "TC": ("PART", "Parts of the local model"),
+    "TC-LEAD": ("PART-LEAD", "Lead for fathers"),
+    "TC-PROTOCOL": ("PART-PROTOCOL", "New sharing protocol"),
+    "TC-TRAINING": ("PART-TRAIN", "Joint training"),
+    "TC-FIELDS": ("PART-FIELDS", "Father fields in records"),
+    "TC-TRIAGE": ("PART-TRIAGE", "Family help at the front door"),
+    "TC-AUDIT": ("PART-AUDIT", "Audit of work with fathers"),
+    "EM": ("OTHER", "Other themes"),
+    "EM-WORKLOAD": ("OTHER-LOAD", "Caseloads"),
+    "EM-REORG": ("OTHER-RESTRUCTURE", "Restructures"),
+}
+#: The tables the "other" study leaves out: it is qualitative only.
+OTHER_LEAVES_OUT = ("survey_items", "survey_responses", "case_audit")
+
+
+def rename_ids(
+    tables: dict[str, pd.DataFrame],
+    sites: Mapping[str, str] | None = None,
+    codes: Mapping[str, str] | None = None,
+    items: Mapping[str, str] | None = None,
+    constructs: Mapping[str, str] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Return the tables with site, code and item ids and construct names renamed consistently.
+
+    >>> t = {"codebook": pd.DataFrame({"code_id": ["A", "A1"], "parent_id": [None, "A"]})}
+    >>> rename_ids(t, codes={"A": "Z", "A1": "Z1"})["codebook"].fillna("").to_dict("list")
+    {'code_id': ['Z', 'Z1'], 'parent_id': ['', 'Z']}
+    """
+    columns = {
+        "site_id": sites or {},
+        "code_id": codes or {},
+        "parent_id": codes or {},
+        "item_id": items or {},
+        "construct": constructs or {},
+    }
+    out = {}
+    for name, frame in tables.items():
+        frame = frame.copy()
+        for column, mapping in columns.items():
+            if column in frame.columns and mapping:
+                frame[column] = frame[column].map(
+                    lambda v, m=mapping: m.get(v, v), na_action="ignore"
+                )
+        if name == "survey_responses" and items:
+            frame = frame.rename(columns=dict(items))
+        out[name] = frame
+    return out
+
+
+def rename_plan(
+    plan: AnalysisPlan,
+    codes: Mapping[str, str] | None = None,
+    constructs: Mapping[str, str] | None = None,
+) -> AnalysisPlan:
+    """Return ``plan`` with its code ids and construct names renamed as :func:`rename_ids` does."""
+    c, k = dict(codes or {}), dict(constructs or {})
+    return replace(
+        plan,
+        codes=CodePlan(
+            stance={r: c.get(v, v) for r, v in plan.codes.stance.items()},
+            awareness={r: c.get(v, v) for r, v in plan.codes.awareness.items()},
+            themes={t: tuple(c.get(v, v) for v in vs) for t, vs in plan.codes.themes.items()},
+        ),
+        survey=SurveyPlan(
+            constructs={k.get(n, n): label for n, label in plan.survey.constructs.items()},
+            outcomes={r: k.get(v, v) for r, v in plan.survey.outcomes.items()},
+        ),
     )
-    frame.to_csv(buf, index=False, lineterminator="\n")
-    return buf.getvalue().encode("utf-8")
 
 
-def readme_text(seed: int, scale: str, tables: dict[str, pd.DataFrame]) -> str:
-    """Return the README written beside the synthetic study (sizes and planted effects)."""
-    lines = [
-        "# SYNTHETIC DATA: the shipped SRIM study",
-        "",
-        f"Generated by `srim synth --seed {seed} --scale {scale}` "
-        "(srim_analysis/synthetic.py). Do not edit by hand: regenerate. Nothing here "
-        "describes real people, places or cases; ONS codes (E..9.....), names, phone numbers "
-        "(Ofcom drama ranges) and postcodes (unused 98/99 districts) are fictional.",
-        "",
-        "## Tables",
-        "",
-        "| table | rows |",
-        "| --- | --- |",
-        *(f"| {name} | {len(frame):,} |" for name, frame in tables.items()),
-        "",
-        "## Planted effects (the analyses must recover these; the tests check they do)",
-        "",
-        *(f"- **{k}**: {v}" for k, v in PLANTED_EFFECTS.items()),
-        "",
-    ]
-    return "\n".join(lines)
+def _other_tables(seed: int) -> dict[str, pd.DataFrame]:
+    tables = _tables(OTHER_SHAPE, np.random.default_rng(seed))
+    old_sites = list(tables["sites"]["site_id"])
+    site_map = dict(zip(old_sites, OTHER_SITES, strict=True))
+    tables = rename_ids(
+        {k: v for k, v in tables.items() if k not in OTHER_LEAVES_OUT},
+        sites=site_map,
+        codes={old: new for old, (new, _label) in OTHER_CODES.items()},
+    )
+    tables["sites"]["display_name"] = list(OTHER_SITES.values())
+    book = tables["codebook"]
+    labels = {new: label for new, label in OTHER_CODES.values()}
+    root_label = book["parent_id"].map(labels)
+    book["label"] = book["code_id"].map(labels)
+    book["description"] = (root_label + ": " + book["label"].str.lower() + ".").fillna(
+        book["description"]
+    )
+    seg = tables["coded_segments"]
+    for old, new in site_map.items():
+        seg["source_id"] = seg["source_id"].str.replace(f"FG-{old}-", f"FG-{new}-", regex=False)
+    return _almost_no_data(tables, list(OTHER_SITES)[-1])
+
+
+def _almost_no_data(tables: dict[str, pd.DataFrame], site: str) -> dict[str, pd.DataFrame]:
+    """Keep one interviewee, one document and one observed meeting of ``site``."""
+    people, docs, obs = (
+        tables["participants"],
+        tables["documents"],
+        tables["observations"],
+    )
+    drop_people = people["site_id"].eq(site) & (
+        people["participant_id"] != people.loc[people["site_id"].eq(site), "participant_id"].min()
+    )
+    drop_docs = docs["site_id"].eq(site) & docs.duplicated("site_id")
+    drop_obs = obs["site_id"].eq(site) & obs.duplicated("site_id")
+    seg = tables["coded_segments"]
+    dropped_sources = {
+        *(f"DOC-{d}" for d in docs.loc[drop_docs, "document_id"]),
+        *(f"OBS-{o}" for o in obs.loc[drop_obs, "observation_id"]),
+    }
+    keep_seg = ~seg["participant_id"].isin(people.loc[drop_people, "participant_id"]) & ~seg[
+        "source_id"
+    ].isin(dropped_sources)
+    out = dict(tables)
+    out["participants"] = people[~drop_people].reset_index(drop=True)
+    out["documents"] = docs[~drop_docs].reset_index(drop=True)
+    out["observations"] = obs[~drop_obs].reset_index(drop=True)
+    out["coded_segments"] = seg[keep_seg].reset_index(drop=True)
+    return out
+
+
+def other_plan() -> AnalysisPlan:
+    """Return the analysis plan of the "other" study (its codes; no survey; QCA on meetings)."""
+    code = {old: new for old, (new, _label) in OTHER_CODES.items()}
+    return AnalysisPlan(
+        codes=CodePlan(
+            stance={
+                "supportive": code["ST-SUP"],
+                "critical": code["ST-CRIT"],
+                "mixed": code["ST-MIX"],
+                "unclear": code["ST-UNC"],
+            },
+            awareness={
+                "read": code["AWR-READ"],
+                "heard": code["AWR-HEARD"],
+                "unaware": code["AWR-UNAWARE"],
+            },
+            themes={
+                "golden_rules": (code["GR"],),
+                "consent": (code["CON-LAWFUL"], code["CON-SERVICE"], code["CON-MEDICAL"]),
+                "barriers": (code["BAR"],),
+                "facilitators": (code["FAC"],),
+                "father_practice": (code["FP"],),
+                "gaps": (code["GAP-FATHERS"], code["GAP-EXAMPLES"], code["GAP-ADULTS"]),
+            },
+        ),
+        qca=QCAPlan(
+            outcome="father_info_shared",
+            outcome_source="observations",
+            anchors=(0.3, 0.5, 0.7),
+            conditions=(
+                "early_help_in_front_door",
+                "father_inclusion_lead",
+                "shared_assessment",
+                "adult_specialists",
+            ),
+            directional={"early_help_in_front_door": 1, "father_inclusion_lead": 1},
+        ),
+    )
+
+
+def variant_plan(variant: str = "study") -> AnalysisPlan:
+    """Return the analysis plan of a generated study (the null study shares the shipped one's)."""
+    return other_plan() if variant == "other" else synthetic_plan()
 
 
 def synthetic_plan() -> AnalysisPlan:
@@ -1234,32 +1496,103 @@ def synthetic_plan() -> AnalysisPlan:
     )
 
 
-def study_name(scale: str) -> str:
-    """Return the synthetic study's name: the scale is named only when it is not "study".
+def _command(seed: int, variant: str) -> str:
+    return f"srim synth --seed {seed}" + ("" if variant == "study" else f" --variant {variant}")
 
-    >>> study_name("study"), study_name("national")
-    ('SRIM synthetic study', 'SRIM synthetic study (national)')
+
+def _csv_bytes(frame: pd.DataFrame, seed: int, variant: str = "study") -> bytes:
+    buf = io.StringIO()
+    buf.write(
+        f"{SYNTHETIC_BANNER} generated by `{_command(seed, variant)}`: not real people, "
+        "places or cases.\n"
+    )
+    frame.to_csv(buf, index=False, lineterminator="\n")
+    return buf.getvalue().encode("utf-8")
+
+
+def _effects_lines(variant: str) -> list[str]:
+    if variant == "null":
+        return [
+            "## Planted effects: none",
+            "",
+            "This is the null study: the shape and ids of the shipped study with no planted "
+            "effect. The QCA, the ordinal models and the stance comparison must find nothing "
+            "beyond chance here (the tests check they do).",
+        ]
+    if variant == "other":
+        return [
+            "## Planted effects",
+            "",
+            "The configuration, criticised-rule and gap effects of the shipped study, under "
+            "this study's own site and code ids (see study.toml and "
+            "`srim_analysis.study.synthetic.OTHER_CODES`); the configuration effect is seen in "
+            "the observed meetings, as there is no case audit.",
+        ]
+    return [
+        "## Planted effects (the analyses must recover these; the tests check they do)",
+        "",
+        *(f"- **{k}**: {v}" for k, v in PLANTED_EFFECTS.items()),
+    ]
+
+
+def readme_text(
+    seed: int, scale: str, tables: dict[str, pd.DataFrame], variant: str = "study"
+) -> str:
+    """Return the README written beside a generated study (sizes and planted effects)."""
+    title = "the shipped SRIM study" if variant == "study" else study_name(scale, variant)
+    run = f"{_command(seed, variant)} --scale {scale}"
+    lines = [
+        f"# SYNTHETIC DATA: {title}",
+        "",
+        *([] if variant == "study" else [f"{VARIANTS[variant].capitalize()}.", ""]),
+        f"Generated by `{run}` "
+        "(srim_analysis/synthetic.py). Do not edit by hand: regenerate. Nothing here "
+        "describes real people, places or cases; ONS codes (E..9.....), names, phone numbers "
+        "(Ofcom drama ranges) and postcodes (unused 98/99 districts) are fictional.",
+        "",
+        "## Tables",
+        "",
+        "| table | rows |",
+        "| --- | --- |",
+        *(f"| {name} | {len(frame):,} |" for name, frame in tables.items()),
+        "",
+        *_effects_lines(variant),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def study_name(scale: str, variant: str = "study") -> str:
+    """Return a generated study's name: the scale and variant are named unless "study".
+
+    >>> study_name("study"), study_name("national"), study_name("study", "null")
+    ('SRIM synthetic study', 'SRIM synthetic study (national)', 'SRIM synthetic study (null)')
     """
-    return "SRIM synthetic study" if scale == "study" else f"SRIM synthetic study ({scale})"
+    extra = [w for w in (scale, variant) if w != "study"]
+    return "SRIM synthetic study" + (f" ({', '.join(extra)})" if extra else "")
 
 
-def write_study(out_dir: str | Path, seed: int = DEFAULT_SEED, scale: str = "study") -> Path:
-    """Write the synthetic study (CSVs, study.toml, README, identifier list); return the folder."""
+def write_study(
+    out_dir: str | Path, seed: int = DEFAULT_SEED, scale: str = "study", variant: str = "study"
+) -> Path:
+    """Write a generated study (CSVs, study.toml, README, identifier list); return the folder."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    tables = generate_tables(seed, scale)
+    tables = generate_tables(seed, scale, variant)
     for name, frame in tables.items():
-        atomic.write_bytes(out / f"{name}.csv", _csv_bytes(frame, seed))
+        atomic.write_bytes(out / f"{name}.csv", _csv_bytes(frame, seed, variant))
     atomic.write_text(
         out / PLAN_FILE,
         "# SYNTHETIC DATA marker: the loader refuses to treat this folder as real.\n"
-        + render_plan(synthetic_plan(), "synthetic", study_name(scale), {"seed": seed}),
+        + render_plan(
+            variant_plan(variant), "synthetic", study_name(scale, variant), {"seed": seed}
+        ),
     )
     people = sorted({f"{f} {ln}" for f in FIRST_NAMES for ln in LAST_NAMES})
     ident = pd.DataFrame(
         [(p, "NAME") for p in people] + [(n, "SITE") for n in tables["sites"]["display_name"]],
         columns=["identifier", "kind"],
     )
-    atomic.write_bytes(out / "identifiers.csv", _csv_bytes(ident, seed))
-    atomic.write_text(out / "README.md", readme_text(seed, scale, tables))
+    atomic.write_bytes(out / "identifiers.csv", _csv_bytes(ident, seed, variant))
+    atomic.write_text(out / "README.md", readme_text(seed, scale, tables, variant))
     return out

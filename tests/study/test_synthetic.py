@@ -9,9 +9,12 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
+from srim_analysis.cli import main
 from srim_analysis.study import synthetic
 from srim_analysis.study.contract import TABLES
+from srim_analysis.study.loading import load_study
 
 TABLE_FILES = [f"{t}.csv" for t in TABLES]
 
@@ -87,7 +90,8 @@ def test_planted_adoption_effect(study):
     assert (change[True] - change[False] > 0.15).all()
 
 
-def test_planted_training_odds_ratio(study):
+def _training_interval(study) -> tuple[float, float]:
+    """Return the 95% interval of the odds ratio of training on CONF1 (proportional odds)."""
     from statsmodels.miscmodels.ordinal_model import OrderedModel
 
     r = study.survey_responses
@@ -99,6 +103,11 @@ def test_planted_training_odds_ratio(study):
         distr="logit",
     ).fit(method="bfgs", disp=False)
     low, high = np.exp(model.conf_int().loc["trained_2024"])
+    return float(low), float(high)
+
+
+def test_planted_training_odds_ratio(study):
+    low, high = _training_interval(study)
     assert low < synthetic.OR_TRAINED < high
     assert low > 1.2
 
@@ -117,3 +126,92 @@ def test_planted_most_criticised_rule(study):
 def test_national_scale_shape(scale):
     shape = synthetic.SHAPES[scale]
     assert (shape.n_sites, shape.n_respondents, shape.target_codings) == (153, 20_000, 300_000)
+
+
+# ---------------------------------------------------------------------------
+# The other generated studies (srim synth --variant): issue #17
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> dict[str, object]:
+    """The null and other studies, written once and loaded."""
+    root = tmp_path_factory.mktemp("variants")
+    return {v: load_study(synthetic.write_study(root / v, variant=v)) for v in ("null", "other")}
+
+
+def test_variants_are_deterministic_and_the_default_is_the_shipped_study(tmp_path):
+    for variant in ("null", "other"):
+        a = synthetic.write_study(tmp_path / f"{variant}-a", variant=variant)
+        b = synthetic.write_study(tmp_path / f"{variant}-b", variant=variant)
+        for path in sorted(a.iterdir()):
+            assert path.read_bytes() == (b / path.name).read_bytes(), (variant, path.name)
+    shipped = synthetic.generate_tables()
+    for name, frame in synthetic.generate_tables(variant="study").items():
+        pd.testing.assert_frame_equal(frame, shipped[name])
+    with pytest.raises(ValueError, match="unknown variant"):
+        synthetic.generate_tables(variant="shipped")
+
+
+def test_synth_command_writes_a_variant_only_into_a_named_folder(tmp_path, shipped_dir, capsys):
+    before = {p.name: p.stat().st_mtime_ns for p in shipped_dir.iterdir()}
+    assert main(["synth", "--variant", "other"]) == 2
+    assert "needs --out" in capsys.readouterr().err
+    assert main(["synth", "--variant", "null", "--out", str(tmp_path / "null")]) == 0
+    assert "null study" in capsys.readouterr().out
+    assert {p.name: p.stat().st_mtime_ns for p in shipped_dir.iterdir()} == before
+    assert 'name = "SRIM synthetic study (null)"' in (tmp_path / "null" / "study.toml").read_text()
+
+
+def test_other_study_is_valid_and_unlike_the_shipped_one(generated, study):
+    other = generated["other"]
+    assert not [p for p in other.report.problems if p.severity in ("error", "warning")]
+    assert list(other.sites["site_id"]) == list(synthetic.OTHER_SITES)
+    assert sorted(other.tables) == sorted(set(TABLES) - set(synthetic.OTHER_LEAVES_OUT))
+    assert not set(other.codebook["code_id"]) & set(study.codebook["code_id"])
+    assert not set(other.coded_segments["source_id"].str.extract(r"(S\d\d)")[0].dropna())
+    # one site with almost no data: one interviewee, one document, one observed meeting
+    tiny = list(synthetic.OTHER_SITES)[-1]
+    for table in ("participants", "documents", "observations"):
+        counts = other.tables[table]["site_id"].value_counts()
+        assert counts[tiny] == 1 and counts.drop(tiny).min() >= 4, table
+    codings = other.coded_segments["site_id"].value_counts()
+    assert codings[tiny] < codings.drop(tiny).min() / 4
+
+
+def _critical_p(study, by: str) -> float:
+    """Return the chi-square p-value of critical vs other stance on the rules by rule, or on
+    the most criticised rule by agency."""
+    book = study.codebook
+    rules = set(book.loc[book["branch"].eq("golden_rules") & book["parent_id"].notna(), "code_id"])
+    stances = set(study.plan.codes.stance.values())
+    seg = study.coded_segments.merge(
+        study.participants[["participant_id", "agency"]], on="participant_id"
+    )
+    per = seg.groupby("segment_id").agg(codes=("code_id", set), agency=("agency", "first"))
+    per = per[per["codes"].map(lambda c: bool(c & rules) and bool(c & stances))]
+    per["rule"] = per["codes"].map(lambda c: min(c & rules))
+    per["critical"] = per["codes"].map(lambda c: study.plan.codes.stance["critical"] in c)
+    if by == "agency":  # do the health agencies criticise the most criticised rule more?
+        per = per[per["rule"] == per.groupby("rule")["critical"].mean().idxmax()]
+        per["agency"] = per["agency"].isin(synthetic.HEALTH_CRITICS)
+    return float(stats.chi2_contingency(pd.crosstab(per[by], per["critical"]))[1])
+
+
+def test_null_study_carries_no_planted_effect(generated, study):
+    null = generated["null"]
+    # configuration and adoption: the same chance of sharing at every site
+    rates = _shared_since(null, synthetic.OUTCOME_SINCE)
+    assert rates.max() < 0.45  # no site reaches the configured sites' planted 65%
+    recent = null.case_audit[null.case_audit["audit_date"] >= synthetic.OUTCOME_SINCE]
+    table = pd.crosstab(recent["site_id"], recent["father_info_shared"])
+    assert stats.chi2_contingency(table)[1] > 0.05
+    # stance: no rule and no agency stands out (the shipped study's planted ones do)
+    for by in ("rule", "agency"):
+        assert _critical_p(null, by) > 0.05, by
+        assert _critical_p(study, by) < 0.01, by
+
+
+def test_null_study_training_odds_ratio_is_one(generated):
+    low, high = _training_interval(generated["null"])
+    assert low < 1 < high
