@@ -47,6 +47,19 @@ else:
     import fcntl
 
 #: The review sheet's columns, in order.
+__all__ = [
+    "REVIEW_COLUMNS",
+    "REVIEW_SHEET",
+    "ReviewedQuotes",
+    "decisions",
+    "quote_key",
+    "read_review_sheet",
+    "record_quotes",
+    "review_quotes",
+    "review_sheet",
+    "sheet_lock",
+]
+
 REVIEW_COLUMNS: tuple[str, ...] = (
     "key",
     "site",

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from srim_analysis import disclosure
-from srim_analysis.disclosure import audit, errors, guards, pseudonyms, redaction, suppression
+from srim_analysis.disclosure import (
+    audit,
+    errors,
+    guards,
+    pseudonyms,
+    quote_review,
+    redaction,
+    suppression,
+)
 
-MODULES = (audit, errors, guards, pseudonyms, redaction, suppression)
+MODULES = (audit, errors, guards, pseudonyms, quote_review, redaction, suppression)
 
 
 def test_the_package_re_exports_every_public_name_of_its_modules():
