@@ -512,6 +512,10 @@ def stance_table(
 STANCE_DEPENDS: dict[str, tuple[str, ...]] = {
     f"pct_{k}": (f"n_{k}", "n_segments") for k in [*STANCE_ROLES, NO_STANCE]
 }
+#: A stance table's segments are split by stance (or none): the sum it holds.
+STANCE_SUMS: dict[str, tuple[str, ...]] = {
+    "n_segments": tuple(f"n_{k}" for k in [*STANCE_ROLES, NO_STANCE])
+}
 
 
 @dataclass(frozen=True)

@@ -562,7 +562,9 @@ class _Published:
     site: str | None
 
 
-def _linked_findings(published: Sequence[_Published]) -> list[AuditFinding]:
+def _linked_findings(
+    published: Sequence[_Published], alone: Mapping[str, Sequence[AuditFinding]]
+) -> list[AuditFinding]:
     """Return what the tables of each population give away together (rule ``linked``)."""
     keyed = {p.name: _cell_keys(p.table, p.counts, p.site) for p in published if p.table.population}
     shown: dict[tuple[str, object], dict[int, str]] = {}
@@ -590,9 +592,9 @@ def _linked_findings(published: Sequence[_Published]) -> list[AuditFinding]:
                     sources.add(source)
         if not revealed:
             continue
-        alone = {(f.row, f.column) for f in _table_findings(p.name, p.table, p.counts, p.min_cell)}
+        found_alone = {(f.row, f.column) for f in alone.get(p.name, ())}
         for f in _table_findings(p.name, p.table, p.counts, p.min_cell, revealed):
-            if (f.row, f.column) in alone:
+            if (f.row, f.column) in found_alone:
                 continue
             others = ", ".join(sorted(sources))
             findings.append(
@@ -631,11 +633,15 @@ def audit_tables_text(
 
     Each table is audited on its own, then the tables of one population together (``linked``).
     """
-    published = [p for n, t, s in tables if (p := _read_published(n, t, min_cell, s))]
-    findings = [
-        f for p in published for f in _table_findings(p.name, p.table, p.counts, p.min_cell)
-    ]
-    return findings + _linked_findings(published)
+    return _audit_tables([p for n, t, s in tables if (p := _read_published(n, t, min_cell, s))])
+
+
+def _audit_tables(published: Sequence[_Published]) -> list[AuditFinding]:
+    """Return each table's findings on its own, then those of each population's tables."""
+    alone = {
+        p.name: list(_table_findings(p.name, p.table, p.counts, p.min_cell)) for p in published
+    }
+    return [f for found in alone.values() for f in found] + _linked_findings(published, alone)
 
 
 # -- HTML ------------------------------------------------------------------------------------
@@ -742,8 +748,7 @@ def audit_output(root: str | Path, fixed_min_cell: int | None = None) -> AuditRe
         p = _read_published(rel, text, threshold(path, path.stem.split("__", 1)[0]), site)
         if p is not None:
             published.append(p)
-            findings += _table_findings(p.name, p.table, p.counts, p.min_cell)
-    findings += _linked_findings(published)
+    findings += _audit_tables(published)
     for path in pages:
         rel = path.relative_to(root).as_posix()
         text = path.read_text(encoding="utf-8", errors="replace")

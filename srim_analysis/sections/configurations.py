@@ -237,23 +237,25 @@ def _publish_solutions(
     solutions: Mapping[str, qca.Solution | None],
     outcome: str,
     name: str,
-) -> None:
-    """Publish the solutions for ``outcome`` with their fit as ``name``, then say them in words."""
+) -> str:
+    """Publish the solutions for ``outcome`` with their fit as ``name``; say and return them."""
     report.publish(
         section,
         configs.solution_summary(solutions),
         name,
         f"Solutions for {outcome} with their fit",
     )
-    section.add(configs.describe(solutions, outcome))
+    said = configs.describe(solutions, outcome)
+    section.add(said)
+    return said
 
 
 @_needs_qca
 def show_solutions(report: Report, run: QCARun) -> Section:
     """Publish and return the solutions with their fit, in words, and the parsimonious terms."""
     section = Section()
-    _publish_solutions(report, section, run.solutions, run.outcome_name, "solutions")
-    report.finding(configs.describe(run.solutions, run.outcome_name), table="solutions")
+    said = _publish_solutions(report, section, run.solutions, run.outcome_name, "solutions")
+    report.finding(said, table="solutions")
     parsimonious = run.solutions["parsimonious"]
     if parsimonious is not None:
         report.publish(

@@ -345,14 +345,6 @@ def show_awareness(report: Report, by: str = "agency") -> Section:
     return shown
 
 
-def _stance_sums(table: pd.DataFrame) -> dict[str, tuple[str, ...]]:
-    """Return the sum a stance table holds: its segments are split by stance (and none)."""
-    parts = tuple(
-        c for c in table.columns if c.startswith("n_") and c not in ("n_segments", "n_participants")
-    )
-    return {"n_segments": parts} if "n_segments" in table.columns and len(parts) > 1 else {}
-
-
 def show_reception(
     report: Report, branch: str = "golden_rules", by: str = "agency", per_code: int = 2
 ) -> Section:
@@ -379,7 +371,7 @@ def show_reception(
     how = {
         "depends": qualitative.STANCE_DEPENDS,
         "population": _PEOPLE,
-        "sums": _stance_sums(overall),
+        "sums": qualitative.STANCE_SUMS,
     }
     shown = Section()
     published = _publish_hidden(

@@ -442,19 +442,21 @@ def check_plan(plan: AnalysisPlan, tables: Mapping[str, pd.DataFrame]) -> list[P
     book = tables.get("codebook")
     if book is not None:
         known = set(book["code_id"].dropna())
-        named: dict[str, str] = {}
-        for part, mapping in (("stance", plan.codes.stance), ("awareness", plan.codes.awareness)):
-            for role, code in mapping.items():
-                named[f"codes.{part}.{role}"] = code
-        for theme, codes in plan.codes.themes.items():
-            for code in codes:
-                named[f"codes.themes.{theme}"] = code
-                if code not in known:
-                    bad(f"codes.themes.{theme}", code, "names a code that is not in codebook.csv")
-        for key, code in named.items():
-            if key.startswith(("codes.stance", "codes.awareness")) and code not in known:
+        by_role = (("stance", plan.codes.stance), ("awareness", plan.codes.awareness))
+        named = [
+            (f"codes.{part}.{role}", code)
+            for part, mapping in by_role
+            for role, code in mapping.items()
+        ]
+        named += [
+            (f"codes.themes.{theme}", code)
+            for theme, codes in plan.codes.themes.items()
+            for code in codes
+        ]
+        for key, code in named:
+            if code not in known:
                 bad(key, code, "names a code that is not in codebook.csv")
-        for part, mapping in (("stance", plan.codes.stance), ("awareness", plan.codes.awareness)):
+        for part, mapping in by_role:
             if not mapping:
                 bad(
                     f"codes.{part}",
