@@ -10,7 +10,8 @@ import pandas as pd
 
 from srim_analysis.study.contract import AGENCIES, METHODS, TABLES
 from srim_analysis.study.loading import Study
-from srim_analysis.study.selection import ALL_SITES, for_site
+from srim_analysis.study.plan import RecruitmentTarget
+from srim_analysis.study.selection import ALL_SITES, for_site, is_all_sites
 
 #: The column of :func:`participants_by` that adds up the others in its row.
 PARTICIPANT_SUMS: dict[str, tuple[str, ...]] = {"n_total": ("n_interview", "n_focus_group")}
@@ -28,10 +29,16 @@ VOLUME_COLUMNS: dict[str, str] = {
 }
 
 
+#: Tables the inventory leaves out: the withdrawals (ids of people) have a section of their own.
+NOT_IN_INVENTORY = ("withdrawals",)
+
+
 def table_inventory(study: Study, site: str = ALL_SITES) -> pd.DataFrame:
     """Return one row per contract table: whether the folder holds it and its row count."""
     rows = []
     for name, spec in TABLES.items():
+        if name in NOT_IN_INVENTORY:
+            continue
         present = name in study.tables
         n = None
         if present:
@@ -60,7 +67,11 @@ def sites_table(study: Study) -> pd.DataFrame:
 
 
 def participants_by(study: Study, site: str = ALL_SITES, by: str = "agency") -> pd.DataFrame:
-    """Return participant counts by ``by`` (agency or role) and method, with totals."""
+    """Return participant counts by ``by`` (agency or role) and method, with totals.
+
+    A person is counted once, under the way they first took part (``participants.method``;
+    a person who also joined a focus group is counted under interview).
+    """
     p = for_site(study.participants, site)
     table = pd.crosstab(p[by], p["method"]).reindex(
         columns=["interview", "focus_group"], fill_value=0
@@ -148,3 +159,79 @@ def audit_observation_counts(study: Study) -> pd.DataFrame:
         **{c: int(out[c].sum()) for c in out.columns if c.startswith("n_")},
     }
     return pd.concat([out, pd.DataFrame([total])], ignore_index=True)
+
+
+# ---------------------------------------------------------------------------
+# Recruitment against targets, and withdrawals (issue #19)
+# ---------------------------------------------------------------------------
+
+#: The columns of :func:`recruitment_progress` that are not counts of people.
+TARGET_COLUMNS: tuple[str, ...] = ("target", "still_missing")
+#: What hides ``still_missing``: it would give away a hidden achieved count.
+RECRUITMENT_DEPENDS: dict[str, tuple[str, ...]] = {"still_missing": ("n_achieved",)}
+
+
+def _achieved(people: pd.DataFrame, target: RecruitmentTarget) -> int:
+    """Return the people (each once) who match a target's site, agency and method."""
+    keep = pd.Series(True, index=people.index)
+    for column, value in (("site_id", target.site), ("agency", target.agency)):
+        if not is_all_sites(value):
+            keep &= people[column] == value
+    if not is_all_sites(target.method):
+        keep &= people["method"] == target.method
+    return int(people.loc[keep, "participant_id"].nunique())
+
+
+def recruitment_progress(study: Study, site: str = ALL_SITES) -> pd.DataFrame:
+    """Return each recruitment target (of the site, or all) with people achieved and missing.
+
+    People are counted once per target (a person who took part by interview and in a focus
+    group counts once towards a target of all methods, and once towards each method's).
+    """
+    targets = [t for t in study.plan.recruitment if is_all_sites(site) or t.site == site]
+    people = (
+        study.participant_methods()
+        if "participants" in study.tables
+        else pd.DataFrame(columns=["participant_id", "site_id", "agency", "method"])
+    )
+    rows = []
+    for t in targets:
+        achieved = _achieved(people, t)
+        rows.append(
+            {
+                "site": "All sites" if is_all_sites(t.site) else study.site_label(t.site),
+                "agency": "All agencies" if is_all_sites(t.agency) else AGENCIES[t.agency],
+                "method": "All methods" if is_all_sites(t.method) else METHODS[t.method],
+                "target": t.n,
+                "n_achieved": achieved,
+                "still_missing": max(t.n - achieved, 0),
+            }
+        )
+    columns = ["site", "agency", "method", "target", "n_achieved", "still_missing"]
+    out = pd.DataFrame(rows, columns=columns)
+    for c in ("target", "n_achieved", "still_missing"):
+        out[c] = out[c].astype(int)
+    return out
+
+
+#: Row labels of :func:`withdrawal_counts`, per key of ``Study.withdrawn``.
+WITHDRAWN_LABELS: dict[str, str] = {
+    "people": "People who withdrew",
+    "participants": "Participant rows removed",
+    "coded_segments": "Coded segments removed (codings used in the analyses)",
+    "all_codings": "Codings removed (every coder's)",
+    "survey_responses": "Survey responses removed",
+}
+
+
+def withdrawal_counts(study: Study) -> pd.DataFrame:
+    """Return how many people withdrew and how many rows of each table were removed.
+
+    The counts are the whole study's (numbers only, never who); empty when nobody withdrew.
+    """
+    rows = [
+        {"removed": label, "n": int(study.withdrawn[key])}
+        for key, label in WITHDRAWN_LABELS.items()
+        if key in study.withdrawn
+    ]
+    return pd.DataFrame(rows, columns=["removed", "n"]).astype({"n": int})

@@ -15,7 +15,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +98,8 @@ class StudyInfo:
     name: str
     fingerprint: str
     sites: Mapping[str, str]  # id -> display name, in file order
+    # how many people and rows the loader removed for withdrawals (counts only, never ids)
+    withdrawn: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def synthetic(self) -> bool:
@@ -145,6 +147,7 @@ def read_study(folder: Path) -> StudyInfo:
         name=marker.get("name", folder.name),
         fingerprint=study.fingerprint,
         sites=sites,
+        withdrawn=dict(study.withdrawn),
     )
 
 
@@ -223,7 +226,12 @@ def code_fingerprint() -> str:
 
 
 def run_key(
-    nb: NotebookInfo, params: Mapping[str, Any], study: StudyInfo, code: str, with_code: bool
+    nb: NotebookInfo,
+    params: Mapping[str, Any],
+    study: StudyInfo,
+    code: str,
+    with_code: bool,
+    settings: Mapping[str, str] | None = None,
 ) -> str:
     """Return the key of a run: it changes with anything that shapes the run's outputs."""
     blob = json.dumps(
@@ -235,6 +243,7 @@ def run_key(
             "package": __version__,
             "code": code,
             "with_code": with_code,
+            "settings": dict(settings or {}),
         },
         sort_keys=True,
         default=str,
@@ -344,7 +353,7 @@ def plan_runs(
                 "figures_dir": str(config.figures_dir),
                 **values,
             }
-            key = run_key(nb, params, study, code, config.with_code)
+            key = run_key(nb, params, study, code, config.with_code, config.kernel_environment())
             runs.append(RunSpec(notebook=nb, site=site, parameters=params, key=key))
     return runs
 

@@ -113,6 +113,7 @@ def provenance(
             "folder": str(study.folder),
             "kind": study.kind,
             "fingerprint": study.fingerprint,
+            "withdrawn": dict(study.withdrawn),
         },
         "git": git,
         "versions": versions,

@@ -21,6 +21,7 @@ from srim_analysis import disclosure
 from srim_analysis.analyses import overview
 from srim_analysis.charts import overview as overview_charts
 from srim_analysis.report.publishing import Section
+from srim_analysis.report.wording import count_words
 from srim_analysis.study.selection import is_all_sites
 
 if TYPE_CHECKING:
@@ -162,5 +163,88 @@ def show_data_volume(report: Report) -> Section:
         "data-volume",
         "Audited cases, observed meetings and documents per site, from the table above "
         "(a count it hides is not drawn).",
+    )
+    return section
+
+
+def _still_to_recruit(published: pd.DataFrame, min_cell: int) -> str:
+    """Return what is left to recruit, in words, from the published targets."""
+    hidden = published[published["n_achieved"].map(disclosure.is_suppressed)]
+    left = published[
+        ~published.index.isin(hidden.index)
+        & published["still_missing"].map(lambda v: not disclosure.is_suppressed(v) and v > 0)
+    ]
+    if left.empty:
+        text = "Every target whose count is shown is met."
+    else:
+        parts = [
+            f"{r.site}, {r.agency if r.agency != 'All agencies' else 'any agency'}, "
+            f"{r.method.lower() if r.method != 'All methods' else 'any method'}: "
+            f"{r.still_missing} more of {r.target}"
+            for r in left.itertuples(index=False)
+        ]
+        text = "Still to recruit: " + "; ".join(parts) + "."
+    if len(hidden):
+        text += (
+            f" Where fewer than {min_cell} people are recruited so far the count is hidden, "
+            "and so is what is still missing."
+        )
+    return text
+
+
+def show_recruitment(report: Report) -> Section:
+    """Publish and return recruitment against the study's targets, with what is still missing."""
+    section = Section()
+    if not report.study.plan.recruitment:
+        section.add(
+            "*No recruitment targets are set: add `[recruitment]` targets to the study "
+            "folder's `study.toml` (see docs/analysis-plan.md) to follow fieldwork here.*"
+        )
+        return section
+    progress = overview.recruitment_progress(report.study, report.site)
+    if progress.empty:
+        section.add(
+            f"*The study's `study.toml` sets no recruitment target for {report.site_label}; "
+            "the targets of the whole study are in the report for all sites.*"
+        )
+        return section
+    published = report.publish(
+        section,
+        progress,
+        "recruitment",
+        f"Recruitment against targets (people counted once): {report.site_label}",
+        not_counts=overview.TARGET_COLUMNS,
+        depends=overview.RECRUITMENT_DEPENDS,
+    )
+    section.add(_still_to_recruit(published, report.min_cell))
+    return section
+
+
+def show_withdrawals(report: Report) -> Section:
+    """Publish and return how many people withdrew and how many rows were removed."""
+    section = Section()
+    counts = overview.withdrawal_counts(report.study)
+    if counts.empty:
+        section.add(
+            "Nobody has withdrawn from the study (the folder has no `withdrawals.csv`, or it "
+            "lists nobody)."
+        )
+        return section
+    published = report.publish(
+        section,
+        counts,
+        "withdrawals",
+        "People who withdrew and the rows removed (the whole study)",
+    )
+    n = published.set_index("removed")["n"]
+    people = count_words(n[overview.WITHDRAWN_LABELS["people"]], report.min_cell)
+    rows = [
+        f"{count_words(n[label], report.min_cell)} {label.split(' removed')[0].lower()}"
+        for key, label in overview.WITHDRAWN_LABELS.items()
+        if key not in ("people", "all_codings") and label in n.index
+    ]
+    section.add(
+        f"{people.capitalize()} people withdrew from the study; everything of theirs is "
+        f"left out of every table, figure and quote: {', '.join(rows)} were removed."
     )
     return section

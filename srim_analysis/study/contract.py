@@ -107,6 +107,22 @@ CODE_BRANCHES: dict[str, str] = {
     "emergent": "Emergent themes",
 }
 
+#: Kinds of audited case (``case_audit.case_type``): what the case file is mainly about.
+CASE_TYPES: dict[str, str] = {
+    "baby_under_one": "A baby under one",
+    "domestic_abuse": "Domestic abuse",
+    "neglect": "Neglect",
+    "child_protection_plan": "Child protection plan",
+    "other": "Other",
+}
+
+#: The methods by which a participant takes part (``participants.method``).
+PARTICIPANT_METHODS: dict[str, str] = {
+    k: v for k, v in METHODS.items() if k not in {"survey", "document"}
+}
+#: The separator of a list in one cell (``participants.other_methods``).
+LIST_SEPARATOR = "|"
+
 #: Codes for survey answers that are answers, not missing values.
 DONT_KNOW = "dk"
 NOT_APPLICABLE = "na"
@@ -329,14 +345,25 @@ PARTICIPANTS = TableSpec(
         ColumnSpec(
             "method",
             "category",
-            "How the participant took part.",
-            allowed={k: v for k, v in METHODS.items() if k not in {"survey", "document"}},
+            "How the participant took part (the first way, when they took part in more than "
+            "one: the others are in other_methods). A person is listed once.",
+            allowed=PARTICIPANT_METHODS,
         ),
         ColumnSpec(
             "years_in_role",
             "category",
             "Years in role, banded.",
             allowed=YEARS_IN_ROLE,
+            nullable=True,
+        ),
+        ColumnSpec(
+            "other_methods",
+            "text",
+            "Other ways the same person took part (e.g. an interviewee who also joined a "
+            "focus group), separated by `|`; each one of: "
+            + ", ".join(f"`{m}`" for m in PARTICIPANT_METHODS)
+            + ". Blank when they took part once. Counts of participants count a person once.",
+            required=False,
             nullable=True,
         ),
     ),
@@ -492,7 +519,11 @@ CODED_SEGMENTS = TableSpec(
         ColumnSpec(
             "coder",
             "text",
-            "Who applied the code (from a QDA export).",
+            "Who applied the code (from a QDA export). A source coded by two or more people "
+            "holds each coder's rows (the same segment_id for the same passage); the analyses "
+            "use one coding per source, its primary coder's (study.toml `[coding] "
+            "primary_coder`, else the coder of the source's first row), and the agreement "
+            "between coders is computed from all of them.",
             required=False,
             nullable=True,
         ),
@@ -504,7 +535,7 @@ CODED_SEGMENTS = TableSpec(
             nullable=True,
         ),
     ),
-    key=("segment_id", "code_id"),
+    key=("segment_id", "code_id", "coder"),
 )
 
 _OUTCOME_NOTE = " 1 yes, 0 no, blank when not applicable or not recorded."
@@ -514,6 +545,17 @@ def _outcome(name: str, description: str) -> ColumnSpec:
     """Return a nullable 0/1 father-outcome column (blank: not applicable or not recorded)."""
     return _binary(name, description + _OUTCOME_NOTE, nullable=True)
 
+
+#: The prefix of a second auditor's answer column (``second_father_identified``, ...).
+SECOND_PREFIX = "second_"
+_AUDIT_OUTCOMES: tuple[ColumnSpec, ...] = (
+    _outcome("father_identified", "A father or significant man was identified."),
+    _outcome("father_recorded", "His details were recorded on the child's record."),
+    _outcome("father_checked", "Other agencies were checked about him."),
+    _outcome("father_info_shared", "Information about him was shared with another agency."),
+    _outcome("father_invited", "He was invited to the assessment or meeting."),
+    _outcome("father_involved", "He took part in the assessment or plan."),
+)
 
 CASE_AUDIT = TableSpec(
     "case_audit",
@@ -525,12 +567,43 @@ CASE_AUDIT = TableSpec(
         ColumnSpec("site_id", "id", "Site of the case.", references="sites.site_id"),
         ColumnSpec("audit_date", "date", "Date of the work audited (referral or assessment)."),
         ColumnSpec("lead_agency", "category", "Agency leading the work.", allowed=AGENCIES),
-        _outcome("father_identified", "A father or significant man was identified."),
-        _outcome("father_recorded", "His details were recorded on the child's record."),
-        _outcome("father_checked", "Other agencies were checked about him."),
-        _outcome("father_info_shared", "Information about him was shared with another agency."),
-        _outcome("father_invited", "He was invited to the assessment or meeting."),
-        _outcome("father_involved", "He took part in the assessment or plan."),
+        *_AUDIT_OUTCOMES,
+        ColumnSpec(
+            "case_type",
+            "category",
+            "What the case is mainly about.",
+            required=False,
+            nullable=True,
+            allowed=CASE_TYPES,
+        ),
+        ColumnSpec(
+            "auditor",
+            "id",
+            "Pseudonymous id of the person who audited the case.",
+            required=False,
+            nullable=True,
+            pattern=ID_PATTERN,
+        ),
+        ColumnSpec(
+            "second_auditor",
+            "id",
+            "Pseudonymous id of the second auditor of a double-audited case (blank when the "
+            "case was audited once); not the same person as auditor.",
+            required=False,
+            nullable=True,
+            pattern=ID_PATTERN,
+        ),
+        *(
+            ColumnSpec(
+                f"{SECOND_PREFIX}{c.name}",
+                "binary",
+                f"The second auditor's answer to {c.name}: 1 yes, 0 no, blank when the case "
+                "was not double-audited or the answer not applicable.",
+                required=False,
+                nullable=True,
+            )
+            for c in _AUDIT_OUTCOMES
+        ),
     ),
     key=("case_id",),
 )
@@ -576,6 +649,33 @@ DOCUMENTS = TableSpec(
     key=("document_id",),
 )
 
+WITHDRAWALS = TableSpec(
+    "withdrawals",
+    "Optional: one row per person who withdrew from the study (a participant or a survey "
+    "respondent). The loader removes everything of theirs from every table (their "
+    "participant row, their coded segments by every coder, so their quotes and framework "
+    "rows, and their survey answers), whatever the date, and the run record says how many "
+    "people and rows were removed, never who. No file: nobody has withdrawn.",
+    (
+        ColumnSpec(
+            "person_id",
+            "id",
+            "The person's participant_id (participants) or respondent_id (survey_responses).",
+            unique=True,
+            pattern=ID_PATTERN,
+        ),
+        ColumnSpec("withdrawn_on", "date", "Date the person withdrew."),
+        ColumnSpec(
+            "note",
+            "text",
+            "A note for the research team (never shown in a report).",
+            required=False,
+            nullable=True,
+        ),
+    ),
+    key=("person_id",),
+)
+
 TABLES: dict[str, TableSpec] = {
     t.name: t
     for t in (
@@ -589,6 +689,7 @@ TABLES: dict[str, TableSpec] = {
         CASE_AUDIT,
         OBSERVATIONS,
         DOCUMENTS,
+        WITHDRAWALS,
     )
 }
 
@@ -646,8 +747,12 @@ def _checks(col: ColumnSpec) -> list[pa.Check]:
     return checks
 
 
-def pandera_schema(spec: TableSpec) -> pa.DataFrameSchema:
-    """Return the pandera schema that checks values of an already-typed table."""
+def pandera_schema(spec: TableSpec, present: Sequence[str] | None = None) -> pa.DataFrameSchema:
+    """Return the pandera schema that checks values of an already-typed table.
+
+    ``present``: the table's columns; an optional key column it lacks is left out of the key.
+    """
+    key = [k for k in spec.key if present is None or k in present or spec.column(k).required]
     columns = {
         col.name: pa.Column(
             _DTYPES[col.kind],
@@ -662,7 +767,7 @@ def pandera_schema(spec: TableSpec) -> pa.DataFrameSchema:
         columns,
         name=spec.name,
         strict=False,
-        unique=list(spec.key) if len(spec.key) > 1 else None,
+        unique=key if len(key) > 1 else None,
         report_duplicates="all",
     )
 
@@ -684,7 +789,9 @@ def data_dictionary_markdown() -> str:
         "`coded_segments` is in `participants` and in the same site; every `code_id` is in "
         "`codebook`; the item columns of `survey_responses` are exactly the `item_id`s of "
         "`survey_items`; `authority_type` agrees with the ONS code; origin and adopter "
-        "sites have an `initiative_start` date.",
+        "sites have an `initiative_start` date; a person listed in `withdrawals` is a "
+        "`participant_id` or a `respondent_id`; a case's `second_auditor` is not its "
+        "`auditor`; a participant's `other_methods` are methods, not their `method` again.",
         "",
     ]
     for spec in TABLES.values():
@@ -703,6 +810,7 @@ def data_dictionary_markdown() -> str:
         ("Agencies", AGENCIES),
         ("Roles", ROLES),
         ("Methods", METHODS),
+        ("Case types", CASE_TYPES),
         ("Code branches", CODE_BRANCHES),
     ):
         lines += [f"### {title}", "", "| code | label |", "| --- | --- |"]

@@ -517,7 +517,7 @@ def _rule_for(check: str, col: ColumnSpec) -> str:
 def _check_values(
     raw: _RawTable, spec: TableSpec, typed: pd.DataFrame, problems: list[Problem], bad: set[int]
 ) -> None:
-    schema = contract.pandera_schema(spec)
+    schema = contract.pandera_schema(spec, list(typed.columns))
     try:
         schema.validate(typed, lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -813,6 +813,8 @@ def _cross_checks(
                 )
                 bad["coded_segments"].add(idx)
 
+    _housekeeping_checks(tables, raws, problems, bad)
+
     if "codebook" in tables:
         cb, raw = tables["codebook"], raws["codebook"]
         parents = cb.set_index("code_id")["parent_id"].to_dict()
@@ -834,6 +836,150 @@ def _cross_checks(
                 bad["codebook"].add(idx)
 
 
+def _housekeeping_checks(
+    tables: dict[str, pd.DataFrame],
+    raws: dict[str, _RawTable],
+    problems: list[Problem],
+    bad: dict[str, set[int]],
+) -> None:
+    """Check withdrawals, participants' other methods and second auditors (issue #19)."""
+
+    def flag(table: str, idx: int, column: str, value: object, rule: str) -> None:
+        problems.append(
+            Problem(raws[table].file, int(raws[table].rows[idx]), column, str(value), rule)
+        )
+        bad[table].add(idx)
+
+    if "withdrawals" in tables:
+        known: set[str] = set()
+        for table in ("participants", "survey_responses"):
+            column = WITHDRAWN_FROM[table]
+            if table in tables and column in tables[table]:
+                known.update(tables[table][column].dropna())
+        people = tables["withdrawals"]["person_id"]
+        for idx in people.index[people.notna() & ~people.isin(known)]:
+            flag(
+                "withdrawals",
+                idx,
+                "person_id",
+                people[idx],
+                "unknown person: not a participant_id in participants.csv nor a respondent_id "
+                "in survey_responses.csv (a withdrawal must name the person's id exactly)",
+            )
+    people = tables.get("participants")
+    if people is not None and "other_methods" in people:
+        allowed = contract.PARTICIPANT_METHODS
+        for idx, value in people["other_methods"].dropna().items():
+            methods = [m.strip() for m in str(value).split(contract.LIST_SEPARATOR)]
+            wrong = [m for m in methods if m not in allowed]
+            if wrong:
+                flag(
+                    "participants",
+                    idx,
+                    "other_methods",
+                    value,
+                    f"not a method ({', '.join(wrong)}): methods separated by "
+                    f"'{contract.LIST_SEPARATOR}', each one of {', '.join(allowed)}",
+                )
+            elif people.at[idx, "method"] in methods or len(set(methods)) < len(methods):
+                flag(
+                    "participants",
+                    idx,
+                    "other_methods",
+                    value,
+                    "names a method twice (method and other_methods list each way the person "
+                    "took part once)",
+                )
+    audit = tables.get("case_audit")
+    if audit is not None and {"auditor", "second_auditor"} <= set(audit.columns):
+        same = audit["auditor"].notna() & (audit["auditor"] == audit["second_auditor"])
+        for idx in audit.index[same]:
+            flag(
+                "case_audit",
+                idx,
+                "second_auditor",
+                audit.at[idx, "second_auditor"],
+                "the second auditor must be another person than the auditor",
+            )
+    if audit is not None:
+        seconds = [c for c in audit.columns if c.startswith(contract.SECOND_PREFIX + "father_")]
+        if seconds and "second_auditor" in audit:
+            answered = audit[seconds].notna().any(axis=1) & audit["second_auditor"].isna()
+            for idx in audit.index[answered]:
+                flag(
+                    "case_audit",
+                    idx,
+                    "second_auditor",
+                    None,
+                    "the case has a second auditor's answers but no second_auditor",
+                )
+
+
+# ---------------------------------------------------------------------------
+# Withdrawals and primary codings (applied after validation)
+# ---------------------------------------------------------------------------
+
+#: The name under which every coder's codings go through :func:`withdraw`.
+ALL_CODINGS = "all_codings"
+#: Where a withdrawn person's rows are, per table: the column holding their id.
+WITHDRAWN_FROM: dict[str, str] = {
+    "participants": "participant_id",
+    "coded_segments": "participant_id",
+    ALL_CODINGS: "participant_id",
+    "survey_responses": "respondent_id",
+}
+
+
+def withdraw(tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], dict[str, int]]:
+    """Return the tables without the people of ``withdrawals``, and how many were removed.
+
+    The counts are numbers only: ``people`` (the people withdrawn) and, per table, the rows
+    removed (``coded_segments``: codings of the primary coder; ``all_codings``: every
+    coder's). The withdrawals table itself is left out of the tables returned.
+
+    >>> t = {"participants": pd.DataFrame({"participant_id": ["a", "b"]}),
+    ...      "withdrawals": pd.DataFrame({"person_id": ["b"]})}
+    >>> out, removed = withdraw(t)
+    >>> list(out), out["participants"]["participant_id"].tolist(), removed
+    (['participants'], ['a'], {'people': 1, 'participants': 1})
+    """
+    out = {k: v for k, v in tables.items() if k != "withdrawals"}
+    gone = tables.get("withdrawals")
+    if gone is None:
+        return out, {}
+    ids = set(gone["person_id"].dropna())
+    removed = {"people": len(ids)}
+    for table, column in WITHDRAWN_FROM.items():
+        frame = out.get(table)
+        if frame is None or column not in frame:
+            continue
+        drop = frame[column].isin(ids)
+        removed[table] = int(drop.sum())
+        out[table] = frame[~drop].reset_index(drop=True)
+    return out, removed
+
+
+def primary_codings(segments: pd.DataFrame, primary_coder: str | None = None) -> pd.DataFrame:
+    """Return one coding per source: its primary coder's rows (every row without a coder column).
+
+    The primary coder of a source is ``primary_coder`` when they coded it, else the coder
+    of the source's first row in file order. A blank coder counts as one coder.
+
+    >>> seg = pd.DataFrame({"source_id": ["s1", "s1", "s1", "s2"],
+    ...                     "coder": ["x", "y", "x", "y"], "code_id": ["A", "A", "B", "C"]})
+    >>> primary_codings(seg)["code_id"].tolist(), primary_codings(seg, "y")["code_id"].tolist()
+    (['A', 'B', 'C'], ['A', 'C'])
+    """
+    if "coder" not in segments or not len(segments):
+        return segments
+    coder = segments["coder"].astype(object).where(segments["coder"].notna(), "")
+    first = coder.groupby(segments["source_id"], sort=False).transform("first")
+    if primary_coder is not None:
+        has = (coder == primary_coder).groupby(segments["source_id"], sort=False).transform("any")
+        first = first.where(~has, primary_coder)
+    return segments[coder == first].reset_index(drop=True)
+
+
 # ---------------------------------------------------------------------------
 # The study object
 # ---------------------------------------------------------------------------
@@ -851,6 +997,13 @@ class Study:
     report: ValidationReport
     #: The study's analysis plan (its ``study.toml``): what its codes, items and columns mean.
     plan: AnalysisPlan = field(default_factory=AnalysisPlan)
+    #: Every coder's codings (``coded_segments`` rows of all coders, withdrawn people left
+    #: out); ``coded_segments`` holds one coding per source, the primary coder's. None when
+    #: the study has no coded segments.
+    all_codings: pd.DataFrame | None = field(default=None, repr=False)
+    #: What the withdrawals removed: ``people`` and rows per table (numbers, never ids);
+    #: empty when nobody withdrew.
+    withdrawn: dict[str, int] = field(default_factory=dict)
 
     def __getattr__(self, item: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})
@@ -899,6 +1052,51 @@ class Study:
     def site_ids(self) -> list[str]:
         """Return the ids of the study's sites in file order."""
         return list(self.tables["sites"]["site_id"]) if "sites" in self.tables else []
+
+    def participant_methods(self) -> pd.DataFrame:
+        """Return one row per participant and way they took part (a person once per method).
+
+        The methods of a person are ``method``, ``other_methods`` and the methods of the
+        sources their coded segments come from; the other columns are the participant's.
+        """
+        return participant_methods(self.tables["participants"], self.tables.get("coded_segments"))
+
+
+def participant_methods(
+    participants: pd.DataFrame, segments: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Return one row per participant and method they took part by (each pair once).
+
+    >>> people = pd.DataFrame({"participant_id": ["a", "b"], "site_id": ["S", "S"],
+    ...                        "method": ["interview", "interview"],
+    ...                        "other_methods": ["focus_group", None]})
+    >>> participant_methods(people)[["participant_id", "method"]].values.tolist()
+    [['a', 'interview'], ['a', 'focus_group'], ['b', 'interview']]
+    """
+    people = participants.drop_duplicates("participant_id")
+    pairs = [people[["participant_id", "method"]]]
+    if "other_methods" in people:
+        more = people[["participant_id", "other_methods"]].dropna()
+        more = more.assign(
+            method=more["other_methods"].astype(str).str.split(contract.LIST_SEPARATOR)
+        ).explode("method")
+        pairs.append(more[["participant_id"]].assign(method=more["method"].str.strip()))
+    if segments is not None and {"participant_id", "method"} <= set(segments.columns):
+        spoke = segments[["participant_id", "method"]].dropna()
+        pairs.append(spoke[spoke["participant_id"].isin(people["participant_id"])])
+    both = pd.concat(pairs, ignore_index=True)
+    both = both[both["method"].isin(list(contract.PARTICIPANT_METHODS))]
+    both = both.drop_duplicates().reset_index(drop=True)
+    order = {p: i for i, p in enumerate(people["participant_id"])}
+    rank = {m: i for i, m in enumerate(contract.PARTICIPANT_METHODS)}
+    recruited = people.set_index("participant_id")["method"]
+    first = both["method"].eq(both["participant_id"].map(recruited))
+    both = both.assign(
+        _p=both["participant_id"].map(order), _first=~first, _m=both["method"].map(rank)
+    ).sort_values(["_p", "_first", "_m"], kind="stable")
+    details = people.drop(columns=["method", "other_methods"], errors="ignore")
+    out = both[["participant_id", "method"]].merge(details, on="participant_id", how="left")
+    return out[[*details.columns[:1], "method", *details.columns[1:]]].reset_index(drop=True)
 
 
 def read_marker(folder: str | Path) -> dict[str, str]:
@@ -986,6 +1184,18 @@ def _kind_problems(folder: Path) -> list[Problem]:
     ]
 
 
+def _needed(wanted: Iterable[str]) -> set[str]:
+    """Return the tables read for ``wanted``: they and the tables their columns refer to."""
+    needed = set(wanted)
+    for name in list(needed):
+        for col in TABLES[name].columns:
+            if col.references:
+                needed.add(col.references.split(".")[0])
+    if "survey_responses" in needed:
+        needed.add("survey_items")
+    return needed
+
+
 def validate_study(
     folder: str | Path, tables: Sequence[str] | None = None
 ) -> tuple[ValidationReport, dict[str, pd.DataFrame]]:
@@ -1000,14 +1210,10 @@ def validate_study(
     unknown = [t for t in wanted if t not in TABLES]
     if unknown:
         raise ValueError(f"unknown table(s) {unknown}; the tables are {list(TABLES)}")
-    # referenced tables are read too, so cross-table rules can be checked
-    needed = set(wanted)
-    for name in list(needed):
-        for col in TABLES[name].columns:
-            if col.references:
-                needed.add(col.references.split(".")[0])
-    if "survey_responses" in needed:
-        needed.add("survey_items")
+    needed = _needed(wanted)
+    if _table_present(folder, "withdrawals"):
+        # a withdrawal applies to every table: read it, and the tables its people are in
+        needed |= _needed(("withdrawals", *WITHDRAWN_FROM.keys() - {ALL_CODINGS}))
     raws: dict[str, _RawTable] = {}
     typed: dict[str, pd.DataFrame] = {}
     bad: dict[str, set[int]] = {}
@@ -1059,6 +1265,14 @@ def _load_cached(folder: str, signature: tuple, tables: tuple[str, ...] | None) 
         themes = theme_of_codes(plan, typed["codebook"])
         book = typed["codebook"]
         book["branch"] = book["code_id"].map(themes).fillna(book["branch"])
+    if "coded_segments" in typed:
+        # the primary coder of a source is found before anyone's codings are withdrawn
+        typed[ALL_CODINGS] = typed["coded_segments"]
+        typed["coded_segments"] = primary_codings(typed[ALL_CODINGS], plan.coding.primary_coder)
+    typed, removed = withdraw(typed)
+    all_codings = typed.pop(ALL_CODINGS, None)
+    if tables is not None:  # the tables read only to apply the withdrawals are left out
+        typed = {k: v for k, v in typed.items() if k in _needed(tables)}
     return Study(
         folder=path,
         kind=marker["kind"],  # type: ignore[arg-type]
@@ -1067,6 +1281,8 @@ def _load_cached(folder: str, signature: tuple, tables: tuple[str, ...] | None) 
         fingerprint=data_fingerprint(path),
         report=report,
         plan=plan,
+        all_codings=all_codings,
+        withdrawn=removed,
     )
 
 
@@ -1098,6 +1314,8 @@ def load_study(
         fingerprint=cached.fingerprint,
         report=cached.report,
         plan=cached.plan,
+        all_codings=None if cached.all_codings is None else cached.all_codings.copy(),
+        withdrawn=dict(cached.withdrawn),
     )
 
 

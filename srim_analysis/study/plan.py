@@ -47,6 +47,15 @@ An example ``study.toml``::
 
     [comparison]
     indicators = ["father_identified", "father_info_shared"]
+
+    [coding]
+    primary_coder = "anna"        # whose coding the analyses use where two people coded
+
+    [recruitment]                 # people to recruit per site, agency and method
+    target = [                    # ("all": any); or [[recruitment.target]] tables
+      { site = "LA1", agency = "police", method = "interview", n = 4 },
+      { site = "all", agency = "all", method = "focus_group", n = 30 },
+    ]
 """
 
 from __future__ import annotations
@@ -61,12 +70,15 @@ from pathlib import Path
 import pandas as pd
 
 from srim_analysis.study.contract import (
+    AGENCIES,
     AUDIT_INDICATORS,
     CODE_BRANCHES,
     OBSERVATION_INDICATORS,
+    PARTICIPANT_METHODS,
     SITE_FEATURES,
 )
 from srim_analysis.study.problems import Problem
+from srim_analysis.study.selection import ALL_SITES
 
 PLAN_FILE = "study.toml"
 
@@ -100,7 +112,19 @@ OUTCOME_SOURCES: dict[str, tuple[str, ...]] = {
 DEFAULT_INCL_CUT = 0.8
 DEFAULT_N_CUT = 1
 
-_TOP_KEYS = {"kind", "name", "seed", "codes", "survey", "qca", "comparison"}
+_TOP_KEYS = {
+    "kind",
+    "name",
+    "seed",
+    "codes",
+    "survey",
+    "qca",
+    "comparison",
+    "coding",
+    "recruitment",
+}
+#: The keys of one ``[[recruitment.target]]`` entry.
+TARGET_KEYS: tuple[str, ...] = ("site", "agency", "method", "n")
 _SECTION_KEYS = {
     "codes": {"stance", "awareness", "themes"},
     "survey": {"constructs", "outcomes"},
@@ -116,6 +140,8 @@ _SECTION_KEYS = {
         "n_cut",
     },
     "comparison": {"indicators"},
+    "coding": {"primary_coder"},
+    "recruitment": {"target"},
 }
 
 
@@ -181,6 +207,23 @@ class ComparisonPlan:
 
 
 @dataclass(frozen=True)
+class CodingPlan:
+    """Whose coding the analyses use where a source was coded by more than one person."""
+
+    primary_coder: str | None = None
+
+
+@dataclass(frozen=True)
+class RecruitmentTarget:
+    """How many people to recruit in a site, agency and method ("all": any of them)."""
+
+    site: str = ALL_SITES
+    agency: str = ALL_SITES
+    method: str = ALL_SITES
+    n: int = 0
+
+
+@dataclass(frozen=True)
 class AnalysisPlan:
     """A study's analysis plan (empty parts when its ``study.toml`` leaves them out)."""
 
@@ -188,6 +231,9 @@ class AnalysisPlan:
     survey: SurveyPlan = field(default_factory=SurveyPlan)
     qca: QCAPlan | None = None
     comparison: ComparisonPlan = field(default_factory=ComparisonPlan)
+    coding: CodingPlan = field(default_factory=CodingPlan)
+    #: The recruitment targets, in the file's order (empty: no targets set).
+    recruitment: tuple[RecruitmentTarget, ...] = ()
 
 
 # ---------------------------------------------------------------------------
@@ -359,6 +405,55 @@ def _comparison(r: _Reader, data: Mapping) -> ComparisonPlan:
     return ComparisonPlan(indicators=r.texts(comparison["indicators"], "comparison.indicators"))
 
 
+def _coding(r: _Reader, data: Mapping) -> CodingPlan:
+    coding = r.table(data, "coding")
+    r.unknown(coding, _SECTION_KEYS["coding"], "coding")
+    if "primary_coder" not in coding:
+        return CodingPlan()
+    return CodingPlan(primary_coder=r.text(coding["primary_coder"], "coding.primary_coder"))
+
+
+def _recruitment(r: _Reader, data: Mapping) -> tuple[RecruitmentTarget, ...]:
+    recruitment = r.table(data, "recruitment")
+    r.unknown(recruitment, _SECTION_KEYS["recruitment"], "recruitment")
+    entries = recruitment.get("target", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        r.bad("recruitment.target", entries, "must be entries [[recruitment.target]]")
+        return ()
+    vocab = {"agency": AGENCIES, "method": PARTICIPANT_METHODS}
+    out: list[RecruitmentTarget] = []
+    seen: set[tuple[str, str, str]] = set()
+    for i, entry in enumerate(entries, start=1):
+        where = f"recruitment.target[{i}]"
+        before = len(r.problems)
+        r.unknown(entry, set(TARGET_KEYS), where)
+        values: dict[str, str] = {}
+        for key in ("site", "agency", "method"):
+            value = r.text(entry.get(key, ALL_SITES), f"{where}.{key}")
+            if value is None:
+                continue
+            if key in vocab and value != ALL_SITES and value not in vocab[key]:
+                r.bad(
+                    f"{where}.{key}",
+                    value,
+                    f'unknown {key}: "all" or one of {", ".join(vocab[key])}',
+                )
+            values[key] = value
+        n = entry.get("n")
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            r.bad(f"{where}.n", n, "must be a whole number of people, at least 1")
+        if len(r.problems) > before:
+            continue
+        target = RecruitmentTarget(**values, n=int(n))  # type: ignore[arg-type]
+        key3 = (target.site, target.agency, target.method)
+        if key3 in seen:
+            r.bad(where, ", ".join(key3), "the same site, agency and method has two targets")
+            continue
+        seen.add(key3)
+        out.append(target)
+    return tuple(out)
+
+
 def parse_plan(data: Mapping, file: str = PLAN_FILE) -> tuple[AnalysisPlan, list[Problem]]:
     """Return the plan in parsed ``study.toml`` data and the problems found in it."""
     r = _Reader(file)
@@ -368,6 +463,8 @@ def parse_plan(data: Mapping, file: str = PLAN_FILE) -> tuple[AnalysisPlan, list
         survey=_survey(r, data),
         qca=_qca(r, data),
         comparison=_comparison(r, data),
+        coding=_coding(r, data),
+        recruitment=_recruitment(r, data),
     )
     return plan, r.problems
 
@@ -532,6 +629,27 @@ def check_plan(plan: AnalysisPlan, tables: Mapping[str, pd.DataFrame]) -> list[P
     ):
         if empty:
             bad(key, "", f"not mapped: {what}", "note")
+    sites = tables.get("sites")
+    if sites is not None:
+        known_sites = set(sites["site_id"].dropna())
+        for i, target in enumerate(plan.recruitment, start=1):
+            if target.site != ALL_SITES and target.site not in known_sites:
+                bad(
+                    f"recruitment.target[{i}].site",
+                    target.site,
+                    'is not a site of sites.csv (a site_id, or "all")',
+                )
+    segments = tables.get("coded_segments")
+    coder = plan.coding.primary_coder
+    if coder is not None and segments is not None:
+        coders = set(segments["coder"].dropna()) if "coder" in segments else set()
+        if coder not in coders:
+            bad(
+                "coding.primary_coder",
+                coder,
+                "coded nothing in coded_segments.csv (its coder column"
+                + (f": {', '.join(sorted(map(str, coders)))})" if coders else " is missing)"),
+            )
     for indicator in plan.comparison.indicators:
         if indicator not in AUDIT_INDICATORS:
             bad(
@@ -693,4 +811,34 @@ def render_plan(
         lines += ["[comparison]", f"indicators = {_toml(list(plan.comparison.indicators))}"]
     else:
         lines += ["# [comparison]", "# indicators = []"]
+    lines += [
+        "",
+        "# Notebooks 01 and 04: where two or more people coded a source, the analyses use the",
+        "# primary coder's coding (and compare the coders); blank: the coder of the source's",
+        "# first row in coded_segments.csv.",
+    ]
+    if plan.coding.primary_coder:
+        lines += ["[coding]", f"primary_coder = {_toml(plan.coding.primary_coder)}"]
+    else:
+        lines += ["# [coding]", '# primary_coder = ""']
+    lines += [
+        "",
+        '# Notebook 00: the people to recruit, one entry per site (a site_id or "all"), agency',
+        '# (an agency code or "all") and method (interview, focus_group, observation or',
+        '# "all"); n: the number of people (a person who took part twice counts once).',
+    ]
+    if plan.recruitment:
+        lines += ["[recruitment]", "target = ["]
+        lines += [
+            "  " + _toml({"site": t.site, "agency": t.agency, "method": t.method, "n": t.n}) + ","
+            for t in plan.recruitment
+        ]
+        lines.append("]")
+    else:
+        lines += [
+            "# [recruitment]",
+            "# target = [",
+            '#   { site = "all", agency = "all", method = "interview", n = 0 },',
+            "# ]",
+        ]
     return "\n".join(lines) + "\n"

@@ -36,6 +36,7 @@ from srim_analysis.study.plan import (
     CodePlan,
     ComparisonPlan,
     QCAPlan,
+    RecruitmentTarget,
     SurveyPlan,
     render_plan,
 )
@@ -72,6 +73,35 @@ PLANTED_EFFECTS: dict[str, str] = {
     "gap": (
         "The gap practitioners name most often is that the advice says nothing specific "
         "about fathers and significant men (GAP-FATHERS)."
+    ),
+    "case_type": (
+        "Domestic-abuse cases (case_type = domestic_abuse, about a fifth of the cases) have "
+        "fathers invited and involved less often than other cases: the father was invited "
+        "in about 28% of them against about 48% of other cases, involved in about 23% "
+        "against 33% (the case type is drawn given the audit's answers: a case whose father "
+        "was not invited is three times as likely to be a domestic-abuse case, so no answer "
+        "changes)."
+    ),
+    "audit_agreement": (
+        "About 20% of audited cases are double-audited (second_auditor, second_father_*): "
+        "the second auditor answers otherwise on about 6% of answers, and on about 25% for "
+        "father_checked, so Cohen's kappa is high (0.8 to 0.95) for every indicator but "
+        "father_checked, and about 0.5 for it."
+    ),
+    "coder_agreement": (
+        "About 15% of interview and focus-group sources are coded by a second coder (and a "
+        "third of those by a third, coder_c), on the same segments: each code of the primary "
+        "coder is given otherwise (left out, or a sibling code instead) about 3% of the "
+        "time, but ST-MIX (a mixed stance) about 60% of the time, so ST-MIX has by far the "
+        "poorest agreement (alpha below 0.667 by source and by segment) and only the stance "
+        "codes it is swapped with can fall below it too. The analyses use the primary coder's coding (the coder of the "
+        "source's first row), so no count changes."
+    ),
+    "people_once": (
+        "One interviewee per site also took part in a focus group of their site (listed "
+        "once in participants.csv, other_methods = focus_group; their focus-group segments "
+        "carry their participant_id): counts of participants count them once, counts per "
+        "method in both methods."
     ),
 }
 
@@ -1138,7 +1168,158 @@ def generate_tables(
     if variant == "other":
         return _other_tables(seed)
     shape = SHAPES[scale] if variant == "study" else replace(SHAPES[scale], planted=False)
-    return _tables(shape, np.random.default_rng(seed))
+    return _housekeeping(_tables(shape, np.random.default_rng(seed)), shape, seed)
+
+
+# ---------------------------------------------------------------------------
+# The study's housekeeping (issue #19): each drawn from a random stream of its own, after
+# every other table, so that no value drawn before changes
+# ---------------------------------------------------------------------------
+
+#: The proportions of case types (before the planted effect) and the planted lift of
+#: domestic abuse where the father was not invited.
+CASE_TYPE_SHARES: dict[str, float] = {
+    "baby_under_one": 0.22,
+    "domestic_abuse": 0.12,
+    "neglect": 0.32,
+    "child_protection_plan": 0.18,
+    "other": 0.16,
+}
+DOMESTIC_ABUSE_LIFT = 3.0
+AUDITORS = ("AUD01", "AUD02", "AUD03", "AUD04")
+DOUBLE_AUDITED = 0.20
+AUDIT_DISAGREE = 0.06
+AUDIT_DISAGREE_HARD: dict[str, float] = {"father_checked": 0.25}
+CODERS = ("coder_a", "coder_b", "coder_c")
+DOUBLE_CODED = 0.15
+THIRD_CODER = 1 / 3
+CODING_DISAGREE = 0.03
+CODING_DISAGREE_HARD: dict[str, float] = {"ST-MIX": 0.6}
+#: The random streams of the housekeeping (spawned from the seed, one per part).
+_STREAMS = {"case_type": 1, "auditors": 2, "people_once": 3, "coders": 4}
+
+
+def _stream(seed: int, part: str) -> np.random.Generator:
+    return np.random.default_rng([seed, 19, _STREAMS[part]])
+
+
+def _audit_extras(audit: pd.DataFrame, seed: int, planted: bool) -> pd.DataFrame:
+    """Return the case audit with case types, auditors and the second auditor's answers."""
+    out = audit.copy()
+    n = len(out)
+    rng = _stream(seed, "case_type")
+    shares = np.array(list(CASE_TYPE_SHARES.values()))
+    types = list(CASE_TYPE_SHARES)
+    invited = out["father_invited"].fillna(0).to_numpy() == 1
+    lift = np.where(invited | (not planted), 1.0, DOMESTIC_ABUSE_LIFT)
+    weights = np.tile(shares, (n, 1))
+    weights[:, types.index("domestic_abuse")] *= lift
+    weights /= weights.sum(axis=1, keepdims=True)
+    u = rng.random(n)[:, None]
+    out["case_type"] = np.array(types)[(u > weights.cumsum(axis=1)).sum(axis=1)]
+    rng = _stream(seed, "auditors")
+    first = rng.integers(0, len(AUDITORS), n)
+    double = rng.random(n) < DOUBLE_AUDITED
+    second = (first + rng.integers(1, len(AUDITORS), n)) % len(AUDITORS)
+    out["auditor"] = np.array(AUDITORS)[first]
+    out["second_auditor"] = np.where(double, np.array(AUDITORS)[second], None)
+    for col in contract.AUDIT_INDICATORS:
+        answer = out[col].astype("Float64")
+        flip = rng.random(n) < AUDIT_DISAGREE_HARD.get(col, AUDIT_DISAGREE)
+        other = answer.where(~pd.Series(flip, index=out.index), 1 - answer)
+        out[contract.SECOND_PREFIX + col] = other.where(pd.Series(double, index=out.index))
+        out[contract.SECOND_PREFIX + col] = out[contract.SECOND_PREFIX + col].astype("Int64")
+    return out
+
+
+def _people_once(
+    participants: pd.DataFrame, segments: pd.DataFrame, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the tables with one interviewee per site also in a focus group of the site.
+
+    A focus-group member with the same agency and role as an interviewee of the site is
+    taken to be that interviewee: their row goes, their focus-group segments take the
+    interviewee's id, and the interviewee's ``other_methods`` says ``focus_group``.
+    """
+    rng = _stream(seed, "people_once")
+    people = participants.copy()
+    people["other_methods"] = None
+    same: dict[str, str] = {}
+    for site in people["site_id"].unique():
+        here = people[people["site_id"] == site]
+        talks = here[here["method"] == "interview"]
+        groups = here[here["method"] == "focus_group"]
+        pairs = groups.merge(talks, on=["agency", "role"], suffixes=("_fg", "_int"))
+        if pairs.empty:
+            continue
+        pick = pairs.iloc[int(rng.integers(0, len(pairs)))]
+        same[pick["participant_id_fg"]] = pick["participant_id_int"]
+    people.loc[people["participant_id"].isin(same.values()), "other_methods"] = "focus_group"
+    people = people[~people["participant_id"].isin(list(same))].reset_index(drop=True)
+    seg = segments.copy()
+    seg["participant_id"] = seg["participant_id"].map(lambda v: same.get(v, v))
+    return people, seg
+
+
+def _double_coding(segments: pd.DataFrame, codebook: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Return the codings with positions, coders, and second (and third) coders' codings."""
+    rng = _stream(seed, "coders")
+    seg = segments.copy()
+    first = seg.drop_duplicates("segment_id")
+    length = first["excerpt"].fillna("").str.len() + 1
+    start = length.groupby(first["source_id"], sort=False).cumsum() - length
+    seg["start"] = seg["segment_id"].map(dict(zip(first["segment_id"], start, strict=True)))
+    seg["end"] = seg["start"] + seg["segment_id"].map(
+        dict(zip(first["segment_id"], length - 1, strict=True))
+    )
+    seg[["start", "end"]] = seg[["start", "end"]].astype("Int64")
+    sources = list(dict.fromkeys(seg["source_id"]))
+    primary = dict(zip(sources, rng.choice(CODERS[:2], len(sources)), strict=True))
+    seg["coder"] = seg["source_id"].map(primary)
+    talk = seg[seg["method"].isin(["interview", "focus_group"])]
+    talked = list(dict.fromkeys(talk["source_id"]))
+    chosen = [s for s, u in zip(talked, rng.random(len(talked)), strict=True) if u < DOUBLE_CODED]
+    parent = codebook.set_index("code_id")["parent_id"]
+    siblings = {
+        c: [k for k in parent.index if parent[k] == parent[c] and k != c]
+        for c in parent.index
+        if isinstance(parent[c], str)
+    }
+    extra: list[pd.DataFrame] = []
+    for source in chosen:
+        others = [c for c in CODERS[:2] if c != primary[source]]
+        if rng.random() < THIRD_CODER:
+            others.append(CODERS[2])
+        rows = seg[seg["source_id"] == source]
+        for coder in others:
+            kept = []
+            for _, codes in rows.groupby("segment_id", sort=False):
+                have = set(codes["code_id"])
+                for _, row in codes.iterrows():
+                    code = row["code_id"]
+                    if rng.random() >= CODING_DISAGREE_HARD.get(code, CODING_DISAGREE):
+                        kept.append(row)
+                        continue
+                    options = [k for k in siblings.get(code, []) if k not in have]
+                    if options and rng.random() < 0.5:
+                        other = row.copy()
+                        other["code_id"] = options[int(rng.integers(0, len(options)))]
+                        have.add(other["code_id"])
+                        kept.append(other)
+            if kept:
+                extra.append(pd.DataFrame(kept).assign(coder=coder))
+    return pd.concat([seg, *extra], ignore_index=True)
+
+
+def _housekeeping(
+    tables: dict[str, pd.DataFrame], shape: StudyShape, seed: int
+) -> dict[str, pd.DataFrame]:
+    """Return the tables with case types, second audits, double coding, people once."""
+    out = dict(tables)
+    out["case_audit"] = _audit_extras(tables["case_audit"], seed, shape.planted)
+    out["participants"], seg = _people_once(tables["participants"], tables["coded_segments"], seed)
+    out["coded_segments"] = _double_coding(seg, tables["codebook"], seed)
+    return out
 
 
 def _tables(shape: StudyShape, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
@@ -1493,7 +1674,29 @@ def synthetic_plan() -> AnalysisPlan:
                 "father_involved",
             )
         ),
+        recruitment=SYNTHETIC_TARGETS,
     )
+
+
+#: The synthetic study's recruitment targets: some met, some not (people counted once).
+SYNTHETIC_TARGETS: tuple[RecruitmentTarget, ...] = (
+    RecruitmentTarget(method="interview", n=100),
+    RecruitmentTarget(method="focus_group", n=80),
+    RecruitmentTarget(agency="primary_care", n=8),
+    RecruitmentTarget(agency="police", n=16),
+    *(
+        RecruitmentTarget(site=site, method="interview", n=n)
+        for site, n in zip(
+            ("S01", "S02", "S03", "S04", "S05", "S06", "S07", "S08"),
+            (20, 15, 12, 12, 12, 12, 12, 6),
+            strict=True,
+        )
+    ),
+    RecruitmentTarget(site="S08", method="focus_group", n=10),
+    RecruitmentTarget(site="S01", agency="social_care", method="interview", n=5),
+    RecruitmentTarget(site="S02", agency="early_help", method="interview", n=2),
+    RecruitmentTarget(site="S03", n=25),
+)
 
 
 def _command(seed: int, variant: str) -> str:

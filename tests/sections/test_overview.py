@@ -31,11 +31,15 @@ OPTIONAL = [
 #: What each section publishes: table names and captions ("{where}" is the site label).
 PUBLISHED = {
     "show_sites": {"sites": "Study sites"},
+    "show_recruitment": {
+        "recruitment": "Recruitment against targets (people counted once): {where}"
+    },
     "show_inventory": {"inventory": "Tables held and their rows: {where}"},
     "show_participants": {
         "participants_by_agency": "Participants by agency and method: {where}",
         "participants_by_role": "Participants by role and method: {where}",
     },
+    "show_withdrawals": {},  # nobody withdrew from the shipped study: a sentence says so
     "show_survey": {
         "survey_completeness": "Survey item completeness: {where}",
         "survey_by_site": "Survey respondents by site and agency",
@@ -141,7 +145,8 @@ def test_every_number_in_a_sentence_is_a_published_cell(tmp_path, study_copy, si
     sections = [getattr(overview, name)(report) for name in PUBLISHED]
     for section in sections:
         assert_sentences_from_tables(section, report.min_cell)
-    assert "no `coded_segments` table" in sections[4].text()
+    assert "no `coded_segments` table" in sections[list(PUBLISHED).index("show_segments")].text()
+    assert "Nobody has withdrawn" in sections[list(PUBLISHED).index("show_withdrawals")].text()
 
 
 @pytest.mark.parametrize(
@@ -178,3 +183,48 @@ def test_the_notebook_makes_one_section_call_per_code_cell():
         calls.append(call.func.attr)
     assert calls == list(PUBLISHED)
     assert "min_cell" not in "".join(c.source for c in code[2:])
+
+
+def _withdraw(folder: Path, *people: str) -> None:
+    lines = ["person_id,withdrawn_on,note", *(f"{p},2025-03-01," for p in people)]
+    (folder / "withdrawals.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_withdrawals_are_counted_never_named(tmp_path, study_copy):
+    _withdraw(study_copy, "P0002", "R00005")  # an interviewee of S01 and a respondent
+    report = make_report(tmp_path, study_copy)
+    section = overview.show_withdrawals(report)
+    published = section.tables["withdrawals"].set_index("removed")["n"]
+    people = overview_analyses.WITHDRAWN_LABELS["people"]
+    assert disclosure.is_suppressed(published[people])  # two people: fewer than min_cell
+    assert published[overview_analyses.WITHDRAWN_LABELS["survey_responses"]] in ("c", 1)
+    assert section.text().startswith(f"Fewer than {report.min_cell} people withdrew")
+    assert_sentences_from_tables(section, report.min_cell)
+    assert "P0002" not in section.text() and "R00005" not in section.text()
+    csv = (report.tables_dir / f"{NOTEBOOK.stem}__withdrawals.csv").read_text()
+    assert "P0002" not in csv and "R00005" not in csv
+
+
+def test_recruitment_says_what_is_still_missing(tmp_path, shipped_dir):
+    report = make_report(tmp_path, shipped_dir)
+    section = overview.show_recruitment(report)
+    text = section.text()
+    # all sites, interviews: 96 of 100; Brackwater early help interviews: none of 2
+    assert "All sites, any agency, interview: 4 more of 100" in text
+    assert "Early help / family hub, interview: 2 more of 2" in text
+    assert "focus group: 0" not in text  # met targets are not listed
+    assert f"fewer than {report.min_cell} people" in text  # GP / primary care: 4 of 8
+    assert assert_sentences_from_tables(section, report.min_cell) > 4
+    hidden = section.tables["recruitment"]
+    small = hidden[hidden["agency"] == "GP / primary care"].iloc[0]
+    assert disclosure.is_suppressed(small["n_achieved"])
+    assert disclosure.is_suppressed(small["still_missing"])  # 8 - it would give it away
+
+
+def test_recruitment_without_targets_says_so(tmp_path, study_copy):
+    path = study_copy / "study.toml"
+    path.write_text(path.read_text().split("[recruitment]")[0], encoding="utf-8")
+    report = make_report(tmp_path, study_copy)
+    section = overview.show_recruitment(report)
+    assert "No recruitment targets are set" in section.text() and "study.toml" in section.text()
+    assert not section.tables

@@ -42,7 +42,9 @@ def test_shipped_study_is_valid(study):
     assert study.report.ok
     assert study.synthetic
     assert len(study.sites) == 8
-    assert set(study.tables) == set(loading.TABLES)
+    # every table but the optional withdrawals (nobody withdrew; the loader never keeps it)
+    assert set(study.tables) == set(loading.TABLES) - {"withdrawals"}
+    assert study.withdrawn == {}
 
 
 def test_missing_file_is_named_when_needed(study_copy):
@@ -184,7 +186,7 @@ def test_excel_workbook_is_read(study_copy, tmp_path):
     book = _to_workbook(study_copy, tmp_path / "book")
     study = load_study(book)
     assert set(study.tables) == {"sites", "participants"}
-    assert len(study.participants) == 181
+    assert len(study.participants) == 174  # 181 rows before #19: seven took part twice
     assert study.sites["initiative_start"].notna().sum() == 4
 
 
@@ -271,3 +273,66 @@ def test_mixed_encodings_name_the_rows(study_copy):
     warn = [p for p in report.problems if p.severity == "warning" and p.file == "sites.csv"]
     assert [(p.row, "row(s) 4 " in p.rule) for p in warn] == [(4, True)]
     assert list(tables["sites"]["display_name"][:2]) == ["Ashcombe Zoë", "Brackwater Chloé"]
+
+
+# ---------------------------------------------------------------------------
+# Issue #19: one coding per source, people once, withdrawals
+# ---------------------------------------------------------------------------
+
+
+def test_the_analyses_get_the_primary_coders_coding(study):
+    every = study.all_codings
+    assert set(every["coder"]) == {"coder_a", "coder_b", "coder_c"}
+    first = every.groupby("source_id", sort=False)["coder"].transform("first")
+    assert study.coded_segments.equals(every[every["coder"] == first].reset_index(drop=True))
+    assert study.coded_segments.groupby("source_id")["coder"].nunique().max() == 1
+    assert len(study.coded_segments) == 3522  # as before the second coders were added
+
+
+def test_a_primary_coder_in_study_toml_is_used_where_they_coded(study_copy):
+    path = study_copy / "study.toml"
+    path.write_text(path.read_text() + '\n[coding]\nprimary_coder = "coder_c"\n')
+    copy = load_study(study_copy)
+    by_c = set(copy.all_codings.loc[copy.all_codings["coder"] == "coder_c", "source_id"])
+    chosen = copy.coded_segments.groupby("source_id")["coder"].first()
+    assert by_c and (chosen[list(by_c)] == "coder_c").all()
+    assert (chosen.drop(list(by_c)) != "coder_c").all()
+
+
+def test_a_person_who_took_part_twice_is_listed_once(study):
+    twice = study.participants[study.participants["other_methods"].notna()]
+    assert len(twice) == 7  # one interviewee per site but the smallest
+    methods = study.participant_methods()
+    assert methods["participant_id"].nunique() == len(study.participants)
+    assert len(methods) == len(study.participants) + len(twice)
+    for pid in twice["participant_id"]:
+        assert methods.loc[methods["participant_id"] == pid, "method"].tolist() == [
+            "interview",
+            "focus_group",
+        ]
+        spoke = study.coded_segments.loc[study.coded_segments["participant_id"] == pid, "method"]
+        assert set(spoke) == {"interview", "focus_group"}
+
+
+def test_a_withdrawal_removes_the_person_from_every_table(study, study_copy):
+    person, respondent = "P0002", "R00005"
+    (study_copy / "withdrawals.csv").write_text(
+        f"person_id,withdrawn_on\n{person},2025-01-15\n{respondent},2025-02-01\n"
+    )
+    copy = load_study(study_copy)
+    mine = study.all_codings["participant_id"] == person
+    assert copy.withdrawn == {
+        "people": 2,
+        "participants": 1,
+        "coded_segments": int((study.coded_segments["participant_id"] == person).sum()),
+        "all_codings": int(mine.sum()),
+        "survey_responses": 1,
+    }
+    assert person not in set(copy.participants["participant_id"])
+    assert person not in set(copy.all_codings["participant_id"].dropna())
+    assert respondent not in set(copy.survey_responses["respondent_id"])
+    assert "withdrawals" not in copy.tables
+    # a notebook that needs the qualitative tables only gets them, withdrawals applied
+    qual = load_study(study_copy, tables=["coded_segments"])
+    assert "survey_responses" not in qual.tables
+    assert len(qual.coded_segments) == len(copy.coded_segments)

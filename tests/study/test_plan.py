@@ -12,8 +12,10 @@ from srim_analysis.study.plan import (
     DEFAULT_N_CUT,
     AnalysisPlan,
     CodePlan,
+    CodingPlan,
     ComparisonPlan,
     QCAPlan,
+    RecruitmentTarget,
     SurveyPlan,
     check_plan,
     parse_plan,
@@ -359,3 +361,47 @@ def test_every_part_is_commented():
     for part in ("Notebook 04", "Notebook 03", "Notebook 02", "Notebook 01", "themes"):
         assert part in text
     assert "docs/analysis-plan.md" in text
+
+
+# ---------------------------------------------------------------------------
+# Issue #19: the primary coder and the recruitment targets
+# ---------------------------------------------------------------------------
+
+
+def test_recruitment_targets_and_primary_coder_are_parsed():
+    data = tomllib.loads(
+        """
+        [coding]
+        primary_coder = "anna"
+        [[recruitment.target]]
+        site = "LA1"
+        agency = "police"
+        method = "interview"
+        n = 4
+        [[recruitment.target]]
+        method = "focus_group"
+        n = 30
+        """
+    )
+    plan, problems = parse_plan(data)
+    assert problems == []
+    assert plan.coding == CodingPlan(primary_coder="anna")
+    assert plan.recruitment == (
+        RecruitmentTarget("LA1", "police", "interview", 4),
+        RecruitmentTarget("all", "all", "focus_group", 30),  # a key left out means "all"
+    )
+
+
+def test_recruitment_targets_are_checked_against_the_sites_and_coders():
+    plan = AnalysisPlan(
+        coding=CodingPlan(primary_coder="zed"),
+        recruitment=(RecruitmentTarget("S1", n=2), RecruitmentTarget("S9", n=2)),
+    )
+    tables = {
+        "sites": pd.DataFrame({"site_id": ["S1"]}),
+        "coded_segments": pd.DataFrame({"coder": ["amy", "bo"]}),
+    }
+    errors = [(p.column, p.value) for p in check_plan(plan, tables) if p.severity == "error"]
+    assert ("recruitment.target[2].site", "S9") in errors
+    assert ("coding.primary_coder", "zed") in errors
+    assert ("recruitment.target[1].site", "S1") not in errors

@@ -16,7 +16,8 @@ from srim_analysis.study import synthetic
 from srim_analysis.study.contract import TABLES
 from srim_analysis.study.loading import load_study
 
-TABLE_FILES = [f"{t}.csv" for t in TABLES]
+# the optional withdrawals table: the synthetic study ships none (nobody withdrew)
+TABLE_FILES = [f"{t}.csv" for t in TABLES if t != "withdrawals"]
 
 
 def test_same_seed_gives_byte_identical_files_in_a_fresh_process(tmp_path):
@@ -167,7 +168,8 @@ def test_other_study_is_valid_and_unlike_the_shipped_one(generated, study):
     other = generated["other"]
     assert not [p for p in other.report.problems if p.severity in ("error", "warning")]
     assert list(other.sites["site_id"]) == list(synthetic.OTHER_SITES)
-    assert sorted(other.tables) == sorted(set(TABLES) - set(synthetic.OTHER_LEAVES_OUT))
+    left_out = {*synthetic.OTHER_LEAVES_OUT, "withdrawals"}
+    assert sorted(other.tables) == sorted(set(TABLES) - left_out)
     assert not set(other.codebook["code_id"]) & set(study.codebook["code_id"])
     assert not set(other.coded_segments["source_id"].str.extract(r"(S\d\d)")[0].dropna())
     # one site with almost no data: one interviewee, one document, one observed meeting

@@ -26,6 +26,7 @@ from srim_analysis.study.loading import validate_study
 #: Rows kept of each table in the trimmed copy (the small tables are kept whole).
 KEEP_ROWS = 12
 UNKNOWN_ID = "ZZ-UNKNOWN-9"
+WITHDRAWN_PARTICIPANT, WITHDRAWN_RESPONDENT = "P0002", "R00005"
 NOT_A_NUMBER = "lots"
 
 
@@ -37,6 +38,17 @@ def mini(tmp_path_factory, shipped_dir) -> Path:
     for name in ("case_audit", "coded_segments", "survey_responses", "observations", "documents"):
         banner, records = _read(dest / f"{name}.csv")
         _write(dest / f"{name}.csv", banner, records[: KEEP_ROWS + 1])
+    # the optional withdrawals table (the shipped study has none): a participant, a respondent
+    banner, _ = _read(dest / "sites.csv")
+    _write(
+        dest / "withdrawals.csv",
+        banner,
+        [
+            ["person_id", "withdrawn_on", "note"],
+            [WITHDRAWN_PARTICIPANT, "2025-01-15", "asked by email"],
+            [WITHDRAWN_RESPONDENT, "2025-02-01", ""],
+        ],
+    )
     report, tables = validate_study(dest)
     assert report.ok, str(report)
     assert set(tables) == set(TABLES)
@@ -245,6 +257,60 @@ CASES = [
     for table in TABLES
     for name, mistake in TABLE_MISTAKES.items()
 ]
+
+
+# the rules of issue #19 between columns and tables: each named with its file, row, column
+
+
+def _first_row(t: Table, column: str, test: Callable[[str], bool]) -> int:
+    return next(i for i, r in enumerate(t.records[1:], start=1) if test(r[t.header.index(column)]))
+
+
+def _unknown_person(folder: Path) -> Expect:
+    return _cell(UNKNOWN_ID, "unknown person")(folder, "withdrawals", "person_id")
+
+
+def _other_method_unknown(folder: Path) -> Expect:
+    return _cell("interview|party", "not a method")(folder, "participants", "other_methods")
+
+
+def _other_method_twice(folder: Path) -> Expect:
+    t = Table.open(folder, "participants")
+    at = _first_row(t, "method", lambda m: m == "interview")
+    t.set(at, "other_methods", "interview")
+    t.save()
+    return Expect(t.file, t.row_of(at), "other_methods", "interview", rule="twice")
+
+
+def _same_second_auditor(folder: Path) -> Expect:
+    t = Table.open(folder, "case_audit")
+    t.set(AT, "second_auditor", t.cell(AT, "auditor"))
+    t.save()
+    return Expect(t.file, t.row_of(AT), "second_auditor", t.cell(AT, "auditor"), rule="another")
+
+
+def _second_answers_without_auditor(folder: Path) -> Expect:
+    t = Table.open(folder, "case_audit")
+    at = _first_row(t, "second_auditor", lambda v: v == "")
+    t.set(at, "second_father_identified", "1")
+    t.save()
+    return Expect(t.file, t.row_of(at), "second_auditor", None, rule="no second_auditor")
+
+
+CROSS_MISTAKES: dict[str, Callable[[Path], Expect]] = {
+    "withdrawn-person-unknown": _unknown_person,
+    "other-method-unknown": _other_method_unknown,
+    "other-method-twice": _other_method_twice,
+    "second-auditor-is-auditor": _same_second_auditor,
+    "second-answers-without-second-auditor": _second_answers_without_auditor,
+}
+
+
+@pytest.mark.parametrize("mistake", list(CROSS_MISTAKES))
+def test_one_mistake_between_columns_or_tables(mini, tmp_path, capsys, mistake):
+    folder = tmp_path / "study"
+    shutil.copytree(mini, folder)
+    _check(folder, CROSS_MISTAKES[mistake](folder), capsys)
 
 
 # survey answers: the item columns come from survey_items (first and last item)
@@ -487,6 +553,51 @@ PLAN_MISTAKES: dict[str, tuple[Callable[[str], str], str | None, str | None, str
         None,
         None,
         "not valid TOML",
+    ),
+    "target-unknown-site": (
+        _plan_edit(
+            '{ site = "S08", agency = "all", method = "focus_group"',
+            '{ site = "S99", agency = "all", method = "focus_group"',
+        ),
+        "recruitment.target[13].site",
+        "S99",
+        "not a site",
+    ),
+    "target-unknown-agency": (
+        _plan_edit('agency = "police"', 'agency = "fire_service"'),
+        "recruitment.target[4].agency",
+        "fire_service",
+        "unknown agency",
+    ),
+    "target-unknown-method": (
+        _plan_edit('method = "focus_group", n = 80', 'method = "survey", n = 80'),
+        "recruitment.target[2].method",
+        "survey",
+        "unknown method",
+    ),
+    "target-not-a-number": (
+        _plan_edit("n = 100", 'n = "many"'),
+        "recruitment.target[1].n",
+        "many",
+        "whole number",
+    ),
+    "target-twice": (
+        _plan_edit("n = 100 },", 'n = 100 },\n  { method = "interview", n = 90 },'),
+        "recruitment.target[2]",
+        "all, all, interview",
+        "two targets",
+    ),
+    "target-unknown-key": (
+        _plan_edit("n = 100 }", 'n = 100, role = "manager" }'),
+        "recruitment.target[1].role",
+        "manager",
+        "unknown key",
+    ),
+    "primary-coder-unknown": (
+        _plan_edit('# [coding]\n# primary_coder = ""', '[coding]\nprimary_coder = "coder_z"'),
+        "coding.primary_coder",
+        "coder_z",
+        "coded nothing",
     ),
 }
 
