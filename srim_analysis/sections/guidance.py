@@ -20,7 +20,9 @@ into what notebook ``04_guidance_views`` publishes, one call per section:
 
 What the study's codes mean (which carry each stance and awareness level, which form each
 theme) comes from its analysis plan (``study.toml``, :attr:`Study.plan`); a part the plan
-leaves unmapped is said in a sentence. Every table goes through :meth:`Report.publish`,
+leaves unmapped is said in a sentence. The stance and framework sections name the codes
+they rest on whose agreement between coders is poor (:mod:`srim_analysis.sections.agreement`,
+threshold ``poor_alpha``). Every table goes through :meth:`Report.publish`,
 every figure through :meth:`Report.chart` from the published table, and every number in a
 sentence is read from a published cell, so small counts are suppressed in one place. With
 real data a quote is published only once a researcher has approved it
@@ -29,6 +31,7 @@ real data a quote is published only once a researcher has approved it
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import zipfile
 from collections.abc import Sequence
@@ -47,6 +50,8 @@ from srim_analysis.charts import qualitative as charts
 from srim_analysis.layout import RunLayout
 from srim_analysis.report.publishing import Section
 from srim_analysis.report.widgets import dropdown, report_for, site_dropdown
+from srim_analysis.sections import agreement as coder_agreement
+from srim_analysis.sections.agreement import POOR_ALPHA
 from srim_analysis.study.contract import CODE_BRANCHES
 from srim_analysis.study.plan import AWARENESS_ROLES, PLAN_FILE, STANCE_ROLES, THEMES
 from srim_analysis.study.selection import ALL_SITES, is_all_sites
@@ -158,6 +163,21 @@ def study_themes(report: Report, themes: Sequence[str] | str | None = None) -> l
 def _stances(report: Report) -> dict[str, str]:
     """Return the study's stance codes and their roles (empty when the plan maps none)."""
     return report.study.plan.codes.stance_columns()
+
+
+def _agreement_note(
+    report: Report, branches: Sequence[str], poor_alpha: float, stance: bool = True
+) -> str | None:
+    """Return the note naming codes of poor coder agreement a section rests on, or None.
+
+    A section rests on the codes of its branches (themes) and, for stance, the study's
+    stance codes; the flags are those the published agreement tables show
+    (:func:`srim_analysis.sections.agreement.flagged_codes`).
+    """
+    book = report.study.tables.get("codebook")
+    codes = [] if book is None else book.loc[book["branch"].isin(list(branches)), "code_id"]
+    rests = [*map(str, codes), *(_stances(report) if stance else [])]
+    return coder_agreement.rests_on(report, rests, poor_alpha)
 
 
 def _choose_quotes(
@@ -346,9 +366,16 @@ def show_awareness(report: Report, by: str = "agency") -> Section:
 
 
 def show_reception(
-    report: Report, branch: str = "golden_rules", by: str = "agency", per_code: int = 2
+    report: Report,
+    branch: str = "golden_rules",
+    by: str = "agency",
+    per_code: int = 2,
+    poor_alpha: float = POOR_ALPHA,
 ) -> Section:
-    """Publish and return how a branch's codes were received: stance overall, by group, quotes."""
+    """Publish and return how a branch's codes were received: stance overall, by group, quotes.
+
+    Codes it rests on whose coder agreement is poor (alpha below ``poor_alpha``) are named.
+    """
     coded, _, note = _views(report, by)
     if note:
         return Section([note])
@@ -422,13 +449,19 @@ def show_reception(
             "spoke about any of these, so the chart by group is not drawn.*"
         )
     _show_quotes(shown, reviewed, "**Illustrative quotes** (most common stance first):")
-    return shown
+    return shown.add(_agreement_note(report, [branch], poor_alpha))
 
 
 def show_most_criticised(
-    report: Report, by: str = "agency", branches: Sequence[str] = STANCE_BRANCHES
+    report: Report,
+    by: str = "agency",
+    branches: Sequence[str] = STANCE_BRANCHES,
+    poor_alpha: float = POOR_ALPHA,
 ) -> Section:
-    """Publish and return which rule or meaning is most criticised, and by which groups."""
+    """Publish and return which rule or meaning is most criticised, and by which groups.
+
+    ``poor_alpha`` as for :func:`show_reception` (the stance codes and ``branches``).
+    """
     coded, _, note = _views(report, by)
     if note:
         return Section([note])
@@ -473,7 +506,7 @@ def show_most_criticised(
     # the sentence says no more than the published tables show
     said = qualitative.criticised_sentence(codes, groups, by, report.min_cell, report.where)
     shown.add(report.finding(said, table="most_criticised_codes") if said else said, first=True)
-    return shown
+    return shown.add(_agreement_note(report, branches, poor_alpha))
 
 
 def show_frequencies(
@@ -722,17 +755,27 @@ def _framework_file(report: Report) -> Path:
     return report.study.folder / framework.WORKING_FILE
 
 
-def _shown(path: Path) -> str:
-    """Return a path for a sentence: where it ends up, relative to the project when inside it."""
-    final = RunLayout.final(path)
-    try:
-        return final.resolve().relative_to(paths.ROOT.resolve()).as_posix()
-    except ValueError:
-        return final.as_posix()
+def _shown(path: Path, out_root: Path | None = None) -> str:
+    """Return a path for a sentence: relative to the project, else to the run's output folder.
+
+    A page never prints an absolute path of the machine: a file outside both is named by
+    its own name.
+    """
+    final = RunLayout.final(path).resolve()
+    for root in (paths.ROOT, out_root):
+        if root is not None:
+            with contextlib.suppress(ValueError):
+                return final.relative_to(Path(root).resolve()).as_posix()
+    return final.name
 
 
 def _keep_framework(
-    path: Path, fresh: pd.DataFrame, title: str, about: Sequence[str], synthetic: bool
+    path: Path,
+    fresh: pd.DataFrame,
+    title: str,
+    about: Sequence[str],
+    synthetic: bool,
+    out_root: Path | None = None,
 ) -> tuple[pd.DataFrame | None, str | None]:
     """Merge ``fresh`` into the workbook at ``path``; return the matrix kept and any problem.
 
@@ -752,9 +795,9 @@ def _keep_framework(
                 existing = framework.read_framework_workbook(path)
             except (ValueError, KeyError, IndexError, OSError, zipfile.BadZipFile) as exc:
                 return None, (
-                    f"**The Framework workbook `{_shown(path)}` could not be read** ({exc}), "
-                    "so it is left exactly as it is and nothing is added to it. Repair it (or "
-                    "move it away to start a new one) and run the notebook again."
+                    f"**The Framework workbook `{_shown(path, out_root)}` could not be read** "
+                    f"({exc}), so it is left exactly as it is and nothing is added to it. "
+                    "Repair it (or move it away to start a new one) and run the notebook again."
                 )
         merged = framework.merge_framework(existing, fresh)
         if existing is not None and framework.same_matrix(existing, merged):
@@ -801,14 +844,18 @@ def _summaries_table(
 
 
 def show_framework(
-    report: Report, themes: Sequence[str] | None = None, cases: str = "participant"
+    report: Report,
+    themes: Sequence[str] | None = None,
+    cases: str = "participant",
+    poor_alpha: float = POOR_ALPHA,
 ) -> Section:
     """Keep the Framework workbook, show the summaries charted in it and a preview by site.
 
     The workbook is a working file (``framework/framework-matrix.xlsx`` in a real study's
     folder; with a synthetic study, under the run's outputs): created once, never
     overwritten, new cases, codes and themes added on rerun. ``themes``: None for every
-    theme of the study.
+    theme of the study. Codes of the themes whose coder agreement is poor (alpha below
+    ``poor_alpha``) are named.
     """
     study = report.study
     themes = study_themes(report, themes)
@@ -816,6 +863,7 @@ def show_framework(
     coded, people = qualitative.material(study, scope)
     fresh = framework.framework_matrix(coded, study.codebook, people, cases=cases, branches=themes)
     path = _framework_file(report)
+    out = RunLayout.final(report.reports_dir).parent
     kept, problem = _keep_framework(
         path,
         fresh,
@@ -829,6 +877,7 @@ def show_framework(
             "summaries written here are kept and shown in notebook 04.",
         ],
         synthetic=study.synthetic,
+        out_root=out,
     )
     where = (
         "This is a synthetic study, so the file is kept with the run's outputs (the synthetic "
@@ -838,7 +887,7 @@ def show_framework(
     )
     shown = Section(
         [
-            f"The Framework matrix is a working file for the research team: `{_shown(path)}`, "
+            f"The Framework matrix is a working file for the research team: `{_shown(path, out)}`, "
             f"one sheet per theme, a row per {cases} (pseudonymous id), a column per code, "
             "and in each cell the researcher's summary above a line giving the coded "
             f"segments. {where} It is created once and never overwritten: a rerun adds new "
@@ -876,4 +925,4 @@ def show_framework(
         f"Framework matrix preview: coded segments per site and code — {report.site_label}",
         count_columns=_counts(preview),
     )
-    return shown
+    return shown.add(_agreement_note(report, themes, poor_alpha, stance=False))

@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 import xmlschema
 
+from srim_analysis.analyses import agreement
 from srim_analysis.analyses.qda import (
     QdaFormatError,
     QdaImportWarning,
@@ -906,14 +907,69 @@ def test_selections_on_the_same_text_share_a_segment(tmp_path: Path) -> None:
     qde.selection(src, SEL_B1, *where, [(602, BARRIERS, ALICE)], user=ALICE)
     qde.selection(src, SEL_B2, *where, [(603, BARRIERS, BOB)], user=BOB)
     qdpx = write_qdpx(tmp_path / "m.qdpx", qde.xml(), {})
-    with pytest.warns(QdaImportWarning, match="more than once \\(by Alice and Bob\\)"):
-        result = read_qda(qdpx)
+    result = read_quietly(qdpx)
     seg = result.coded_segments
-    assert seg[["segment_id", "code_id"]].values.tolist() == [
-        ["a.001", "golden_rules"],
-        ["a.001", "stance"],
+    # Issue #19: Bob's coding of the same text with the same code is his own row (it used
+    # to be merged into Alice's, with a warning), so coder agreement can be measured.
+    assert seg[["segment_id", "code_id", "coder"]].values.tolist() == [
+        ["a.001", "golden_rules", "Alice"],
+        ["a.001", "stance", "Alice"],
+        ["a.001", "stance", "Bob"],
     ]
     assert "merged_selections" in set(result.report["kind"])
+    assert "duplicate_coding" not in set(result.report["kind"])
+    double = result.report[result.report["kind"] == "double_coded"]
+    assert double["item"].tolist() == ["1 source(s)"]
+    assert result.counts["segments"] == 1 and result.counts["codings"] == 3
+
+
+def test_the_same_coder_coding_the_same_text_twice_is_kept_once(tmp_path: Path) -> None:
+    qde = Qde()
+    qde.user(ALICE, "Alice")
+    qde.code(BARRIERS, "Stance")
+    src = qde.source(SRC_A, "a", content=TEXT_A)
+    where = span(TEXT_A, "the police")
+    qde.selection(src, SEL_B1, *where, [(602, BARRIERS, ALICE)], user=ALICE)
+    qde.selection(src, SEL_B2, *where, [(603, BARRIERS, ALICE)], user=ALICE)
+    qdpx = write_qdpx(tmp_path / "m.qdpx", qde.xml(), {})
+    with pytest.warns(QdaImportWarning, match="more than once by Alice; kept the first"):
+        result = read_qda(qdpx)
+    assert result.coded_segments[["code_id", "coder"]].values.tolist() == [["stance", "Alice"]]
+    assert "double_coded" not in set(result.report["kind"])
+
+
+def test_two_coders_of_one_source_give_agreement(tmp_path: Path) -> None:
+    """Known answer: Alice and Bob agree on "Golden rules" and differ on "Stance"."""
+    qde = Qde()
+    qde.user(ALICE, "Alice")
+    qde.user(BOB, "Bob")
+    qde.code(GOLDEN, "Golden rules")
+    qde.code(BARRIERS, "Stance")
+    src = qde.source(SRC_A, "a", content=TEXT_A)
+    police, gp = span(TEXT_A, "the police"), span(TEXT_A, "GP")
+    qde.selection(src, SEL_A1, *police, [(601, GOLDEN, ALICE), (602, BARRIERS, ALICE)])
+    qde.selection(src, SEL_B1, *police, [(603, GOLDEN, BOB)])
+    qde.selection(src, SEL_B2, *gp, [(604, BARRIERS, BOB)])
+    result = read_quietly(write_qdpx(tmp_path / "m.qdpx", qde.xml(), {}))
+    seg = result.coded_segments
+    assert sorted(map(tuple, seg[["code_id", "coder"]].values.tolist())) == [
+        ("golden_rules", "Alice"),
+        ("golden_rules", "Bob"),
+        ("stance", "Alice"),
+        ("stance", "Bob"),
+    ]
+    by_segment = agreement.agreement_table(seg, result.codebook, unit="segment")
+    rows = by_segment.set_index("code_id")
+    # two segment units (the police, the GP): both coders put golden_rules on the first;
+    # stance is Alice's on the first and Bob's on the second
+    assert rows.loc["golden_rules", ["n_units", "n_coded", "pct_agreement"]].tolist() == [
+        2,
+        1,
+        100.0,
+    ]
+    assert rows.loc["stance", ["n_units", "n_coded", "pct_agreement"]].tolist() == [2, 2, 0.0]
+    by_source = agreement.agreement_table(seg, result.codebook, unit="source")
+    assert by_source["pct_agreement"].tolist() == [100.0, 100.0]  # both applied both
 
 
 def test_coding_to_an_unknown_code_warns(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ import pytest
 import xmlschema
 
 from srim_analysis import paths
-from srim_analysis.analyses import qualitative
+from srim_analysis.analyses import agreement, qualitative
 from srim_analysis.analyses.qda import (
     MAPPING_FILE,
     MergeError,
@@ -250,6 +250,7 @@ def test_cases_and_variables_link_codings_to_sites_and_participants(tmp_path: Pa
             "role": "practitioner",
             "method": "interview",
             "years_in_role": "",
+            "other_methods": "",
         },
         {
             "participant_id": pid("Mina Osei"),
@@ -258,6 +259,7 @@ def test_cases_and_variables_link_codings_to_sites_and_participants(tmp_path: Pa
             "role": "manager",
             "method": "focus_group",
             "years_in_role": "",
+            "other_methods": "",
         },
     ]
     assert not (folder / MAPPING_FILE).exists()
@@ -390,6 +392,54 @@ def test_merged_folder_validates_and_notebook_04_counts_work(tmp_path: Path) -> 
         ["unattributed", 0, 1],
     ]
     assert len(people) == 2
+
+
+BOB_CODER = 2
+
+
+def double_coded_export() -> Qde:
+    """The main export with a second coder, Bob, on the Quayle transcript.
+
+    Bob codes the same two passages: "Seek advice" and "Fear of sanction" as Ann did, but
+    not "Critical" (Ann's second code on the first passage).
+    """
+    qde = export()
+    qde.user(BOB_CODER, "Bob Coder")
+    q = next(el for el in qde.section("Sources") if el.get("guid") == guid(SRC_Q))
+    first, second = span(TEXT_Q, "I seek advice from my manager"), span(TEXT_Q, "being sanctioned")
+    qde.selection(q, 511, *first, codes=[(611, SEEK, BOB_CODER)])
+    qde.selection(q, 512, *second, codes=[(612, FEAR, BOB_CODER)])
+    return qde
+
+
+def test_a_double_coded_export_keeps_each_coder_and_gives_agreement(tmp_path: Path) -> None:
+    folder, outcome = merged(tmp_path, double_coded_export())
+    assert outcome.done
+    seg = segments_of(folder)
+    quayle = seg[seg["coder"] == "Bob Coder"]
+    assert sorted(quayle["code_id"]) == ["fear_of_sanction", "seek_advice"]
+    # Bob's "Seek advice" shares Ann's segment id (the same text); his second selection
+    # is a shorter stretch inside Ann's, so a segment of its own that overlaps hers.
+    ann = seg[(seg["coder"] == "Ann Coder") & (seg["source_id"].isin(quayle["source_id"]))]
+    seek = seg[seg["code_id"] == "seek_advice"].groupby("coder")["segment_id"].first()
+    assert seek["Ann Coder"] == seek["Bob Coder"]
+    fear = seg[seg["code_id"] == "fear_of_sanction"].groupby("coder")["segment_id"].first()
+    assert fear["Ann Coder"] != fear["Bob Coder"]
+    report, _ = validate_study(folder)
+    assert report.ok, str(report)
+    study = load_study(folder)
+    assert set(study.coded_segments["coder"]) == {"Ann Coder"}  # the primary coder's
+    assert len(study.all_codings) == len(seg)
+    by_segment = agreement.agreement_table(study.all_codings, study.codebook, unit="segment")
+    rows = by_segment.set_index("code_id")
+    assert rows["n_units"].unique().tolist() == [2]  # the two passages of the transcript
+    assert rows.loc[["seek_advice", "critical", "fear_of_sanction"], "pct_agreement"].tolist() == [
+        100.0,
+        50.0,
+        100.0,
+    ]
+    assert rows["coders"].unique().tolist() == [2]
+    assert len(ann) == 3
 
 
 def test_mapping_sheet_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:

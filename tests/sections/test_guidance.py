@@ -14,6 +14,7 @@ from srim_analysis import disclosure
 from srim_analysis.analyses import framework, qualitative
 from srim_analysis.report import figures, publishing
 from srim_analysis.report import widgets as report_widgets
+from srim_analysis.sections import agreement as coder_agreement
 from srim_analysis.sections import guidance
 from srim_analysis.study import synthetic
 from srim_analysis.study.loading import load_study
@@ -537,3 +538,21 @@ def test_an_unreadable_framework_workbook_is_left_as_it_is(study_dir, tmp_path):
     assert path.read_bytes() == b"not a workbook, but someone's work"
     assert "could not be read" in shown.text()
     assert "framework_matrix_preview" in shown.tables  # the rest of the section still runs
+
+
+def test_sections_name_the_poorly_agreed_codes_they_rest_on(study_dir, tmp_path, monkeypatch):
+    """Issue #19: a flagged code is named where a section rests on it, and only there."""
+    flagged = []
+
+    def fake_flags(report, poor_alpha):
+        flagged.append(poor_alpha)
+        return ["GAP-FATHERS", "ST-MIX"]
+
+    monkeypatch.setattr(coder_agreement, "flagged_codes", fake_flags)
+    report = _report(study_dir, tmp_path, "all", min_cell=5)
+    framework_note = guidance.show_framework(report, themes=["gaps"], poor_alpha=0.7).text()
+    assert "rests on code `GAP-FATHERS` (Nothing specific on fathers" in framework_note
+    assert "ST-MIX" not in framework_note  # the framework does not rest on stance
+    reception = guidance.show_reception(report, "consent").text()
+    assert "rests on code `ST-MIX` (Mixed)" in reception and "GAP-FATHERS" not in reception
+    assert flagged == [0.7, coder_agreement.POOR_ALPHA]

@@ -17,8 +17,14 @@ The rules, the same for every vendor:
   a source's text that was coded: a REFI-QDA ``PlainTextSelection``, a QualCoder
   ``code_text`` span, a Taguette highlight; selections covering exactly the same text are
   one segment, so codes applied to the same text (a rule and a stance, by one coder or
-  two) are co-coded even when the vendor exports each code as its own selection. A code
-  applied twice to the same text (two coders) is kept once, with a warning naming both.
+  two) are co-coded even when the vendor exports each code as its own selection. Each
+  coder's codings are kept: a code two coders applied to the same text is two rows (same
+  ``segment_id`` and ``code_id``, each with its ``coder``), for the agreement between coders
+  (:mod:`srim_analysis.analyses.agreement`); a code the same coder applied twice to the same
+  text is kept once, with a warning. ``coder`` is the vendor's user name (REFI-QDA
+  ``creatingUser``, QualCoder ``owner``, Taguette's author) as the export gives it: coders
+  are the research team, not participants, so it is not pseudonymised; it stays in the
+  private study folder, and the agreement tables publish only how many coders there were.
   ``segment_id`` is ``<source_id>.<nnn>`` numbered in text order. ``excerpt`` is cut from
   the source text (line ends normalised to LF); ``start``/``end`` are code-point positions
   in the source text as read, so ``text[start:end]`` is the excerpt before that
@@ -770,6 +776,7 @@ def build_tables(project: RawProject, path: Path) -> QdaImport:
 
     case_selections = [(c, set(c.selections)) for c in project.cases]
     n_segments = 0
+    double_coded: set[str] = set()
     for source in sources:
         sid = source_ids[source.key]
         item = f"source {source.name!r}"
@@ -812,13 +819,14 @@ def build_tables(project: RawProject, path: Path) -> QdaImport:
                 "segment_id (codes applied to the same text are co-coded)",
             )
         width = max(3, len(str(len(groups))))
+        source_coders: set[str] = set()
         for n, group in enumerate(groups, start=1):
             seg_id = f"{sid}.{n:0{width}d}"
             where = f"segment {seg_id} ({source.name!r})"
             tiers = _variable_tiers(group, source, case_selections)
             fields = _resolve_fields(tiers, project, where, warned)
             _clean_fields(fields, project, where, warned)
-            coders_of: dict[str, str] = {}
+            applied: set[tuple[str, str]] = set()
             for seg in group:
                 sel = seg.selection
                 if not sel.codings:
@@ -834,16 +842,15 @@ def build_tables(project: RawProject, path: Path) -> QdaImport:
                             "codebook; skipped",
                         )
                         continue
-                    if code_id in coders_of:
+                    if (code_id, coder) in applied:
                         report.warn(
                             "duplicate_coding",
                             where,
-                            f"code {code_id} is applied to the same text more than once "
-                            f"(by {coders_of[code_id] or 'unknown'} and {coder or 'unknown'}); "
-                            "kept the first",
+                            f"code {code_id} is applied to the same text more than once by "
+                            f"{coder or 'an unknown coder'}; kept the first",
                         )
                         continue
-                    coders_of[code_id] = coder
+                    applied.add((code_id, coder))
                     seg_rows.append(
                         {
                             "segment_id": seg_id,
@@ -858,9 +865,20 @@ def build_tables(project: RawProject, path: Path) -> QdaImport:
                             "excerpt_missing": int(seg.excerpt is None),
                         }
                     )
-            if coders_of:
+            if applied:
                 n_segments += 1
+                source_coders.update(c for _, c in applied)
+        if len(source_coders) > 1:
+            double_coded.add(sid)
 
+    if double_coded:
+        report.info(
+            "double_coded",
+            f"{len(double_coded)} source(s)",
+            "coded by more than one coder: each coder's codings are kept (one row per code "
+            "and coder; codings of the same text share its segment_id), for the agreement "
+            "between coders",
+        )
     segments = pd.DataFrame(seg_rows, columns=SEGMENT_COLUMNS)
     segments["start"] = segments["start"].astype("Int64")
     segments["end"] = segments["end"].astype("Int64")
