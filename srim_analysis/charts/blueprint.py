@@ -18,6 +18,10 @@ from srim_analysis.charts import style
 
 __all__ = ["STATUS_COLOURS", "adoption_timeline", "blueprint_chart"]
 
+#: Up to this many sites, each cell shows its number of sources and their types; up to
+#: :data:`_NUMBERED_CELLS`, the number only; beyond, the colour only (the table has the rest).
+_WIDE_CELLS = 8
+_NUMBERED_CELLS = 24
 #: The colour of each blueprint status.
 STATUS_COLOURS: dict[str, str] = {"present": "#009E73", "partial": "#E69F00", "absent": "#F2F2F2"}
 
@@ -30,8 +34,8 @@ def blueprint_chart(
     """Return the blueprint as a grid: components by site, coloured present/partial/absent.
 
     ``matrix`` is the published blueprint. Each cell shows its number of sources (none
-    where the table hides it) and its source types' initials; the focus site's column is
-    outlined.
+    where the table hides it) and its source types' initials (with many sites, the number
+    only, then neither: cells too narrow to hold them); the focus site's column is outlined.
     """
     sites = list(dict.fromkeys(matrix["site"]))
     comps = list(dict.fromkeys(matrix["component"]))
@@ -47,16 +51,18 @@ def blueprint_chart(
                 0.9,
                 color=STATUS_COLOURS[r["status"]],
                 ec="white",
+                lw=0.5,
             )
         )
         if r["status"] != "absent":
             initials = "".join(t.strip()[0].upper() for t in r["source_types"].split(",") if t)
-            if disclosure.is_suppressed(r["n_sources"]):
-                hidden += 1
-                text = f"({initials})"
-            else:
-                text = f"{r['n_sources']} ({initials})"
-            ax.text(x, y, text, ha="center", va="center", fontsize=7.5)
+            count = disclosure.is_suppressed(r["n_sources"])
+            hidden += count
+            if len(sites) <= _WIDE_CELLS:
+                text = f"({initials})" if count else f"{r['n_sources']} ({initials})"
+                ax.text(x, y, text, ha="center", va="center", fontsize=7.5)
+            elif len(sites) <= _NUMBERED_CELLS and not count:  # narrow cells: the number
+                ax.text(x, y, str(r["n_sources"]), ha="center", va="center", fontsize=6.5)
     if focus in sites:
         x = sites.index(focus)
         ax.add_patch(
@@ -72,21 +78,33 @@ def blueprint_chart(
     ax.set_xlim(-0.5, len(sites) - 0.5)
     ax.set_ylim(len(comps) - 0.5, -0.5)
     roles = matrix.drop_duplicates("site").set_index("site")["role"]
-    ax.set_xticks(range(len(sites)), [f"{s}\n({roles[s]})" for s in sites])
+    if len(sites) <= _WIDE_CELLS:
+        ax.set_xticks(
+            range(len(sites)), [f"{style.wrap_label(s, 12)}\n({roles[s]})" for s in sites],
+            fontsize=8,
+        )  # fmt: skip
+    else:  # many sites: names upright, so that they cannot overlap
+        ax.set_xticks(
+            range(len(sites)), [f"{s} ({roles[s]})" for s in sites], rotation=90, fontsize=7
+        )
     ax.set_yticks(range(len(comps)), comps)
-    for tick, s in zip(ax.get_xticklabels(), sites, strict=True):
-        if s == focus:
-            tick.set_color(style.HIGHLIGHT)
-            tick.set_fontweight("bold")
+    style.mark_focus_ticks(ax.get_xticklabels(), sites, focus)
     ax.tick_params(length=0)
     for side in ("left", "bottom"):
         ax.spines[side].set_visible(False)
     handles = [Patch(color=c, label=s) for s, c in STATUS_COLOURS.items()]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+    key = (
+        "cells: number of sources (D document, O observation, I interview, F focus group)"
+        if len(sites) <= _WIDE_CELLS
+        else "cells: number of sources"
+        if len(sites) <= _NUMBERED_CELLS
+        else "the blueprint table gives each cell's sources"
+    )
     ax.set_title(
-        (title or "Transfer blueprint")
-        + "\ncells: number of sources (D document, O observation, I interview, F focus group)",
+        (title or "Transfer blueprint") + "\n" + key,
         fontsize=10,
+        wrap=True,
     )
     if hidden:
         style.left_out_note(
@@ -125,10 +143,7 @@ def adoption_timeline(
                 markeredgecolor="black" if site == focus else "white",
             )
     ax.set_yticks(range(len(sites)), sites)
-    for tick, s in zip(ax.get_yticklabels(), sites, strict=True):
-        if s == focus:
-            tick.set_color(style.HIGHLIGHT)
-            tick.set_fontweight("bold")
+    style.mark_focus_ticks(ax.get_yticklabels(), sites, focus)
     ax.invert_yaxis()
     handles = [Line2D([], [], marker="o", ls="", color=colours[c], label=c) for c in comps] + [
         Line2D([], [], color="black", lw=2, label="Initiative start")
@@ -138,5 +153,5 @@ def adoption_timeline(
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_xlabel("Date of the first source evidencing the component")
-    ax.set_title(title or "When each component was first evidenced", fontsize=10)
+    ax.set_title(title or "When each component was first evidenced", fontsize=10, wrap=True)
     return fig

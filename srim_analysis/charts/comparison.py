@@ -5,9 +5,12 @@ cell is the suppression mark, :func:`srim_analysis.disclosure.is_suppressed`) an
 a matplotlib figure; publishing it is the report layer's job (``report.chart``).
 
 * :func:`interval_chart` - one dot and 95% Wilson interval per site and indicator, sites
-  in alphabetical order (not by rank), the all-site value as a reference line;
+  in alphabetical order (not by rank), the all-site value and its interval as a band; on a
+  per-site page of a large study, compact: the focus site, the origin and the comparison
+  sites by name, every other site as one strip of dots;
 * :func:`funnel_plot` - one indicator's sites against their denominators, with 95% and
-  99.8% exact binomial limits around the all-site value;
+  99.8% exact binomial limits around the all-site value; on a per-site page the other
+  sites are one unlabelled background layer, the focus site (and the origin) labelled;
 * :func:`before_after_chart` - each indicator before (hollow) and after (filled) adoption;
 * :func:`finish_panel` - labels one panel of these small multiples, the focus site bold.
 
@@ -18,7 +21,7 @@ figure what it leaves out (:func:`srim_analysis.charts.style.left_out_note`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -34,6 +37,8 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
+    "COMPACT_ABOVE",
+    "OTHER_SITES",
     "SOURCE_AXIS",
     "before_after_chart",
     "finish_panel",
@@ -41,6 +46,10 @@ __all__ = [
     "interval_chart",
 ]
 
+#: A per-site interval chart of more sites than this is compact (one strip for the others).
+COMPACT_ABOVE = 12
+#: The row of a compact interval chart holding every other site.
+OTHER_SITES = "Other sites"
 #: The x-axis of a funnel plot, per source table.
 SOURCE_AXIS: dict[str, str] = {
     "case_audit": "Audited cases with this recorded (denominator)",
@@ -61,17 +70,17 @@ def finish_panel(
     """Label one panel of a small-multiple proportion chart, the focus site in bold colour."""
 
     ax.set_yticks(range(len(labels)), labels)
-    for tick, site in zip(ax.get_yticklabels(), sites, strict=True):
-        if site == focus:
-            tick.set_color(style.HIGHLIGHT)
-            tick.set_fontweight("bold")
+    style.mark_focus_ticks(ax.get_yticklabels(), sites, focus)
     if inner:
         ax.tick_params(labelleft=False)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xticks([0, 0.5, 1], ["0", "0.5", "1"])
     ax.set_title(
-        style.wrap_label(INDICATOR_LABELS.get(indicator, indicator)), fontsize=9, loc="left"
+        style.wrap_label(INDICATOR_LABELS.get(indicator, indicator)),
+        fontsize=9,
+        loc="left",
+        wrap=True,
     )
     ax.set_xlabel(xlabel)
 
@@ -108,7 +117,7 @@ def _finish(fig: Figure, unused: Sequence[Axes], title: str, left_out: int, what
     """Return a small-multiple figure with its unused panels hidden, its title and its note."""
     for ax in unused:
         ax.set_visible(False)
-    fig.suptitle(title, x=0.01, ha="left", fontsize=10)
+    fig.suptitle(title, x=0.01, ha="left", fontsize=10, wrap=True)
     if left_out:
         style.left_out_note(
             fig,
@@ -118,45 +127,105 @@ def _finish(fig: Figure, unused: Sequence[Axes], title: str, left_out: int, what
     return fig
 
 
+#: The strips of a compact interval chart: the sites of each role not named on a row.
+_STRIPS: tuple[tuple[str, str], ...] = (
+    ("adopter", "Other adopters"),
+    ("comparison", "Comparison sites"),
+    ("", OTHER_SITES),
+)
+
+
+def _row_order(
+    sites: Sequence[str], focus: str | None, roles: Mapping[str, str], compact: bool
+) -> tuple[list[str], list[str], dict[str, list[str]]]:
+    """Return the rows of an interval chart (site names), their tick labels, and its strips.
+
+    In full, every site by name and no strip; compact, the focus site and the origin by
+    name, then one strip row per role for the other sites (other adopters, comparison
+    sites; a site without a known role among the other sites).
+    """
+    order = sorted(dict.fromkeys(sites), key=str.casefold)
+    if not compact:
+        return order, order, {}
+    named = [focus] if focus in order else []
+    named += [s for s in order if roles.get(s) == "origin" and s not in named]
+    labels = [f"{s} (origin)" if roles.get(s) == "origin" else s for s in named]
+    strip_of = {r for r, _ in _STRIPS}
+    strips: dict[str, list[str]] = {}
+    for role, name in _STRIPS:
+        members = [
+            s
+            for s in order
+            if s not in named and (roles.get(s) if roles.get(s) in strip_of else "") == role
+        ]
+        if members:
+            strips[name] = members
+    named += list(strips)
+    labels += [f"{name} ({len(members)})" for name, members in strips.items()]
+    return named, labels, strips
+
+
 def interval_chart(
     table: pd.DataFrame,
     indicators: Sequence[str],
     source: str = "case_audit",
     focus: str | None = None,
     title: str | None = None,
+    roles: Mapping[str, str] | None = None,
+    compact: bool | None = None,
 ) -> Figure:
-    """Return dot-and-interval panels (one per indicator): sites by name, all-site value line.
+    """Return dot-and-interval panels (one per indicator): sites by name, all-site band.
 
     ``table`` is the published site-indicators table: a site whose proportion or interval
     is hidden is not drawn, and a note under the figure says how many values are left out.
+    The all-site value is a dashed line in its 95% interval (a grey band). ``compact``
+    (None: when there is a ``focus`` site and more than :data:`COMPACT_ABOVE` sites)
+    draws the focus site, the origin and the comparison sites (``roles``: site name to
+    role) as rows, and every other site as dots on one last row, without intervals.
     """
     indicators = list(indicators)
+    roles = dict(roles or {})
     ncols = min(3, len(indicators))
     nrows = int(np.ceil(len(indicators) / ncols))
     sites = table[(table["site"] != TOTAL) & (table["source"] == source)]
-    order = sorted(dict.fromkeys(sites["site"].astype(str)), key=str.casefold)
+    names = list(dict.fromkeys(sites["site"].astype(str)))
+    if compact is None:
+        compact = focus is not None and len(names) > COMPACT_ABOVE
+    order, labels, strips = _row_order(names, focus, roles, compact)
     fig, axes = style.new_figure(
-        "full", height=max(2.4, 0.27 * len(order) + 1.1) * nrows, nrows=nrows, ncols=ncols
+        "full", height=max(2.4, 0.27 * len(order) + 1.3) * nrows, nrows=nrows, ncols=ncols
     )
     axes = np.atleast_1d(axes).ravel()
     left_out = 0
     for k, (ax, ind) in enumerate(zip(axes, indicators, strict=False)):
-        rows = _rows(table, ind, source).set_index("site").reindex(order)
-        p0 = _all_site_value(table, ind, source)
-        if not np.isnan(p0):
-            ax.axvline(p0, color="black", lw=0.9, ls="--")
-        shown = _shown_proportions(rows)
+        rows = _rows(table, ind, source)
+        rows = rows.assign(site=rows["site"].astype(str)).set_index("site")
+        _all_site_band(ax, table, ind, source)
         left_out += int(_hidden(rows["prop_yes"]).sum())
+        named = rows.reindex(order)
+        shown = _shown_proportions(named) & ~np.isin(order, list(strips))
+        for y, members in enumerate(strips.values()):
+            # every other site of a role: one background layer of dots, no intervals
+            values = style.shown_values(rows.reindex(members)["prop_yes"])
+            values = values[~np.isnan(values)]
+            ax.scatter(
+                values,
+                np.full(len(values), float(order.index(list(strips)[y]))),
+                s=12,
+                color=style.BACKGROUND,
+                edgecolors="none",
+                zorder=2,
+            )
         ys = np.arange(len(order), dtype=float)
         focused = np.asarray([sid == focus for sid in order])
         # one artist per kind (intervals, dots) for the other sites and one for the focus
         for picked, colour, ms in (
             (shown & ~focused, style.PALETTE[0], 4.5),
-            (shown & focused, style.HIGHLIGHT, 6),
+            (shown & focused, style.FOCUS, 6),
         ):
             if not picked.any():
                 continue
-            part = rows[picked]
+            part = named[picked]
             ax.hlines(
                 ys[picked],
                 style.shown_values(part["ci_low"]),
@@ -164,18 +233,58 @@ def interval_chart(
                 color=colour,
                 lw=1.4,
                 capstyle="projecting",
-                zorder=2,
+                zorder=3,
             )
             ax.plot(style.shown_values(part["prop_yes"]), ys[picked], "o", color=colour, ms=ms)
-        finish_panel(ax, order, order, focus, k % ncols != 0, ind, "Proportion")
+        finish_panel(ax, labels, order, focus, k % ncols != 0, ind, "Proportion")
     return _finish(
         fig,
         axes[len(indicators) :],
         (title or "Each site against the all-site value")
-        + "\ndots: proportion; lines: 95% Wilson interval; dashed: all-site value",
+        + "\ndots: proportion; lines: 95% Wilson interval; dashed line and grey band: all-site "
+        "value and its 95% interval",
         left_out,
         "site value",
     )
+
+
+def _all_site_band(ax: Axes, table: pd.DataFrame, indicator: str, source: str) -> None:
+    """Draw the all-site value (dashed) and its published 95% interval (a band) on ``ax``."""
+    rows = table[
+        (table["indicator"] == indicator) & (table["source"] == source) & (table["site"] == TOTAL)
+    ]
+    if not len(rows):
+        return
+    p0, low, high = (
+        float(style.shown_values(rows[c])[0]) for c in ("prop_yes", "ci_low", "ci_high")
+    )
+    if not np.isnan(low) and not np.isnan(high):
+        ax.axvspan(low, high, color="#E8E8E8", lw=0, zorder=0)
+    if not np.isnan(p0):
+        ax.axvline(p0, color="black", lw=0.9, ls="--", zorder=1)
+
+
+def _funnel_labels(
+    shown: pd.DataFrame,
+    positions: Sequence[str],
+    focus: str | None,
+    roles: Mapping[str, str],
+) -> pd.DataFrame:
+    """Return the points of a funnel plot to label, those that matter first.
+
+    With a focus site, the focus site and the origin; without one, every site of a small
+    study, or the sites outside the 95% limits of a large one.
+    """
+    shown = shown.assign(position=list(positions))
+    if focus is not None:
+        keep = (shown["site"] == focus) | shown["site"].map(lambda s: roles.get(s) == "origin")
+    elif len(shown) > 20:
+        keep = shown["position"] != POSITIONS[2]
+    else:
+        keep = pd.Series(True, index=shown.index)
+    chosen = shown[keep.to_numpy(dtype=bool)]
+    outside = chosen["position"] != POSITIONS[2]
+    return pd.concat([chosen[outside], chosen[~outside]])
 
 
 def funnel_plot(
@@ -185,15 +294,21 @@ def funnel_plot(
     focus: str | None = None,
     title: str | None = None,
     ax: Axes | None = None,
+    roles: Mapping[str, str] | None = None,
 ) -> Figure:
     """Return a funnel plot of one indicator: sites against their denominators, with limits.
 
     ``table`` is a published site-indicators or funnel-positions table. 95% (dashed) and
-    99.8% (dotted) exact binomial limits around the published all-site value; the
-    ``focus`` site is highlighted; a site whose numbers are hidden is not drawn, and a note
-    under the figure names it.
+    99.8% (dotted) exact binomial limits around the published all-site value. With a
+    ``focus`` site, the other sites are one background layer without labels, and the
+    focus site (highlighted) and the origin (``roles``: site name to role) are labelled;
+    without one, sites are labelled where they do not crowd each other (a large study:
+    those outside the 95% limits). A site whose numbers are hidden is not drawn, and a
+    note under the figure names it. The legend sits outside the data area.
     """
+    roles = dict(roles or {})
     rows = _rows(table, indicator, source)
+    rows = rows.assign(site=rows["site"].astype(str))
     n = style.shown_values(rows["n"])
     prop = style.shown_values(rows["prop_yes"])
     keep = ~np.isnan(n) & ~np.isnan(prop) & (np.nan_to_num(n) > 0)
@@ -213,34 +328,50 @@ def funnel_plot(
             ax.plot(grid, high, dash, color=style.MUTED, lw=1.1)
         ax.axhline(p0, color="black", lw=0.9, label=f"All-site value ({p0:.2f})")
     shown = rows[keep].assign(plot_n=n[keep], plot_p=prop[keep])
-    many = len(shown) > 20
     is_focus = (shown["site"] == focus).to_numpy()
-    # one artist for all the other sites' points, one for the focus (drawn above them)
-    for picked, look in (
-        (~is_focus, {"ms": 5.5, "color": style.PALETTE[0], "mec": "white", "zorder": 3}),
-        (is_focus, {"ms": 8, "color": style.HIGHLIGHT, "mec": "black", "zorder": 4}),
-    ):
-        if picked.any():
-            part = shown[picked]
-            ax.plot(part["plot_n"], part["plot_p"], "o", **look)
+    # the other sites: one background layer; the focus: one point drawn above them
+    others = shown[~is_focus]
+    if len(others):
+        ax.scatter(
+            others["plot_n"],
+            others["plot_p"],
+            s=22 if focus is not None else 30,
+            color=style.BACKGROUND if focus is not None else style.PALETTE[0],
+            edgecolors="white",
+            linewidths=0.5,
+            zorder=3,
+            label="Other sites" if focus is not None else "Sites",
+        )
+    if is_focus.any():
+        part = shown[is_focus]
+        ax.plot(
+            part["plot_n"], part["plot_p"], "o", ms=8, color=style.FOCUS, mec="black", zorder=4,
+            label=str(focus),
+        )  # fmt: skip
     positions = (
         limit_positions(shown["plot_p"], shown["plot_n"], p0)
         if not np.isnan(p0)
         else [POSITIONS[2]] * len(shown)
     )
-    for r, position in zip(shown.itertuples(), positions, strict=True):
-        me = r.site == focus
-        if many and not me and position == POSITIONS[2]:
-            continue
-        ax.annotate(
-            str(r.site),
-            (r.plot_n, r.plot_p),
-            xytext=(5, 4),
-            textcoords="offset points",
-            fontsize=9 if me else 8,
-            fontweight="bold" if me else "normal",
-            color=style.HIGHLIGHT if me else "#333333",
-        )
+    ax.set_xlim(0, n_max)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel(SOURCE_AXIS.get(source, "Denominator"))
+    ax.set_ylabel("Proportion")
+    ax.set_title(title or INDICATOR_LABELS.get(indicator, indicator), wrap=True)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    labelled = _funnel_labels(shown, positions, focus, roles)
+    crowded = style.place_labels(
+        ax,
+        labelled["plot_n"].tolist(),
+        labelled["plot_p"].tolist(),
+        [
+            f"{site} (origin)" if roles.get(site) == "origin" and site != focus else site
+            for site in labelled["site"]
+        ],
+        focus=focus,
+        points=(others["plot_n"].tolist(), others["plot_p"].tolist()),
+    )
     notes = []
     hidden = rows[~keep & (_hidden(rows["n"]) | _hidden(rows["prop_yes"]))]
     if len(hidden):
@@ -248,14 +379,12 @@ def funnel_plot(
         notes.append(f"Not shown, as the table hides their numbers (c): {names}.")
     if np.isnan(p0):
         notes.append("The all-site value is not published, so no limits are drawn.")
+    if crowded:
+        notes.append(
+            f"{len(crowded)} site label{'s' if len(crowded) > 1 else ''} left off where "
+            "labels would overlap: the funnel-positions table names every site."
+        )
     style.left_out_note(fig, " ".join(notes))
-    ax.set_xlim(0, n_max)
-    ax.set_ylim(0, 1)
-    ax.set_xlabel(SOURCE_AXIS.get(source, "Denominator"))
-    ax.set_ylabel("Proportion")
-    ax.set_title(title or INDICATOR_LABELS.get(indicator, indicator))
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="upper right", fontsize=8)
     return fig
 
 
@@ -271,11 +400,15 @@ def before_after_chart(
     indicators: Sequence[str] | None = None,
     focus: str | None = None,
     title: str | None = None,
+    compact: bool | None = None,
 ) -> Figure:
     """Return a figure: before (hollow) and after (filled) proportions with 95% Wilson intervals.
 
     ``change`` is the published before/after table. One panel per indicator, one row per
-    site (adopters, pooled adopters, the origin for reference, pooled comparison sites). A
+    site (adopters, the origin for reference), then, below a rule and in italics, the
+    pooled rows (all adopters, all comparison sites). ``compact`` (None: with a ``focus``
+    site and more than :data:`COMPACT_ABOVE` rows) keeps the focus site, the origin and the
+    pooled rows: the other adopters are in the pooled row and the table. A
     side whose counts are hidden is not drawn (its interval would need them); a note under
     the figure says how many are left out.
     """
@@ -284,6 +417,16 @@ def before_after_chart(
     ncols = min(3, len(indicators))
     nrows = int(np.ceil(len(indicators) / ncols))
     keys = list(dict.fromkeys(zip(change["site"], change["role"], strict=True)))
+    # the pooled rows (totals) last, set apart below a rule
+    keys = [k for k in keys if k[0] != TOTAL] + [k for k in keys if k[0] == TOTAL]
+    pooled = sum(site == TOTAL for site, _role in keys)
+    if compact is None:
+        compact = focus is not None and len(keys) > COMPACT_ABOVE
+    if compact:
+        keys = [k for k in keys if k[0] in (focus, TOTAL) or k[1] == "origin"]
+        change = change[
+            change["site"].isin([focus, TOTAL]) | (change["role"] == "origin")
+        ].reset_index(drop=True)
     fig, axes = style.new_figure(
         "full", height=max(2.6, 0.34 * len(keys) + 1.3) * nrows, nrows=nrows, ncols=ncols
     )
@@ -298,7 +441,7 @@ def before_after_chart(
             if not sel.any():
                 continue
             i = int(np.flatnonzero(sel.to_numpy())[0])
-            colour = style.HIGHLIGHT if site == focus else style.PALETTE[0]
+            colour = style.FOCUS if site == focus else style.PALETTE[0]
             if site == TOTAL:
                 colour = style.PALETTE[7]
             points = []
@@ -328,6 +471,11 @@ def before_after_chart(
             ind,
             "Proportion of cases",
         )
+        if 0 < pooled < len(keys):
+            rule = len(keys) - pooled - 0.5
+            ax.hlines([rule], 0, 1, transform=ax.get_yaxis_transform(), color=style.MUTED, lw=0.8)
+        for tick in ax.get_yticklabels()[len(keys) - pooled :]:
+            tick.set_fontstyle("italic")
     return _finish(
         fig,
         axes[len(indicators) :],

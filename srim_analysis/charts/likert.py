@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DK_NA",
     "RATED",
+    "X_RANGE",
     "LikertRows",
     "diverging_colours",
     "draw_diverging",
@@ -59,7 +60,7 @@ __all__ = [
 ]
 
 #: Label of the x axis (what the percentages are of).
-X_LABEL = "% of those who gave a rating (don't know, not applicable and blank answers left out)"
+X_LABEL = "% of those who gave a rating\n(don't know, not applicable and blank answers left out)"
 PCT_GID = "likert-pct"
 #: The columns of a published count table beside the answers: who rated, who said DK/NA.
 RATED = "n"
@@ -67,6 +68,8 @@ DK_NA = "n_dk_na"
 #: Percentage labels and the bar segment each one sits in, per axes (for fitting).
 _LABELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 BAR_HEIGHT = 0.72
+#: The x-range of every Likert chart (-100% to 100%), so the charts of a page compare.
+X_RANGE = 100.0
 
 
 def diverging_colours(k: int) -> list[str]:
@@ -101,6 +104,7 @@ def draw_diverging(
     colours: Sequence[str] | None = None,
     legend: bool = True,
     totals: Sequence[float] | None = None,
+    x_range: float | None = X_RANGE,
 ) -> list[BarContainer]:
     """Draw diverging bars of ``counts`` (rows x levels) on ``ax``; return a container per level.
 
@@ -108,7 +112,9 @@ def draw_diverging(
     percentages of its total (``totals``, else the row's sum); the middle level of an odd
     scale straddles zero (half on each side); an even scale splits between its two middle
     levels. A percentage is written inside each segment at least ``label_min_pct`` wide
-    (a segment of zero count has none).
+    (a segment of zero count has none). The x-axis runs from ``-x_range`` to ``x_range``
+    (default -100% to 100%, the same on every Likert chart of a page); None fits it to the
+    bars (to the next 10%).
     """
     levels = [str(c) for c in counts.columns]
     k = len(levels)
@@ -166,7 +172,7 @@ def draw_diverging(
                 )
                 placed.append((text, bars.patches[row]))
     extent = max(float(np.max(-lefts[:, 0], initial=0)), float(np.max(cursor, initial=0)))
-    limit = max(10.0, math.ceil(extent / 10) * 10)
+    limit = max(10.0, math.ceil(extent / 10) * 10) if x_range is None else float(x_range)
     ax.set_xlim(-limit, limit)
     ax.xaxis.set_major_locator(MultipleLocator(50 if limit > 60 else 25 if limit > 30 else 10))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{abs(v):.0f}%"))
@@ -310,12 +316,15 @@ def _draw_rows(
     min_cell: int,
     label_min_pct: float,
     wrap: int,
+    x_range: float | None = X_RANGE,
 ) -> None:
     labels = [
         _row_label(texts[pos], n, dk, wrap, min_cell)
         for pos, n, dk in zip(rows.drawn, rows.rated, rows.dk_na, strict=True)
     ]
-    draw_diverging(ax, rows.counts, labels, label_min_pct=label_min_pct, totals=rows.rated)
+    draw_diverging(
+        ax, rows.counts, labels, label_min_pct=label_min_pct, totals=rows.rated, x_range=x_range
+    )
     ax.set_xlabel(X_LABEL, fontsize=8)
 
 
@@ -328,6 +337,7 @@ def plot_likert_table(
     title: str | None = None,
     label_min_pct: float = 5.0,
     wrap: int = 45,
+    x_range: float | None = X_RANGE,
 ) -> Figure | None:
     """Return one diverging bar per row of a published count table; None when none is shown.
 
@@ -341,9 +351,9 @@ def plot_likert_table(
     texts = list(row_labels)
     lines = max(len(textwrap.wrap(texts[p], wrap)) + 1 for p in rows.drawn)
     fig, ax = new_figure("full", height=_height(len(rows.drawn), lines))
-    _draw_rows(ax, rows, texts, min_cell, label_min_pct, wrap)
+    _draw_rows(ax, rows, texts, min_cell, label_min_pct, wrap, x_range)
     if title:
-        ax.set_title(title, pad=24)
+        ax.set_title(title, pad=24, wrap=True)
     names = [texts[p].split("\n")[0] for p in rows.left_out]
     left_out_note(fig, left_out_text(names, rows.hidden_answers, min_cell))
     fit_labels_when_drawn(fig)
@@ -361,6 +371,7 @@ def plot_likert_panels(
     title: str | None = None,
     label_min_pct: float = 5.0,
     wrap: int = 45,
+    x_range: float | None = X_RANGE,
 ) -> Figure:
     """Return one panel per value of ``panel_column`` (in table order), a bar per row in it.
 
@@ -381,7 +392,7 @@ def plot_likert_panels(
         rows, texts = drawn[panel], [str(t) for t in parts[panel][row_column]]
         left += [texts[p] for p in rows.left_out]
         hidden += rows.hidden_answers
-        ax.set_title(panel_titles.get(panel, str(panel)), fontsize=10, pad=22)
+        ax.set_title(panel_titles.get(panel, str(panel)), fontsize=10, pad=22, wrap=True)
         if not rows.drawn:
             ax.text(
                 0.5,
@@ -393,7 +404,7 @@ def plot_likert_panels(
             )
             ax.set_axis_off()
             continue
-        _draw_rows(ax, rows, texts, min_cell, label_min_pct, wrap)
+        _draw_rows(ax, rows, texts, min_cell, label_min_pct, wrap, x_range)
     shown = [ax for ax in axes if ax.axison]
     if shown:
         limit = max(abs(v) for ax in shown for v in ax.get_xlim())
@@ -402,7 +413,7 @@ def plot_likert_panels(
         for ax in shown[:-1]:
             ax.set_xlabel("")
     if title:
-        fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
+        fig.suptitle(title, x=0.01, ha="left", fontweight="bold", wrap=True)
     left_out_note(fig, left_out_text(list(dict.fromkeys(left)), hidden, min_cell))
     fit_labels_when_drawn(fig)
     return fig

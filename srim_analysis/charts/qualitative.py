@@ -118,12 +118,12 @@ def heatmap_figure(
                     color="white" if dark else "black",
                 )
     ax.set_xticks(range(n_cols))
-    ax.set_xticklabels([str(c) for c in matrix.columns], rotation=40, ha="right")
+    ax.set_xticklabels([wrap_label(c, 22) for c in matrix.columns], rotation=90, fontsize=8)
     ax.set_yticks(range(n_rows))
     ax.set_yticklabels([wrap_label(r, 40) for r in matrix.index])
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    ax.set_title(title, wrap=True)
     bar = fig.colorbar(image, ax=ax, shrink=min(0.8, 3.0 / max(n_rows, 1) + 0.3), aspect=15)
     bar.set_label(count_label)
     if hidden.any():
@@ -144,6 +144,13 @@ def _rows_shown(table: pd.DataFrame, count: str) -> np.ndarray:
     """Return True for the published rows whose ``count`` is shown and above zero."""
     values = _shown_column(table, count)
     return np.isfinite(values) & (values > 0)
+
+
+def _drawable(table: pd.DataFrame, count: str) -> tuple[pd.DataFrame, int]:
+    """Return the rows whose ``count`` is shown and above zero, and how many are hidden."""
+    keep = _rows_shown(table, count)
+    dropped = int((~keep & (_shown_column(table, count) != 0)).sum())
+    return table[keep].reset_index(drop=True), dropped
 
 
 #: The stances drawn as diverging bars (unclear views are drawn apart, or left to tables).
@@ -186,13 +193,11 @@ def stance_figure(
     no stance) is drawn apart on the right. A row whose participants are hidden is left
     out, and a share the table hides is not drawn; the note under the figure says so.
     """
-    keep = _rows_shown(table, "n_participants")
-    data = table[keep].reset_index(drop=True)
-    dropped = int((~keep & (_shown_column(table, "n_participants") != 0)).sum())
+    data, dropped = _drawable(table, "n_participants")
     if not len(data):
         return None
     n = len(data)
-    fig, ax0 = style.new_figure("full", 1.6 + 0.46 * n)
+    fig, ax0 = style.new_figure("full", max(2.8, 1.6 + 0.46 * n))
     ax0.remove()
     grid = fig.add_gridspec(1, 2, width_ratios=[4.2, 1])
     ax = fig.add_subplot(grid[0, 0])
@@ -239,7 +244,7 @@ def stance_figure(
     side.set_xlabel("Unclear or none (%)", fontsize=8)
     side.tick_params(axis="y", left=False, labelleft=False)
     side.grid(axis="y", visible=False)
-    fig.suptitle(title, x=0.0, ha="left", fontweight="bold", fontsize=11)
+    fig.suptitle(title, x=0.0, ha="left", fontweight="bold", fontsize=11, wrap=True)
     fig.supxlabel("Mixed views straddle zero.", fontsize=8, color=style.MUTED)
     _say_left_out(
         fig,
@@ -316,7 +321,7 @@ def stance_grid_figure(
         ax.tick_params(axis="y", length=0)
         ax.grid(axis="y", visible=False)
         label = str(data.loc[data["code_id"] == code, "code_label"].iloc[0])
-        ax.set_title(wrap_label(_short_label(label), 22), fontsize=8, loc="center")
+        ax.set_title(wrap_label(_short_label(label), 22), fontsize=8, loc="center", wrap=True)
     for ax in axes[len(codes) :]:
         ax.set_axis_off()
     for i, ax in enumerate(axes[: len(codes)]):
@@ -327,7 +332,7 @@ def stance_grid_figure(
         axes[len(codes)].legend(handles=handles, loc="center", frameon=False, title="Stance")
     else:
         fig.legend(handles=handles, ncols=3, loc="outside upper right", frameon=False)
-    fig.suptitle(title, x=0.0, ha="left", fontweight="bold", fontsize=11)
+    fig.suptitle(title, x=0.0, ha="left", fontweight="bold", fontsize=11, wrap=True)
     fig.supxlabel(
         "← critical · % of segments · supportive →\nMixed views straddle zero; unclear "
         "views are in the tables.",
@@ -355,13 +360,11 @@ def awareness_figure(
     share the table hides is left blank (never drawn or labelled); the note under the
     figure says what is left out. ``labels`` names the levels (read, heard, unaware).
     """
-    keep = _rows_shown(table, "n_coded")
-    data = table[keep].reset_index(drop=True)
-    dropped = int((~keep & (_shown_column(table, "n_coded") != 0)).sum())
+    data, dropped = _drawable(table, "n_coded")
     if not len(data):
         return None
     n = len(data)
-    fig, ax = style.new_figure("full", 1.4 + 0.32 * n)
+    fig, ax = style.new_figure("full", max(2.8, 1.6 + 0.32 * n))
     y = np.arange(n)[::-1]
     left = np.zeros(n)
     blank = 0
@@ -410,7 +413,7 @@ def awareness_figure(
         bbox_to_anchor=(0.5, 1.0),
         frameon=False,
     )
-    ax.set_title(title, pad=22)
+    ax.set_title(title, pad=22, wrap=True)
     _say_left_out(
         fig,
         f"{_plural(dropped, 'group', 'groups')} whose participants with awareness coded are "
@@ -423,18 +426,27 @@ def awareness_figure(
     return fig
 
 
-def branch_figure(summary: pd.DataFrame, title: str, min_cell: int) -> Figure | None:
-    """Return horizontal bars of participants per code from a published summary ('c': hidden)."""
+def branch_figure(
+    summary: pd.DataFrame, title: str, min_cell: int, highlight: str | None = None
+) -> Figure | None:
+    """Return horizontal bars of participants per code from a published summary ('c': hidden).
+
+    Every bar is drawn alike, except the code whose label is ``highlight`` (the one the
+    section's sentence names, if any) in the house highlight colour.
+    """
     if not len(summary):
         return None
     data = summary.reset_index(drop=True)
     n = len(data)
-    fig, ax = style.new_figure("full", 1.2 + 0.36 * n)
+    fig, ax = style.new_figure("full", max(2.2, 1.2 + 0.36 * n))
     y = np.arange(n)[::-1]
     values = _shown_column(data, "n_participants")
     hidden = np.array([disclosure.is_suppressed(v) for v in data["n_participants"]], dtype=bool)
     drawn = np.isfinite(values)
-    colours = [style.HIGHLIGHT if i == 0 and drawn[0] else style.PALETTE[0] for i in range(n)]
+    colours = [
+        style.HIGHLIGHT if highlight is not None and str(label) == highlight else style.PALETTE[0]
+        for label in data["code_label"]
+    ]
     ax.barh(
         y[drawn], values[drawn], color=[c for c, d in zip(colours, drawn, strict=True) if d],
         height=0.7,
@@ -446,9 +458,10 @@ def branch_figure(summary: pd.DataFrame, title: str, min_cell: int) -> Figure | 
             ax.text(v, yi, f" {v:.0f}", va="center", fontsize=8, color="black")
     ax.set_yticks(y)
     ax.set_yticklabels([wrap_label(t, 40) for t in data["code_label"]], fontsize=8)
+    ax.set_ylim(-0.6, n - 0.4)  # every row inside, the hidden ones' "c" too
     ax.set_xlabel("Participants who raised it")
     ax.grid(axis="y", visible=False)
-    ax.set_title(title)
+    ax.set_title(title, wrap=True)
     if hidden.any():
         left_out_note(
             fig,

@@ -94,10 +94,10 @@ def forest_plot(
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.xaxis.set_minor_locator(NullLocator())
         ax.xaxis.set_minor_formatter(NullFormatter())
-        ax.set_xlabel(f"Odds ratio ({pct}% CI), log scale: above 1 = higher {outcome}")
+        ax.set_xlabel(f"Odds ratio ({pct}% CI), log scale: above 1 = higher {outcome}", wrap=True)
     else:
-        ax.set_xlabel(f"Difference in mean {outcome} score ({pct}% CI)")
-    ax.set_title(title)
+        ax.set_xlabel(f"Difference in mean {outcome} score ({pct}% CI)", wrap=True)
+    ax.set_title(title, wrap=True)
     left = list(published.loc[~ok, "label"])
     if left:
         left_out_note(fig, "Not shown (estimate hidden in the table): " + "; ".join(left) + ".")
@@ -169,7 +169,7 @@ def plot_predicted_answers(published: pd.DataFrame, title: str) -> Figure | None
     fig, ax = new_figure("full", height=1.6 + 0.5 * len(rows))
     likert.draw_diverging(ax, rows[levels].astype(float), list(rows["profile"]))
     ax.set_xlabel("Predicted % of respondents giving each answer", fontsize=8)
-    ax.set_title(title, pad=24)
+    ax.set_title(title, pad=24, wrap=True)
     left = list(published.loc[~ok.to_numpy(dtype=bool), "profile"])
     if left:
         left_out_note(fig, "Not shown (a share hidden in the table): " + "; ".join(left) + ".")
@@ -210,9 +210,9 @@ def barrier_chart(
         ax.set_ylim(len(part) - 0.5, -0.5)
         ax.set_xlim(0, limit)
         ax.grid(axis="y", visible=False)
-        ax.set_title(f"{branch}s", loc="left", fontsize=10)
+        ax.set_title(f"{branch}s", loc="left", fontsize=10, wrap=True)
     axes[-1].set_xlabel("% of participants (interviews and focus groups) who raised it")
-    fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
+    fig.suptitle(title, x=0.01, ha="left", fontweight="bold", wrap=True)
     if hidden.any():
         left_out_note(
             fig,

@@ -55,6 +55,7 @@ from srim_analysis.analyses.comparison import (
 )
 from srim_analysis.charts import blueprint as blueprint_charts
 from srim_analysis.charts import comparison as comparison_charts
+from srim_analysis.report.figures import figure_link
 from srim_analysis.report.publishing import Section
 from srim_analysis.report.widgets import report_for, shown_html, site_dropdown
 from srim_analysis.report.wording import decimal, interval
@@ -68,6 +69,9 @@ if TYPE_CHECKING:
 
 #: The population the site, agency and funnel tables count (one case is one audited case).
 CASES = "cases"
+#: The figure id of the dot-and-interval chart (a per-site page of a large study links the
+#: whole-study one, which has a row per site).
+INTERVALS_FIGURE = "intervals-audit-indicators"
 #: The population the survey-score tables count.
 RESPONDENTS = "respondents"
 #: What a section says when neither the notebook nor the plan names audit indicators.
@@ -109,6 +113,12 @@ def _focus_phrase(report: Report) -> str:
     if is_all_sites(report.site):
         return "all sites, none highlighted"
     return f"{report.site_label} highlighted"
+
+
+def _roles(report: Report) -> dict[str, str]:
+    """Return each site's role by its display name (the site names of published tables)."""
+    sites = comparison.site_table(report.study)
+    return dict(zip(sites["display_name"].astype(str), sites["role"].astype(str), strict=True))
 
 
 def _chart(
@@ -360,16 +370,25 @@ def show_intervals(report: Report, indicators: Sequence[str] | None = None) -> S
     published = _site_table(report, indicators)
     audit = (published["source"] == "case_audit") & published["indicator"].isin(indicators)
     section = Section()
+    n_sites = len(set(published.loc[audit & (published["site"] != TOTAL), "site"]))
+    if _focus_name(report) is not None and n_sites > comparison_charts.COMPACT_ABOVE:
+        link = figure_link(report.site, report.notebook, INTERVALS_FIGURE)
+        section.add(
+            f"With this many sites, the chart shows {report.site_label} and the origin with "
+            "their intervals, and every other site as a dot on the strip of its role; "
+            f"[each site with its own interval]({link}) is in the whole-study report."
+        )
     _chart(
         report,
         section,
         _part(published, audit),
-        "intervals-audit-indicators",
+        INTERVALS_FIGURE,
         "Proportion of audited cases with each father-related step, by site, with 95% Wilson "
         "intervals and the all-site value",
         "Audited cases by site",
         comparison_charts.interval_chart,
         indicators,
+        roles=_roles(report),
     )
     return section
 
@@ -504,6 +523,7 @@ def show_funnel_plots(
     section.add(_funnel_note(report, published), first=True)
     if _focus_name(report) is None:
         report.finding(_outliers_sentence(published), table="funnel-positions")
+    roles = _roles(report)
     for ind in indicators:
         label = INDICATOR_LABELS.get(ind, ind)
         _chart(
@@ -518,6 +538,7 @@ def show_funnel_plots(
             comparison_charts.funnel_plot,
             ind,
             source=source,
+            roles=roles,
         )
     return section
 
@@ -906,6 +927,7 @@ def show_explorer(
     )
     indicator = _explorer_indicator(report, indicators)
     sites = comparison.site_table(study)
+    roles = _roles(report)
     summary = widgets.HTML()
     image = widgets.Image(format="png", layout=widgets.Layout(max_width="900px"))
 
@@ -919,6 +941,7 @@ def show_explorer(
             indicators,
             focus=None if everywhere else name,
             title=shown.title("Audited cases: each site against the all-site value"),
+            roles=roles,
         )
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=90)

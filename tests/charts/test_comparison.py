@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.collections import PathCollection
 from matplotlib.colors import to_rgb
 
 from srim_analysis import disclosure
@@ -13,6 +14,7 @@ from srim_analysis.analyses.comparison import TOTAL
 from srim_analysis.charts import comparison as charts
 from srim_analysis.charts import style
 from tests.analyses.test_funnel import funnel_table
+from tests.charts.conftest import assert_legible
 
 MIN_CELL = disclosure.DEFAULT_MIN_CELL
 
@@ -33,12 +35,22 @@ def _texts(fig) -> list[str]:
 
 
 def _points(ax) -> list[tuple[float, float]]:
-    return [
+    """Return every point drawn: line markers and scatter layers (PathCollections)."""
+    marked = [
         (float(x), float(y))
         for ln in ax.lines
         if ln.get_marker() == "o"
         for x, y in zip(ln.get_xdata(), ln.get_ydata(), strict=True)
     ]
+    return marked + [
+        (float(x), float(y)) for c in ax.collections if isinstance(c, PathCollection)
+        for x, y in c.get_offsets()
+    ]  # fmt: skip
+
+
+def _labels(ax) -> list[str]:
+    """Return the texts drawn on the axes (labels left off where crowded are hidden)."""
+    return [t.get_text() for t in ax.texts if t.get_visible() and t.get_text()]
 
 
 def test_funnel_plot_draws_only_published_sites_and_names_the_hidden_ones():
@@ -53,8 +65,11 @@ def test_funnel_plot_draws_only_published_sites_and_names_the_hidden_ones():
     assert (3.0, 2 / 3) not in _points(ax) and all(abs(y - 30 / 90) > 1e-9 for _, y in _points(ax))
     focus = [ln for ln in ax.lines if ln.get_marker() == "o" and ln.get_color() == style.HIGHLIGHT]
     assert len(focus) == 1 and list(focus[0].get_xdata()) == [120]
-    labels = [t.get_text() for t in ax.texts]
-    assert sorted(labels) == ["Alpha", "Gamma"]
+    # a per-site page (#21): the other sites are one unlabelled layer, the focus is labelled
+    assert _labels(ax) == ["Gamma"]
+    (layer,) = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert [float(x) for x, _ in layer.get_offsets()] == [100]
+    assert sorted(_labels(charts.funnel_plot(published, "x").axes[0])) == ["Alpha", "Gamma"]
     note = _note(fig)
     assert note.startswith("Not shown") and "Beta" in note and "Tiny" in note
     p0 = float(published.loc[published["site"] == TOTAL, "prop_yes"].iloc[0])
@@ -167,3 +182,145 @@ def test_finish_panel_wraps_the_indicator_label_and_bolds_the_focus():
     assert ax.get_title(loc="left") == style.wrap_label("Information about him shared")
     bold = [t.get_text() for t in ax.get_yticklabels() if t.get_fontweight() == "bold"]
     assert bold == ["B"]
+
+
+def _national(n_sites: int = 150, seed: int = 3) -> pd.DataFrame:
+    """Return a published one-indicator table of a national-scale study (about 150 sites).
+
+    Site 1 is the origin, sites 2-20 adopters, the rest comparison sites; a few small sites
+    have their counts hidden. Names are long, as authorities' are.
+    """
+    rng = np.random.default_rng(seed)
+    n = rng.integers(3, 400, n_sites)
+    p = rng.uniform(0.2, 0.8, n_sites)
+    rows = [
+        (f"Synthetic Authority {i + 1:03d}", int(rng.binomial(m, q)), int(m))
+        for i, (m, q) in enumerate(zip(n, p, strict=True))
+    ]
+    return _published(funnel.funnel_positions(funnel_table(rows)), funnel.POSITION_DEPENDS)
+
+
+def _national_roles(n_sites: int = 150) -> dict[str, str]:
+    return {
+        f"Synthetic Authority {i:03d}": "origin" if i == 1 else "adopter" if i <= 20 else
+        "comparison"
+        for i in range(1, n_sites + 1)
+    }  # fmt: skip
+
+
+def test_funnel_plot_of_the_study_is_legible_with_and_without_a_focus(study):
+    published = _published(comparison.site_indicators(study))
+    everyone = charts.funnel_plot(published, "father_info_shared")
+    assert_legible(everyone)
+    assert sorted(_labels(everyone.axes[0])) == sorted(study.sites["display_name"])
+    legend = everyone.axes[0].get_legend()
+    assert legend.get_bbox_to_anchor().x0 >= everyone.axes[0].get_window_extent().x1  # outside
+    one = charts.funnel_plot(
+        published, "father_info_shared", focus="Dunmere", roles={"Ashcombe": "origin"}
+    )
+    assert_legible(one)
+    assert sorted(_labels(one.axes[0])) == ["Ashcombe (origin)", "Dunmere"]
+
+
+def test_national_funnel_draws_the_others_as_one_background_layer():
+    published = _national()
+    roles = _national_roles()
+    focus = "Synthetic Authority 007"
+    fig = charts.funnel_plot(published, "x", focus=focus, roles=roles)
+    ax = fig.axes[0]
+    layers = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert len(layers) == 1  # every other site in one artist, no label
+    shown = published[
+        (published["site"] != TOTAL) & ~published["n"].map(disclosure.is_suppressed).astype(bool)
+    ]
+    assert len(layers[0].get_offsets()) == len(shown) - 1
+    assert tuple(layers[0].get_facecolor()[0][:3]) == to_rgb(style.BACKGROUND)
+    assert sorted(_labels(ax)) == sorted([focus, "Synthetic Authority 001 (origin)"])  # and origin
+    (me,) = [ln for ln in ax.lines if ln.get_marker() == "o"]
+    assert me.get_color() == style.FOCUS
+    assert_legible(fig)
+
+
+def test_national_funnel_without_a_focus_labels_what_fits_and_says_what_it_leaves_off():
+    fig = charts.funnel_plot(_national(), "x", roles=_national_roles())
+    assert_legible(fig)
+    labelled = _labels(fig.axes[0])
+    assert 0 < len(labelled) < 150
+    if "left off where labels would overlap" in _note(fig):
+        assert "funnel-positions table names every site" in _note(fig)
+
+
+def test_national_interval_chart_is_compact_on_a_per_site_page():
+    published = _national()
+    roles = _national_roles()
+    focus = "Synthetic Authority 007"
+    fig = charts.interval_chart(published, ["x"], focus=focus, roles=roles)
+    ax = fig.axes[0]
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert ticks == [
+        focus,
+        "Synthetic Authority 001 (origin)",
+        "Other adopters (18)",
+        "Comparison sites (130)",
+    ]
+    strips = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert len(strips) == 2  # one background layer per strip, no interval
+    rows = published[published["site"] != TOTAL].set_index("site")
+    for strip, members in zip(strips, (range(2, 21), range(21, 151)), strict=True):
+        names = [f"Synthetic Authority {i:03d}" for i in members if i != 7]
+        want = sorted(v for v in style.shown_values(rows.loc[names, "prop_yes"]) if v == v)
+        assert sorted(float(x) for x, _ in strip.get_offsets()) == pytest.approx(want)
+    band = [p for p in ax.patches if p.get_facecolor()[:3] == pytest.approx(to_rgb("#E8E8E8"))]
+    assert len(band) == 1  # the all-site interval
+    assert fig.get_figheight() < 3.5
+    assert_legible(fig)
+    full = charts.interval_chart(published, ["x"], roles=roles)  # all sites: every row
+    assert len(full.axes[0].get_yticklabels()) == 150
+
+
+def test_study_charts_are_legible(study):
+    published = _published(comparison.site_indicators(study))
+    assert_legible(
+        charts.interval_chart(
+            published, ["father_info_shared", "father_checked", "father_invited"], focus="Dunmere"
+        )
+    )
+    change = _published(
+        comparison.before_after(study, indicators=["father_info_shared", "father_checked"]),
+        comparison.CHANGE_DEPENDS,
+    )
+    assert_legible(charts.before_after_chart(change, focus="Brackwater"))
+
+
+def test_before_after_pooled_rows_are_set_apart_below_a_rule():
+    published = _published(_change(), comparison.CHANGE_DEPENDS)
+    ax = charts.before_after_chart(published, ["x"]).axes[0]
+    ticks = ax.get_yticklabels()
+    assert [t.get_text() for t in ticks] == ["Big", "Small", "All adopters"]
+    assert [t.get_fontstyle() for t in ticks] == ["normal", "normal", "italic"]
+    rules = [seg for c in ax.collections for seg in c.get_segments() if seg[0][1] == 1.5]
+    assert len(rules) == 1  # between the sites and the pooled row
+
+
+def test_before_after_is_compact_on_a_per_site_page_of_many_adopters():
+    rows = [(f"Adopter {i:02d}", "adopter", 20, 60, 45, 70) for i in range(1, 20)]
+    rows += [("Origin", "origin", 30, 60, 40, 60), (TOTAL, "adopter", 380, 1140, 855, 1330)]
+    out = pd.DataFrame(
+        rows, columns=["site", "role", "n_yes_before", "n_before", "n_yes_after", "n_after"]
+    )
+    out.insert(2, "indicator", "x")
+    out.insert(3, "label", "X")
+    out["prop_before"] = out["n_yes_before"] / out["n_before"]
+    out["prop_after"] = out["n_yes_after"] / out["n_after"]
+    d, low, high = comparison.newcombe_interval(
+        out["n_yes_before"], out["n_before"], out["n_yes_after"], out["n_after"]
+    )
+    out["diff"], out["diff_low"], out["diff_high"] = d, low, high
+    published = _published(out, comparison.CHANGE_DEPENDS)
+    fig = charts.before_after_chart(published, ["x"], focus="Adopter 07")
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert ticks == ["Adopter 07", "Origin (origin)", "All adopters"]
+    assert len(_points(fig.axes[0])) == 6  # before and after of the three rows
+    assert_legible(fig)
+    full = charts.before_after_chart(published, ["x"])  # the whole study: every adopter
+    assert len(full.axes[0].get_yticklabels()) == 21

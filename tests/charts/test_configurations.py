@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.colors import to_hex
 
 from srim_analysis.analyses import configurations as sc
 from srim_analysis.charts import configurations as config_charts
-from srim_analysis.charts.style import LEFT_OUT_GID
+from srim_analysis.charts.style import FOCUS, LEFT_OUT_GID
 from srim_analysis.disclosure import SUPPRESSION_MARK as C
 from tests.analyses.test_configurations import ANCHORS, CONDITIONS
+from tests.charts.conftest import assert_legible
 
 
 def notes(fig) -> list[str]:
@@ -50,6 +52,8 @@ def test_calibration_plot_of_a_fully_shown_table_has_no_note(study):
     fig = config_charts.plot_calibration(table, ANCHORS, "Calibration")
     assert len(fig.axes[0].collections[0].get_offsets()) == len(table)
     assert notes(fig) == []
+    assert_legible(fig)
+    assert {t.get_text() for t in fig.axes[0].texts if t.get_visible()} >= set(table["site"])
 
 
 def test_calibration_plot_draws_the_curve_and_anchors():
@@ -109,3 +113,17 @@ def test_xy_table_carries_the_counts_points_and_fit(study):
     assert table["y"].tolist() == data["SHARE"].tolist()
     fig = config_charts.plot_xy(table, "EH*FL", "SHARE", "XY")
     assert len(fig.axes[0].collections[0].get_offsets()) == len(data) and notes(fig) == []
+    assert_legible(fig)
+
+
+def test_the_focus_site_is_drawn_and_labelled_in_the_house_colour(study):
+    data = sc.qca_data(study, CONDITIONS, ANCHORS, since="2024-07-01")
+    table = sc.calibration_table(sc.site_outcome(study, since="2024-07-01"), data, "SHARE")
+    fig = config_charts.plot_calibration(table, ANCHORS, "Calibration", focus="Dunmere")
+    ax = fig.axes[0]
+    (mine,) = [c for c in ax.collections if to_hex(c.get_facecolor()[0]).upper() == FOCUS]
+    row = table[table["site"] == "Dunmere"].iloc[0]
+    assert mine.get_offsets().tolist() == [[row["prop"], row["membership"]]]
+    (label,) = [t for t in ax.texts if t.get_text() == "Dunmere"]
+    assert label.get_color() == FOCUS and label.get_fontweight() == "bold"
+    assert_legible(fig)

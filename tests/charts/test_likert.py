@@ -18,6 +18,7 @@ import pytest
 from srim_analysis import disclosure
 from srim_analysis.charts import likert as lp
 from srim_analysis.charts.style import DIVERGING_5, LEFT_OUT_GID
+from tests.charts.conftest import assert_legible
 
 LEVELS = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"]
 C = disclosure.SUPPRESSION_MARK
@@ -97,6 +98,7 @@ def test_bars_sum_to_100_and_neutral_straddles_zero():
         matplotlib.colors.to_rgba(DIVERGING_5[0])
     )
     assert notes(fig) == []  # nothing left out, no note
+    assert_legible(fig)
 
 
 def test_order_n_and_dk_in_tick_labels_and_every_level_in_the_legend():
@@ -169,6 +171,7 @@ def test_panels_share_one_scale_and_one_note():
     assert [len(ax.get_yticklabels()) for ax in drawn] == [2, 1, 1]  # Education left out
     (note,) = notes(fig)
     assert "Education" in note and "Answers chosen by fewer than 5" in note
+    assert_legible(fig)
 
 
 def test_even_scale_splits_at_zero():
@@ -217,3 +220,12 @@ def test_saved_chart_has_its_labels_fitted_without_an_extra_pass(tmp_path):
     svg = (tmp_path / "S" / "nb__b1.svg").read_text(encoding="utf-8")
     assert ">83%<" in svg and ">5%<" not in svg
     assert len([a for a in fig.artists if a.get_gid() == "likert-label-fitter"]) == 1
+
+
+def test_every_likert_chart_of_a_page_shares_one_x_range():
+    narrow = draw(table({"Mostly neutral": ([0, 1, 30, 1, 0], 32, 0)}))
+    wide = draw(shown_table())
+    assert narrow.axes[0].get_xlim() == wide.axes[0].get_xlim() == (-lp.X_RANGE, lp.X_RANGE)
+    fitted = draw(table({"Mostly neutral": ([0, 1, 30, 1, 0], 32, 0)}), x_range=None)
+    assert fitted.axes[0].get_xlim() == (-50, 50)  # fitted to the bars when asked
+    assert_legible(narrow)

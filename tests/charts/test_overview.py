@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pandas as pd
+from matplotlib.colors import to_rgb
 
 from srim_analysis import disclosure
 from srim_analysis.analyses import overview
 from srim_analysis.charts import overview as overview_charts
 from srim_analysis.charts import style
+from tests.charts.conftest import assert_legible
 
 
 def _published() -> pd.DataFrame:
@@ -40,7 +42,7 @@ def test_hidden_counts_are_not_drawn_and_the_note_names_them():
     assert [t.get_text() for t in ax.texts] == []  # no label for a hidden count
     assert _note(fig) == "Not shown, as the table hides them (c): audited cases at Two, Three."
     assert [t.get_text() for t in ax.get_xticklabels()] == ["One", "Two", "Three"]
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [  # below the axes
         "Audited cases",
         "Observed meetings",
     ]
@@ -61,3 +63,28 @@ def test_data_volume_of_the_study_draws_every_shown_count(study):
     drawn = sorted(b.get_height() for b in ax.patches)
     assert drawn == sorted(int(v) for v, h in zip(cells, hidden, strict=True) if not h)
     assert "Harrowmere" in _note(fig)
+    assert_legible(fig)
+
+
+def test_data_volume_at_national_scale_names_only_the_focus_site():
+    n = 150
+    counts = pd.DataFrame(
+        {
+            "site_id": [f"S{i:03d}" for i in range(1, n + 1)] + ["Total"],
+            "site": [f"Synthetic Authority {i:03d}" for i in range(1, n + 1)] + ["All"],
+            "n_cases": [20 + i % 30 for i in range(n)] + [sum(20 + i % 30 for i in range(n))],
+        }
+    )
+    published = disclosure.publishable(counts, disclosure.DEFAULT_MIN_CELL)
+    fig = overview_charts.plot_data_volume(published, "Volume", focus="Synthetic Authority 042")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Synthetic Authority 042"]
+    assert ax.get_xticklabels()[0].get_color() == style.FOCUS
+    outlined = [b for b in ax.patches if b.get_edgecolor()[:3] == to_rgb(style.FOCUS)]
+    assert len(outlined) == 1 and outlined[0].get_height() == 20 + 41 % 30
+    assert "150 sites" in ax.get_xlabel()
+    assert_legible(fig)
+    few = overview_charts.plot_data_volume(_published(), "Volume", focus="Two")
+    assert [
+        t.get_text() for t in few.axes[0].get_xticklabels() if t.get_color() == style.FOCUS
+    ] == ["Two"]

@@ -12,11 +12,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.colors import to_hex
 from matplotlib.patches import Rectangle
 
 from srim_analysis.charts import qualitative as charts
+from srim_analysis.charts import style
 from srim_analysis.charts.style import LEFT_OUT_GID
 from srim_analysis.study.plan import AWARENESS_ROLES
+from tests.charts.conftest import assert_legible
 
 C = "c"
 
@@ -76,6 +79,7 @@ def test_awareness_figure_draws_only_shown_shares():
     assert not {"33%", "67%", "42%"} & set(labels)
     note = _note(fig)
     assert "1 group" in note and "left blank" in note
+    assert_legible(fig)
     legend = fig.axes[0].get_legend()
     assert [t.get_text() for t in legend.get_texts()] == list(AWARENESS_ROLES.values())
     colours = {tuple(h.get_facecolor()) for h in legend.legend_handles}
@@ -116,6 +120,7 @@ def test_stance_figure_leaves_out_hidden_rows_and_shares():
     assert sorted(_texts(fig)) == ["10%", "40%", "50%", "60%"]
     note = _note(fig)
     assert "1 row" in note and "not drawn" in note
+    assert_legible(fig)
     assert charts.stance_figure(_stance_table().assign(n_participants=C), "S", 5) is None
 
 
@@ -151,6 +156,7 @@ def test_stance_grid_marks_hidden_groups_and_draws_no_hidden_share():
     assert "Not attributed" not in _ticks(fig)
     note = _note(fig)
     assert "1 group" in note and "Shares hidden" in note
+    assert_legible(fig)
 
 
 def test_heatmap_shows_hidden_cells_as_c_and_never_their_value():
@@ -161,6 +167,7 @@ def test_heatmap_shows_hidden_cells_as_c_and_never_their_value():
     image = fig.axes[0].images[0].get_array()
     assert np.ma.is_masked(image[0, 0]) or np.isnan(image[0, 0])  # no colour for the hidden cell
     assert "1 count hidden" in _note(fig)
+    assert_legible(fig)
     plain = charts.heatmap_figure(matrix.replace({C: 6}), "t", min_cell=5)
     assert not [t for t in plain.texts if t.get_gid() == LEFT_OUT_GID]
     assert charts.heatmap_figure(pd.DataFrame(), "t", min_cell=5) is None
@@ -176,6 +183,7 @@ def test_branch_figure_marks_hidden_counts_without_a_bar():
     heights = [round(b.get_width(), 1) for b in _bars(fig)]
     assert heights == [12.0, 0.0]  # 'Rarely' has no bar at all
     assert "1 count hidden" in _note(fig)
+    assert_legible(fig)
     assert charts.branch_figure(summary.iloc[:0], "t", min_cell=5) is None
 
 
@@ -185,3 +193,32 @@ def test_count_matrix_keeps_published_cells():
     )
     grid = charts.count_matrix(table, "n_participants")
     assert grid.to_dict("list") == {"x": [7, 0], "y": [C, 9]}
+
+
+def test_branch_figure_highlights_only_the_bar_the_text_names():
+    summary = pd.DataFrame({"code_label": ["Often", "Sometimes"], "n_participants": [26, 25]})
+    plain = {tuple(b.get_facecolor()) for b in _bars(charts.branch_figure(summary, "t", 5))}
+    assert len(plain) == 1  # 26 against 25: no bar singled out
+    named = charts.branch_figure(summary, "t", 5, highlight="Sometimes")
+    colours = [to_hex(b.get_facecolor()).upper() for b in _bars(named)]
+    assert colours == [style.PALETTE[0], style.HIGHLIGHT]  # drawn top to bottom: Often, Sometimes
+    assert_legible(named)
+
+
+def test_small_and_crowded_figures_stay_legible():
+    one_group = _awareness_table().iloc[[0]].reset_index(drop=True)
+    assert_legible(charts.awareness_figure(one_group, "Awareness of the advice by agency", 5))
+    top_hidden = pd.DataFrame(
+        {"code_label": ["Often", "Rarely", "Never"], "n_participants": [C, 12, 9]}
+    )
+    assert_legible(charts.branch_figure(top_hidden, "What practitioners say", min_cell=5))
+    names = ["IT systems and access", "Fear of getting it wrong", "Confusion about consent",
+             "Unclear thresholds", "Children's social care", "Early help / family hub",
+             "Police", "Health visiting"]  # fmt: skip
+    matrix = pd.DataFrame(
+        [[(i * 7 + j) % 13 for j in range(len(names))] for i in range(5)],
+        index=[f"Barrier {i}" for i in range(5)],
+        columns=names,
+        dtype=object,
+    )
+    assert_legible(charts.heatmap_figure(matrix, "Co-occurrence of codes", min_cell=5))

@@ -22,6 +22,7 @@ from srim_analysis.analyses import (
 from srim_analysis.charts import survey as survey_charts
 from srim_analysis.charts.style import LEFT_OUT_GID
 from tests.analyses.test_survey_models import fit_planted
+from tests.charts.conftest import assert_legible
 
 C = disclosure.SUPPRESSION_MARK
 
@@ -60,6 +61,7 @@ def test_forest_plot_draws_the_published_estimates(planted):
     assert list(points.get_xdata()) == pytest.approx(published["odds_ratio"].astype(float).tolist())
     assert ax.get_title(loc="left") == "Odds ratios"
     assert notes(fig) == []
+    assert_legible(fig)
 
 
 def test_forest_plot_leaves_out_a_hidden_estimate(planted):
@@ -113,6 +115,7 @@ def test_item_by_group_draws_only_the_published_groups(study):
     texts = [t.get_text() for t in ax.texts if t.get_text().endswith("%")]
     allowed = {f"{w:.0f}%" for w in widths.ravel() if w > 0}
     assert set(texts) <= allowed
+    assert_legible(fig)
 
 
 def test_construct_by_group_has_a_panel_per_statement(study):
@@ -126,6 +129,7 @@ def test_construct_by_group_has_a_panel_per_statement(study):
     axes = [ax for ax in fig.axes if ax.axison]
     assert len(fig.axes) == len(ids)
     assert len({ax.get_xlim() for ax in axes}) == 1  # one scale for every panel
+    assert_legible(fig)
 
 
 def test_predicted_answers_chart_draws_the_published_shares(planted):
@@ -138,6 +142,7 @@ def test_predicted_answers_chart_draws_the_published_shares(planted):
     shares = predicted[levels].to_numpy(dtype=float)
     assert widths == pytest.approx(100 * shares / shares.sum(axis=1, keepdims=True))
     assert [t.get_text() for t in ax.get_yticklabels()] == list(predicted["profile"])
+    assert_legible(fig)
     hidden = predicted.astype(object)
     hidden.loc[0, levels[0]] = C
     fig = survey_charts.plot_predicted_answers(hidden, "Predicted")
@@ -172,3 +177,4 @@ def test_barrier_chart_draws_no_hidden_count(study):
     )
     (note,) = notes(fig)
     assert note.startswith(f"{int(hidden.sum())} code(s) raised by fewer than 5 participants")
+    assert_legible(fig)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from matplotlib.colors import to_hex
 
 from srim_analysis.analyses import typology
+from srim_analysis.charts import style
 from srim_analysis.charts import typology as typology_charts
 from srim_analysis.charts.style import LEFT_OUT_GID
 from srim_analysis.disclosure import SUPPRESSION_MARK
 from tests.analyses.test_typology import two_groups
+from tests.charts.conftest import assert_legible
 
 
 def published_matrix():
@@ -64,3 +67,38 @@ def test_dendrogram_axis_names_the_distance():
     ty = typology.cluster_sites(two_groups(), 2, distance="euclidean")
     ax = typology_charts.plot_dendrogram(ty.tree(), ty.distance, "Types").axes[0]
     assert ax.get_ylabel() == "Euclidean distance"
+
+
+def test_site_types_are_keyed_to_the_dendrograms_colours_and_legible(study):
+    matrix = typology.feature_matrix(study.site_features, study.sites)
+    ty = typology.cluster_sites(matrix, 3)
+    tree = ty.tree().astype(object)
+    types = typology_charts.leaf_types(tree)
+    clusters = {site: f"type {k}" for site, k in ty.clusters.items()}
+    assert types == {
+        s: t for s, t in clusters.items() if list(ty.clusters).count(ty.clusters[s]) > 1
+    }
+    colours = typology_charts.type_colours(types.values())
+    fig = typology_charts.plot_dendrogram(tree, ty.distance, "Site types", focus="Dunmere")
+    ax = fig.axes[0]
+    legend = {
+        t.get_text(): h.get_color()
+        for t, h in zip(ax.get_legend().get_texts(), ax.get_legend().legend_handles, strict=True)
+    }
+    assert legend == colours
+    for tick in ax.get_xticklabels():
+        name = tick.get_text().replace("\n", " ")
+        if name == "Dunmere":
+            assert tick.get_color() == style.FOCUS and tick.get_fontweight() == "bold"
+        elif name in types:
+            assert tick.get_color() == colours[types[name]]  # the site's name in its type's colour
+    link_colours = {to_hex(c) for coll in ax.collections for c in coll.get_colors()}
+    assert set(colours.values()) <= {c.upper() for c in link_colours} | set(colours.values())
+    assert_legible(fig)
+    published = matrix.rename_axis("site").reset_index().astype(object)
+    heat = typology_charts.plot_feature_heatmap(published, "Features", types=types, focus="Dunmere")
+    for tick in heat.axes[0].get_xticklabels():
+        name = tick.get_text().replace("\n", " ")
+        if name in types and name != "Dunmere":
+            assert tick.get_color() == colours[types[name]]
+    assert_legible(heat)

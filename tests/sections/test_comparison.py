@@ -11,10 +11,12 @@ import ipywidgets as widgets
 import nbformat
 import pandas as pd
 import pytest
+from matplotlib.collections import PathCollection
 
 from srim_analysis import disclosure
 from srim_analysis.analyses import comparison as analysis
 from srim_analysis.analyses.comparison import TOTAL
+from srim_analysis.charts import style
 from srim_analysis.report import publishing
 from srim_analysis.sections import comparison
 from tests.conftest import REPORT_SITES
@@ -466,3 +468,59 @@ def test_notebook_runs_for_an_adopter_site(synthetic_report, report_tables):
     assert (
         synthetic_report / "figures" / "S02" / f"{NOTEBOOK}__funnel-father-checked.png"
     ).exists()
+
+
+def _drawn(monkeypatch, report) -> dict:
+    """Make ``report.chart`` keep each figure it draws (by figure id) instead of saving it."""
+    drawn: dict = {}
+
+    def keep(section, published, draw, figure_id, caption, **_options):
+        drawn[figure_id] = draw(published)
+
+    monkeypatch.setattr(report, "chart", keep)
+    return drawn
+
+
+def test_per_site_figures_highlight_the_focus_and_label_only_it_and_the_origin(
+    tmp_path, shipped_dir, study, monkeypatch
+):
+    report = _report(tmp_path, shipped_dir, "S02")
+    drawn = _drawn(monkeypatch, report)
+    comparison.show_funnel_plots(report, ["father_info_shared"])
+    comparison.show_intervals(report, ["father_info_shared"])
+    sites = study.sites.set_index("site_id")
+    origin = str(sites.loc[sites["role"] == "origin", "display_name"].iloc[0])
+    ax = drawn["funnel-father-info-shared"].axes[0]
+    labels = sorted(t.get_text() for t in ax.texts if t.get_visible() and t.get_text())
+    assert labels == sorted(["Brackwater", f"{origin} (origin)"])  # others: one plain layer
+    assert len([c for c in ax.collections if isinstance(c, PathCollection)]) == 1
+    focus = [ln for ln in ax.lines if ln.get_marker() == "o"]
+    assert [ln.get_color() for ln in focus] == [style.FOCUS]
+    ticks = drawn["intervals-audit-indicators"].axes[0].get_yticklabels()
+    assert [t.get_text() for t in ticks if t.get_color() == style.FOCUS] == ["Brackwater"]
+    assert len(ticks) == len(study.sites)  # eight sites: every site keeps its row
+    everyone = _report(tmp_path / "all", shipped_dir, "all")
+    drawn_all = _drawn(monkeypatch, everyone)
+    comparison.show_funnel_plots(everyone, ["father_info_shared"])
+    ax = drawn_all["funnel-father-info-shared"].axes[0]
+    assert len([t for t in ax.texts if t.get_visible() and t.get_text()]) == len(study.sites)
+
+
+def test_a_compact_per_site_interval_chart_links_the_whole_study_one(
+    tmp_path, shipped_dir, monkeypatch
+):
+    monkeypatch.setattr(comparison.comparison_charts, "COMPACT_ABOVE", 4)  # 8 sites: "many"
+    report = _report(tmp_path, shipped_dir, "S02")
+    drawn = _drawn(monkeypatch, report)
+    section = comparison.show_intervals(report, ["father_info_shared"])
+    link = "../../figures/all/01_cross_site_comparison__intervals-audit-indicators.png"
+    assert f"[each site with its own interval]({link})" in section.text()
+    page = tmp_path / "reports" / "S02" / f"{NOTEBOOK}.html"
+    assert (page.parent / link).resolve() == (
+        tmp_path / "figures" / "all" / f"{NOTEBOOK}__intervals-audit-indicators.png"
+    ).resolve()
+    ticks = [t.get_text() for t in drawn["intervals-audit-indicators"].axes[0].get_yticklabels()]
+    assert ticks[0] == "Brackwater" and ticks[1].endswith("(origin)")
+    assert any(t.startswith("Comparison sites (") for t in ticks)
+    everyone = _report(tmp_path / "all", shipped_dir, "all")
+    assert "[each site" not in comparison.show_intervals(everyone, ["father_info_shared"]).text()
