@@ -843,3 +843,69 @@ def _screenshot(page: Any, target: Path, chunk: int = 12000) -> None:
             break
         offset += view
     sheet.save(target, compress_level=3)
+
+
+# ---------------------------------------------------------------------------
+# The HTML report in a browser: what a reader of a page would see go wrong
+# ---------------------------------------------------------------------------
+
+#: Text or links naming these are absolute paths of a machine, not of the report.
+ABSOLUTE_PATHS = ("/tmp/", "/work/", "/home/", "/root/", "/Users/", "file://", "C:\\")
+
+_PAGE_JS = r"""
+() => {
+  const links = [...document.querySelectorAll('[href], [src]')].map(
+    (e) => e.getAttribute('href') || e.getAttribute('src') || '');
+  const outputs = [...document.querySelectorAll('.jp-OutputArea-output')].filter(
+    (o) => !o.innerText.trim() && !o.querySelector('img, svg, canvas, table, iframe'));
+  const images = [...document.querySelectorAll('img')].map((i) => i.getAttribute('alt'));
+  const contents = [...document.querySelectorAll('.srim-contents a')].map(
+    (a) => a.getAttribute('href'));
+  return {
+    text: document.body.innerText,
+    links: links.filter((l) => !l.startsWith('data:')),
+    empty: outputs.map((o) => o.outerHTML.slice(0, 160)),
+    alts: images,
+    contents: contents,
+    missing: contents.filter((h) => !h.startsWith('#')
+      || !document.getElementById(decodeURIComponent(h.slice(1)))),
+  };
+}
+"""
+
+
+@dataclass
+class PageCheck:
+    """What one HTML page of a report shows a reader (read in the browser)."""
+
+    name: str
+    text: str
+    links: list[str]
+    empty: list[str]
+    alts: list[str | None]
+    contents: list[str]
+    missing: list[str]
+
+
+def check_page(page: Any, url: str, name: str) -> PageCheck:
+    """Open ``url`` in ``page`` and return what it shows (see :func:`page_problems`)."""
+    page.goto(url, wait_until="load")
+    return PageCheck(name=name, **page.evaluate(_PAGE_JS))
+
+
+def page_problems(check: PageCheck, forbidden: tuple[str, ...] = ABSOLUTE_PATHS) -> list[str]:
+    """Return what is wrong on a page: absolute paths, empty outputs, images without alt
+    text, contents links to no heading."""
+    found = []
+    for bad in forbidden:
+        if bad in check.text:
+            at = check.text.index(bad)
+            around = check.text[max(0, at - 40) : at + 60]
+            found.append(f"{check.name}: an absolute path in the text: …{around!r}")
+        found += [f"{check.name}: an absolute link {link!r}" for link in check.links if bad in link]
+    found += [f"{check.name}: an empty output area: {html}" for html in check.empty]
+    for alt in check.alts:
+        if not alt or not alt.strip() or "No description has been provided" in alt:
+            found.append(f"{check.name}: an image without alt text ({alt!r})")
+    found += [f"{check.name}: a contents link to no heading: {h}" for h in check.missing]
+    return found

@@ -1,4 +1,5 @@
-"""Each notebook, opened in JupyterLab in a real browser, runs cleanly and its widgets work.
+"""Each notebook, opened in JupyterLab in a real browser, runs cleanly and its widgets work;
+the HTML report reads cleanly in a browser.
 
 A researcher's view: JupyterLab (this environment, kernel ``python3``) serves a git clone of
 the project set up as `make` leaves it (see ``browser_helpers.lab_checkout``), Debian's
@@ -14,6 +15,11 @@ The control tests prove the checks can fail: small notebooks written here with a
 cell, a syntax error, a dropdown that drives nothing and a widget that cannot be drawn must
 each be reported.
 
+The HTML report (the session's test report, ``synthetic_report``: no extra run) is opened
+page by page, the index and one page per notebook: no absolute path of the machine in text or
+links, no empty output area, alt text on every image, every contents link names a heading of
+the page. Screenshots go beside the report (``<out>/reports/screenshots/``) for a person.
+
 If chromium is missing or cannot start, the tests fail (they do not skip): install it with
 ``make browser``. Playwright's own browser download is not used.
 """
@@ -28,17 +34,20 @@ import nbformat
 import pytest
 
 from tests.browser_helpers import (
+    ABSOLUTE_PATHS,
     CHROMIUM_ARGS,
     CHROMIUM_MISSING,
     ROOT,
     JupyterLab,
     Pipeline,
     assert_ran_cleanly,
+    check_page,
     chromium_path,
     committed_notebooks,
     git,
     lab_checkout,
     open_lab,
+    page_problems,
     problems,
     project_env,
     run_notebook,
@@ -217,3 +226,86 @@ def test_a_dead_dropdown_and_a_broken_widget_are_detected(page, project):
     assert any("widget" in p and ("failed to display" in p or "no rendered" in p) for p in found)
     assert not any("dropdown 0" in p for p in found)
     assert not run.dom_errors and not run.model_errors
+
+
+# ---------------------------------------------------------------------------
+# The HTML report as a reader opens it
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def reader(browser):
+    """A plain browser page (no JupyterLab) for reading the HTML report."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1600})
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def _report_pages(out: Path) -> list[tuple[str, Path]]:
+    """Return the index and, per notebook, its all-sites page (or a site's if none)."""
+    reports = out / "reports"
+    found = [("index", reports / "index.html")]
+    for notebook in NOTEBOOKS:
+        pages = sorted(reports.glob(f"*/{notebook.stem}.html"))
+        pages.sort(key=lambda p: p.parent.name != "all")
+        if pages:
+            found.append((f"{pages[0].parent.name}-{notebook.stem}", pages[0]))
+    # and one site page, to see the links to the other sites
+    found += [
+        (f"{p.parent.name}-{p.stem}", p)
+        for p in sorted(reports.glob(f"*/{NOTEBOOKS[1].stem}.html"))
+        if p.parent.name != "all"
+    ][:1]
+    return found
+
+
+def test_the_html_report_reads_cleanly_in_a_browser(synthetic_report: Path, reader):
+    shots = synthetic_report / "reports" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    pages = _report_pages(synthetic_report)
+    assert len(pages) == 2 + len(NOTEBOOKS), [n for n, _ in pages]
+    found = []
+    for name, path in pages:
+        check = check_page(reader, path.as_uri(), name)
+        found += page_problems(check, (*ABSOLUTE_PATHS, str(synthetic_report)))
+        reader.screenshot(path=str(shots / f"{name}.png"))
+        if name == "index":
+            assert "Sites at a glance" in check.text
+            continue
+        assert check.contents, f"{name}: no contents list"
+        assert "Glossary" in check.text and "Report index" in check.text
+        if not name.startswith("all-"):
+            assert "This notebook for:" in check.text and "All sites" in check.text
+    assert not found, "\n".join(found)
+    assert len(list(shots.glob("*.png"))) == len(pages)
+
+
+def test_the_page_checks_catch_what_a_reader_would_see_go_wrong(tmp_path, reader):
+    """Control: a page with each fault is caught, fault by fault; a clean one passes."""
+    page = tmp_path / "faulty.html"
+    page.write_text(
+        "<html><body><nav class='srim-contents'><a href='#there'>There</a>"
+        "<a href='#nowhere'>Nowhere</a></nav><h2 id='there'>There</h2>"
+        "<p>Tables in /tmp/run/reports/all/tables.</p><a href='/work/main/x.csv'>x</a>"
+        "<div class='jp-OutputArea-output'> </div>"
+        "<img src='x.png'><img src='y.png' alt='No description has been provided for this "
+        "image'><img src='z.png' alt='A chart of sites.'></body></html>",
+        encoding="utf-8",
+    )
+    found = page_problems(check_page(reader, page.as_uri(), "faulty"))
+    assert any("absolute path in the text" in f and "/tmp/run" in f for f in found)
+    assert any("absolute link '/work/main/x.csv'" in f for f in found)
+    assert sum("an empty output area" in f for f in found) == 1
+    assert sum("without alt text" in f for f in found) == 2
+    assert any("contents link to no heading: #nowhere" in f for f in found)
+    assert len(found) == 6, found
+    clean = tmp_path / "clean.html"
+    clean.write_text(
+        "<html><body><nav class='srim-contents'><a href='#there'>There</a></nav>"
+        "<h2 id='there'>There</h2><div class='jp-OutputArea-output'><p>Text</p></div>"
+        "<img src='z.png' alt='A chart of sites.'></body></html>",
+        encoding="utf-8",
+    )
+    assert page_problems(check_page(reader, clean.as_uri(), "clean")) == []

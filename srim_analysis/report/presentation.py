@@ -15,13 +15,18 @@ page shows the same cells for a person to read (issue #18):
 
 from __future__ import annotations
 
+import base64
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from srim_analysis import disclosure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: Tables longer than this show their first rows and fold the rest.
 MAX_ROWS = 30
@@ -48,9 +53,11 @@ _WORDS = {
 _NUM = ' class="num"'
 _P_COLUMNS = re.compile(r"^(p|p_value|pvalue|p_adj|p_holm|p_adjusted|.*_p|.*_p_value)$", re.I)
 
+# the class twice: JupyterLab's own rule for output tables (right-aligned) is more specific
 STYLE = (
-    "<style>.srim-table td, .srim-table th {padding: 0.15em 0.6em; text-align: left;}"
-    " .srim-table td.num, .srim-table th.num {text-align: right;}"
+    "<style>.srim-table.srim-table td, .srim-table.srim-table th {padding: 0.15em 0.6em;"
+    " text-align: left;}"
+    " .srim-table.srim-table td.num, .srim-table.srim-table th.num {text-align: right;}"
     " .srim-table {border-collapse: collapse; margin-bottom: 0.3em;}"
     " .srim-table tr:nth-child(even) {background: #f6f6f6;}</style>"
 )
@@ -180,3 +187,126 @@ def table_html(
         body += _cells(frame, numeric) + "</tbody></table>"
     foot = " ".join(notes) + download
     return f"{STYLE}{head}{body}" + (f"<p><small>{foot.strip()}</small></p>" if foot else "")
+
+
+# ---------------------------------------------------------------------------
+# Numbered figures and tables: the one rule (the pages and `srim export` use it)
+# ---------------------------------------------------------------------------
+
+
+def numbered(keys: Iterable[str]) -> dict[str, int]:
+    """Return each key's number, 1, 2, ..., in the order the keys first appear.
+
+    This is the numbering rule of a page: figures and tables are numbered apart, each in
+    the order the run first showed them; a table shown twice keeps its first number.
+
+    >>> numbered(["b", "a", "b", "c"])
+    {'b': 1, 'a': 2, 'c': 3}
+    """
+    numbers: dict[str, int] = {}
+    for key in keys:
+        numbers.setdefault(key, len(numbers) + 1)
+    return numbers
+
+
+def figure_numbers(figure_ids: Iterable[str]) -> dict[str, int]:
+    """Return each figure's number by figure id, in the order a run saved (showed) them."""
+    return numbered(figure_ids)
+
+
+def table_numbers(table_names: Iterable[str]) -> dict[str, int]:
+    """Return each table's number by table name (or CSV name), in the order a run showed them."""
+    return numbered(table_names)
+
+
+def figure_label(number: int | None, caption: str) -> str:
+    """Return a figure's caption line: "Figure 3. caption" (the caption alone without a number)."""
+    return f"Figure {number}. {caption}" if number else caption
+
+
+def table_label(number: int | None, caption: str) -> str:
+    """Return a table's caption line: "Table 5. caption" (the caption alone without a number)."""
+    return f"Table {number}. {caption}" if number else caption
+
+
+# ---------------------------------------------------------------------------
+# Figures as a reader sees them: the saved PNG, its alt text and its caption
+# ---------------------------------------------------------------------------
+
+#: Where an axes may hold its title (the house style puts titles on the left).
+_TITLES = ("left", "center", "right")
+#: At most this many panels are described in a figure's alt text.
+_ALT_PANELS = 6
+
+
+def alt_text(caption: str, fig: Figure) -> str:
+    """Return a figure's alt text: its caption, then what each panel shows (titles, axes).
+
+    Written from the figure's own titles, axis labels and notes, so it says what the picture
+    shows without reading the picture.
+    """
+    parts = [caption.strip().rstrip(".") + "."]
+    suptitle = fig.get_suptitle().strip()
+    if suptitle:
+        parts.append(f"Title: {_one_line(suptitle)}.")
+    panels = []
+    for ax in fig.axes:
+        title = " ".join(t for t in (ax.get_title(loc) for loc in _TITLES) if t.strip())
+        if not ax.get_visible() or (not ax.axison and not title):
+            continue
+        bits = []
+        if title:
+            bits.append(f"“{_one_line(title)}”")
+        axes = [
+            f"{name} axis: {_one_line(label)}"
+            for name, label in (("x", ax.get_xlabel()), ("y", ax.get_ylabel()))
+            if label.strip()
+        ]
+        if axes:
+            bits.append(", ".join(axes))
+        if bits:
+            panels.append(" — ".join(bits))
+    if panels:
+        shown = panels[:_ALT_PANELS]
+        more = len(panels) - len(shown)
+        parts.append(
+            ("Panel" if len(panels) == 1 else f"{len(panels)} panels")
+            + ": "
+            + "; ".join(shown)
+            + (f"; and {more} more" if more else "")
+            + "."
+        )
+    notes = [_one_line(t.get_text()) for t in fig.texts if t.get_text().strip()]
+    notes = [n for n in notes if n != suptitle]
+    if notes:
+        parts.append("Notes: " + " ".join(n.rstrip(".") + "." for n in notes))
+    return " ".join(parts)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """Return the (width, height) in pixels of a PNG image, read from its header."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG image")
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+#: The saved PNGs are 300 dpi; a page shows them at the size of a 100-dpi screen image.
+SHOWN_DPI_RATIO = 3
+
+
+def figure_html(png: bytes, *, alt: str, label: str, figure_id: str = "") -> str:
+    """Return a saved figure as HTML: the PNG (inline) with alt text and a numbered caption."""
+    width, _ = png_size(png)
+    data = base64.b64encode(png).decode("ascii")
+    anchor = f' id="figure-{html.escape(figure_id)}"' if figure_id else ""
+    return (
+        f'<figure class="srim-figure"{anchor} style="margin: 0.5em 0 1em;">'
+        f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}" '
+        f'style="max-width: 100%; height: auto;" width="{width // SHOWN_DPI_RATIO}">'
+        f'<figcaption style="font-size: 0.92em; color: #333;"><b>{html.escape(label)}</b>'
+        "</figcaption></figure>"
+    )

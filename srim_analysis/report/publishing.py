@@ -41,10 +41,18 @@ def resolve(path: str | Path) -> Path:
 
 @dataclass(frozen=True)
 class SavedFigure:
-    """A figure saved by :meth:`Report.chart`: its manifest record, shown as its SVG."""
+    """A figure saved by :meth:`Report.chart`: its manifest record, shown as the saved PNG.
+
+    A notebook (and so its HTML page) shows the very PNG the report saved, with alt text and
+    a numbered caption ("Figure 3. caption"): the figure is rendered once, by the save.
+    """
 
     record: figures.FigureRecord
     figures_dir: Path
+    #: The figure's number on its page (None: not numbered).
+    number: int | None = None
+    #: What the image shows, for a reader who cannot see it (the caption when blank).
+    alt: str = ""
 
     @property
     def svg_path(self) -> Path:
@@ -56,8 +64,18 @@ class SavedFigure:
         """Return the path of the saved PNG (300 dpi)."""
         return self.figures_dir / self.record.png
 
-    def _repr_svg_(self) -> str:
-        return self.svg_path.read_text(encoding="utf-8")
+    @property
+    def label(self) -> str:
+        """Return the caption line shown under the figure: "Figure N. caption"."""
+        return presentation.figure_label(self.number, self.record.caption)
+
+    def _repr_html_(self) -> str:
+        return presentation.figure_html(
+            self.png_path.read_bytes(),
+            alt=self.alt or self.record.caption,
+            label=self.label,
+            figure_id=self.record.figure_id,
+        )
 
 
 class Section:
@@ -105,6 +123,9 @@ class Report:
     published: list[Path] = field(default_factory=list)
     #: Cells shown and hidden by this report's tables, by population (see ``population=``).
     linked: disclosure.LinkedCells = field(default_factory=disclosure.LinkedCells)
+    #: The figures and tables the run showed, in order (what numbers them; see
+    #: :func:`contents_path`).
+    contents: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def site_label(self) -> str:
@@ -138,6 +159,7 @@ class Report:
         self, fig: Figure, figure_id: str, caption: str, source: pd.DataFrame
     ) -> SavedFigure:
         """Save a figure (PNG and SVG) with its caption and source data; return it (closed)."""
+        alt = presentation.alt_text(caption, fig)
         record = figures.save_figure(
             fig,
             figure_id,
@@ -150,7 +172,18 @@ class Report:
             close=True,
             source_data=self._csv(source, f"Source data of the figure: {caption}"),
         )
-        return SavedFigure(record, self.figures_dir)
+        number = self._number("figure", figure_id, caption, record.png)
+        return SavedFigure(record, self.figures_dir, number=number, alt=alt)
+
+    def _number(self, kind: str, key: str, caption: str, path: str) -> int:
+        """Return the number of a figure or table shown on the page, recording it once."""
+        if not any(e["kind"] == kind and e["key"] == key for e in self.contents):
+            self.contents.append({"kind": kind, "key": key, "caption": caption, "path": path})
+            target = contents_path(self.layout, self.site, self.notebook)
+            atomic.write_text(target, json.dumps(self.contents, indent=1))
+        keys = [e["key"] for e in self.contents if e["kind"] == kind]
+        rule = presentation.figure_numbers if kind == "figure" else presentation.table_numbers
+        return rule(keys)[key]
 
     def chart(
         self,
@@ -314,8 +347,11 @@ class Report:
             f"<code>{html.escape(sid)}</code> {html.escape(self.study.site_label(sid))}"
             for sid in self.study.site_ids()
         )
-        tables = _shown_path(RunLayout.final(self.tables_dir))
-        figs = _shown_path(RunLayout.final(self.layout.site_figures(self.site)))
+        # outputs named from the project root, or from the run's output folder when the run
+        # writes elsewhere: never an absolute path of the machine (the page is shared)
+        out = RunLayout.final(self.reports_dir).parent
+        tables = _shown_path(RunLayout.final(self.tables_dir), out)
+        figs = _shown_path(RunLayout.final(self.layout.site_figures(self.site)), out)
         return HTML(
             f"<p>{kind}<br>"
             f"Site: <b>{html.escape(self.site_label)}</b>"
@@ -381,20 +417,36 @@ class Report:
             return None
         return Section([f"*This study folder has no `{table}` table, so this section is skipped.*"])
 
-    def show(self, frame: pd.DataFrame) -> object:
+    def show(self, frame: pd.DataFrame, *, numbered: bool = True) -> object:
         """Return a display object: the table as a reader sees it (see ``report.presentation``).
 
         The suppression rule is stated once, in the page's banner, not under every table;
-        a published table links its CSV (relative to the HTML page of the run).
+        a published table links its CSV (relative to the HTML page of the run) and, unless
+        ``numbered=False`` (an explorer's view), is numbered on the page ("Table 5. caption").
         """
         csv = frame.attrs.get("csv")
+        caption = frame.attrs.get("caption", "")
+        if csv and numbered:
+            href = f"{RunLayout.TABLES}/{csv}"
+            caption = presentation.table_label(self._number("table", csv, caption, href), caption)
         return HTML(
             presentation.table_html(
                 frame,
-                caption=frame.attrs.get("caption", ""),
+                caption=caption,
                 csv_href=f"{RunLayout.TABLES}/{csv}" if csv else None,
             )
         )
+
+
+def contents_path(layout: RunLayout, site: str, notebook: str) -> Path:
+    """Return where a run lists the figures and tables it showed, in order (JSON).
+
+    Each entry: ``kind`` ("figure" or "table"), ``key`` (figure id or CSV name),
+    ``caption`` and ``path`` (PNG relative to figures/, CSV relative to the site's folder);
+    numbering them with :func:`presentation.figure_numbers` / ``table_numbers`` gives the
+    numbers the page shows.
+    """
+    return layout.findings(site, notebook).with_name(f"{notebook}.contents.json")
 
 
 #: The attribute :meth:`Report.made_safe` sets on a table it made safe (its min_cell).
@@ -411,13 +463,18 @@ def _require_safe(frame: pd.DataFrame, figure_id: str) -> None:
         )
 
 
-def _shown_path(path: Path) -> str:
-    """Return ``path`` for display: relative to the project root when inside it."""
-    path = Path(path)
-    try:
-        return html.escape(path.resolve().relative_to(paths.ROOT).as_posix())
-    except ValueError:
-        return html.escape(path.as_posix())
+def _shown_path(path: Path, out: Path | None = None) -> str:
+    """Return ``path`` for display: relative to the project root when inside it.
+
+    Outside it, relative to ``out`` (a run's output folder) when given and inside that.
+    """
+    path = Path(path).resolve()
+    for base in (paths.ROOT, *([Path(out).resolve()] if out is not None else [])):
+        try:
+            return html.escape(path.relative_to(base).as_posix())
+        except ValueError:
+            continue
+    return html.escape(path.as_posix())
 
 
 def _refuse_undeclared_counts(
@@ -483,4 +540,5 @@ def start(
         min_cell=min_cell,
     )
     figures.reset_fragment(report.figures_dir, site, notebook)
+    contents_path(report.layout, site, notebook).unlink(missing_ok=True)
     return report

@@ -83,6 +83,6 @@ def shown_html(report: Report, frame: pd.DataFrame) -> str:
 
     An explorer's table stands apart from the page, so it carries the rule itself.
     """
-    shown = report.show(frame)
+    shown = report.show(frame, numbered=False)
     note = html.escape(frame.attrs.get("note", ""))
     return str(getattr(shown, "data", shown)) + (f"<p><small>{note}</small></p>" if note else "")

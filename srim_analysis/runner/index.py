@@ -24,9 +24,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from srim_analysis import atomic
+from srim_analysis import atomic, disclosure
 from srim_analysis.layout import FAILED_SUFFIX, OK_SUFFIX, RunLayout
 from srim_analysis.report import figures
+from srim_analysis.report.publishing import read_published
+from srim_analysis.runner import html as pages
 from srim_analysis.study.selection import ALL_SITES
 
 
@@ -132,6 +134,19 @@ section.run { border-top: 1px solid #eee; padding: .8rem 0; }
 figure { margin: 0; width: 240px; }
 figure img { width: 240px; height: auto; border: 1px solid #ddd; background: #fff; }
 figcaption { font-size: .82rem; color: #333; }
+table.glance { border-collapse: collapse; font-size: .85rem; background: #fff; }
+table.glance th, table.glance td { border: 1px solid #ddd; padding: .25rem .45rem; }
+table.glance td { text-align: right; white-space: nowrap; }
+table.glance th { text-align: left; vertical-align: bottom; }
+table.glance tr.reference { background: #f1f1f1; font-weight: 600; }
+.flag { font-weight: 700; margin-left: .2rem; }
+.flag.high { color: #0b6e4f; }
+.flag.low { color: #b3400b; }
+@media print {
+  header .meta, table.overview, details.site, .pages { display: none; }
+  .objective, table.glance tr { break-inside: avoid; }
+  body { background: #fff; }
+}
 footer { color: #666; font-size: .85rem; padding-bottom: 2rem; }
 """
 
@@ -227,7 +242,9 @@ def _run_section(
         png, svg = figures_dir / rec.png, figures_dir / rec.svg
         if not png.exists():
             continue
-        svg_link = f' · <a href="{_href(svg, reports_dir)}">SVG</a>' if svg.exists() else ""
+        svg_link = (
+            f' · <a href="{_href(svg, reports_dir)}">SVG</a>' if rec.svg and svg.is_file() else ""
+        )
         figs.append(
             "<figure>"
             f'<a href="{_href(png, reports_dir)}"><img src="{_href(png, reports_dir)}" '
@@ -338,6 +355,87 @@ def _objective_sections(
             f"<p class='pages'><b>Pages:</b> {' '.join(pages) or 'none yet'}</p></section>"
         )
     return parts
+
+
+# ---------------------------------------------------------------------------
+# Sites at a glance
+# ---------------------------------------------------------------------------
+
+#: The whole-study table the grid is drawn from: each site's practice indicators with their
+#: funnel-plot position (notebook 01, all sites).
+GLANCE_TABLE = "funnel-positions"
+
+#: Funnel positions as flags: (symbol, css class) by the position's words.
+_FLAGS = {
+    "above the 99.8% limit": ("▲▲", "high"),
+    "above the 95% limit": ("▲", "high"),
+    "below the 95% limit": ("▼", "low"),
+    "below the 99.8% limit": ("▼▼", "low"),
+}
+
+
+def _percent(value: object) -> int | None:
+    try:
+        number = float(str(value))
+    except ValueError:
+        return None
+    return None if number != number else round(100 * number)
+
+
+def _glance_cell(row: Mapping[str, Any]) -> str:
+    """Return one grid cell: "86% (80-91)" with its funnel flag, or "c" when hidden."""
+    share = row.get("prop_yes", "")
+    if disclosure.is_suppressed(share) or _percent(share) is None:
+        return "<td title='hidden: a small count, or one that could be worked out'>c</td>"
+    low, high = _percent(row.get("ci_low", "")), _percent(row.get("ci_high", ""))
+    text = f"{_percent(share)}%" + (f" ({low}–{high})" if low is not None and high else "")
+    position = str(row.get("position", ""))
+    symbol, css = _FLAGS.get(position, ("", ""))
+    flag = f"<span class='flag {css}' title='{_esc(position)}'>{symbol}</span>" if symbol else ""
+    title = f" title='{_esc(position)}'" if position else ""
+    return f"<td{title}>{_esc(text)}{flag}</td>"
+
+
+def site_grid(layout: RunLayout) -> str:
+    """Return the front page's grid of sites by indicator, with funnel flags ('' if none).
+
+    Drawn from the published whole-study table (hidden cells stay hidden: "c"); each cell is
+    the share with its 95% interval, flagged when the site lies outside the funnel limits.
+    """
+    found = sorted(layout.tables_dir(ALL_SITES).glob(f"*__{GLANCE_TABLE}.csv"))
+    if not found:
+        return ""
+    table = read_published(found[0])
+    needed = {"site", "indicator", "prop_yes"}
+    if table.empty or not needed <= set(table.columns):
+        return ""
+    labels: dict[str, str] = {}
+    for row in table.to_dict("records"):
+        labels.setdefault(row["indicator"], str(row.get("label") or row["indicator"]))
+    cells: dict[str, dict[str, str]] = {}
+    for row in table.to_dict("records"):
+        cells.setdefault(str(row["site"]), {})[row["indicator"]] = _glance_cell(row)
+    head = "".join(f"<th scope='col'>{_esc(label)}</th>" for label in labels.values())
+    rows = []
+    for site, by_indicator in cells.items():
+        reference = site.lower() in ("all", "all sites")
+        css = " class='reference'" if reference else ""
+        rows.append(
+            f"<tr{css}><th scope='row'>"
+            f"{'All sites' if reference else _esc(site)}</th>"
+            + "".join(by_indicator.get(i, "<td></td>") for i in labels)
+            + "</tr>"
+        )
+    href = _href(found[0], layout.reports_dir)
+    return (
+        "<h2 id='sites-at-a-glance'>Sites at a glance</h2>"
+        "<p>Each site's share of audited cases with each practice, with its 95% interval. "
+        "▲ and ▼ mark a site above or below the funnel plot's 95% control limits (▲▲, ▼▼: "
+        "outside the 99.8% limits) around the all-site share; c: hidden (a small count, or "
+        f"one that could be worked out). <a href='{href}'>The table (CSV)</a>.</p>"
+        f"<table class='glance'><thead><tr><th>Site</th>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def render_index(
@@ -460,6 +558,7 @@ def render_index(
             empty,
             "<h2>The study's objectives</h2>" if states else "",
             *_objective_sections(states, order, site_names, layout, out),
+            site_grid(layout) if states else "",
             "<h2>Runs</h2>" if states else "",
             "".join(overview) if states else "",
             "<h2>Sites</h2>" if states else "",
@@ -479,6 +578,34 @@ def render_index(
 
 
 def write_index(out: str | Path, **kwargs: Any) -> Path:
-    """Write ``<out>/reports/index.html`` atomically and return its path."""
+    """Write ``<out>/reports/index.html`` atomically and return its path.
+
+    Each notebook's pages are linked to one another too (the same notebook for the other
+    sites), from the pages on disk.
+    """
     page = render_index(out, **kwargs)
+    link_site_pages(out, kwargs.get("site_names"))
     return atomic.write_text(RunLayout.under(out).index, page)
+
+
+def link_site_pages(out: str | Path, site_names: Mapping[str, str] | None = None) -> int:
+    """Link every good page to the same notebook's pages for the other sites; return changes."""
+    root = Path(out).resolve()
+    layout = RunLayout.under(root)
+    states = read_states(layout)
+    order = _site_order(states, dict(site_names or {}))
+    pages_of: dict[str, dict[str, Path]] = {}
+    for state in states:
+        rel = state.ok.get("outputs", {}).get("html") if state.ok else None
+        if rel and (root / rel).is_file():
+            pages_of.setdefault(state.notebook, {})[state.site] = root / rel
+    changed = 0
+    for by_site in pages_of.values():
+        for site, page in by_site.items():
+            links = [
+                (_site_label(other, dict(site_names or {})), _href(by_site[other], page.parent))
+                for other in order
+                if other in by_site and other != site
+            ]
+            changed += pages.set_site_links(page, links)
+    return changed

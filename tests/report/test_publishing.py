@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import matplotlib.pyplot as plt
@@ -9,6 +10,7 @@ import pandas as pd
 import pytest
 
 from srim_analysis.layout import RunLayout
+from srim_analysis.report import publishing
 from srim_analysis.report.publishing import Section, read_published, start
 
 
@@ -82,8 +84,10 @@ def test_banner_says_site_study_kind_and_where_outputs_go(report):
     for sid in report.study.site_ids():  # every site id, with its name, is listed
         assert f"<code>{sid}</code> {report.study.site_label(sid)}" in text
     assert "Study folder: <code>data/synthetic</code>, synthetic data" in text
-    assert f"{report.reports_dir.as_posix()}/S02/tables/" in text
-    assert f"{report.figures_dir.as_posix()}/S02/" in text
+    # a run outside the project: its outputs named from its output folder, not the machine
+    assert "tables in <code>reports/S02/tables/</code>" in text
+    assert "figures in <code>figures/S02/</code>" in text
+    assert str(report.reports_dir.parent) not in text
 
 
 def test_banner_shows_final_places_not_staging_folders(tmp_path, shipped_dir):
@@ -97,7 +101,7 @@ def test_banner_shows_final_places_not_staging_folders(tmp_path, shipped_dir):
     )
     text = report.banner().data
     assert ".staging" not in text
-    assert f"{(tmp_path / 'reports').as_posix()}/S02/tables/" in text
+    assert "<code>reports/S02/tables/</code>" in text and str(tmp_path) not in text
 
 
 def test_chart_draws_from_the_published_table_and_saves_it_as_source_data(report):
@@ -152,3 +156,64 @@ def test_a_finding_is_recorded_once_with_its_figure_and_table(report, tmp_path):
         "caption": "A figure",
     }
     assert (tmp_path / "reports" / found[0]["table"]).is_file()
+
+
+def _bars(title: str):
+    def draw(table: pd.DataFrame):
+        fig, ax = plt.subplots()
+        ax.set_title(title)
+        ax.set_xlabel("Group")
+        shown = table[table["n"] != "c"]
+        ax.bar(shown["group"], shown["n"].astype(int))
+        return fig
+
+    return draw
+
+
+def test_figures_and_tables_are_numbered_in_the_order_shown_and_listed(report):
+    section = Section()
+    published = report.publish(section, _counts(), "groups", "Groups")
+    first = report.chart(section, published, _bars("By size"), "by-size", "Groups by size")
+    second = report.chart(section, published, _bars("Again"), "again", "Groups again")
+    report.publish(section, _counts(), "more", "More groups")
+    again = report.show(published)  # a table shown twice keeps its number
+    explorer = report.show(published, numbered=False)
+    assert (first.number, second.number) == (1, 2)
+    assert "<b>Table 1. Groups</b>" in section.items[0].data
+    assert "<b>Table 2. More groups</b>" in section.items[3].data
+    assert "<b>Table 1. Groups</b>" in again.data
+    assert "<b>Groups</b>" in explorer.data and "Table" not in explorer.data.split("</b>")[0]
+    contents = json.loads(
+        publishing.contents_path(report.layout, "S02", report.notebook).read_text()
+    )
+    assert [(e["kind"], e["key"]) for e in contents] == [
+        ("table", "00_study_overview__groups.csv"),
+        ("figure", "by-size"),
+        ("figure", "again"),
+        ("table", "00_study_overview__more.csv"),
+    ]
+    assert contents[1]["path"] == "S02/00_study_overview__by-size.png"
+    assert contents[0]["path"] == "tables/00_study_overview__groups.csv"
+    # a new run of the notebook starts the list again
+    start(
+        "00_study_overview",
+        site="S02",
+        data_dir=report.study.folder,
+        reports_dir=report.reports_dir,
+        figures_dir=report.figures_dir,
+    )
+    assert not publishing.contents_path(report.layout, "S02", report.notebook).exists()
+
+
+def test_a_saved_figure_shows_the_saved_png_with_alt_text_and_its_number(report):
+    section = Section()
+    published = report.publish(section, _counts(), "groups", "Groups", show=False)
+    report.chart(section, published, _bars("One"), "one", "The first")
+    saved = report.chart(section, published, _bars("Sizes"), "sizes", "Groups by size")
+    page = saved._repr_html_()
+    assert saved.label == "Figure 2. Groups by size"
+    assert saved.alt == "Groups by size. Panel: “Sizes” — x axis: Group."
+    assert f'alt="{saved.alt}"' in page and "<b>Figure 2. Groups by size</b>" in page
+    png = base64.b64encode(saved.png_path.read_bytes()).decode("ascii")
+    assert f"data:image/png;base64,{png}" in page  # the very file the report saved
+    assert not hasattr(saved, "_repr_svg_") and not hasattr(saved, "_repr_png_")

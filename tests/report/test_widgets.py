@@ -118,6 +118,13 @@ def test_report_for_changes_only_the_site(report):
     assert other.site == "S08" and report.site == "S02"
     assert other.study is report.study and other.min_cell == report.min_cell
     assert other.published == [] and other.where == "at Harrowmere"
+    assert other.contents == []  # numbers nothing on the notebook's page
+
+
+def test_an_explorers_table_is_not_numbered_on_the_page(report):
+    safe = report.table(pd.DataFrame({"group": ["a", "b"], "n": [12, 20]}), "g", "Groups")
+    text = report_widgets.shown_html(report, safe)
+    assert "<b>Groups</b>" in text and "Table 1" not in text and report.contents == []
 
 
 def test_shown_html_has_the_note_and_left_aligned_text(report):

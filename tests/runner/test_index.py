@@ -252,3 +252,67 @@ def test_the_front_page_goes_by_objective_with_findings_linked(tmp_path):
     assert "whole study only" in text
     assert str(tmp_path) not in text  # no absolute path of this machine
     assert_links_resolve(page)
+
+
+GLANCE = """# Each site's practice with its funnel position
+# c = suppressed.
+# population: cases
+site,source,indicator,label,n_yes,n,prop_yes,ci_low,ci_high,position
+Ashcombe,case_audit,identified,Father identified,134,155,0.865,0.802,0.91,above the 95% limit
+Ashcombe,case_audit,invited,He was invited,c,154,c,c,c,
+Brackwater,case_audit,identified,Father identified,110,130,0.846,0.774,0.898,within the 95% limits
+Brackwater,case_audit,invited,He was invited,31,129,0.24,0.17,0.32,below the 99.8% limit
+All,case_audit,identified,Father identified,244,285,0.856,0.811,0.892,
+All,case_audit,invited,He was invited,57,283,0.201,0.158,0.253,
+"""
+
+
+def test_the_front_page_shows_the_sites_at_a_glance_hidden_cells_kept_hidden(tmp_path):
+    out = tmp_path / "out"
+    make_run(out, "all", "01_cross", objective=2)
+    tables = RunLayout.under(out).tables_dir("all")
+    tables.mkdir(parents=True)
+    (tables / f"01_cross__{index.GLANCE_TABLE}.csv").write_text(GLANCE, encoding="utf-8")
+    page = index.write_index(out, run_id="r1")
+    assert_links_resolve(page)
+    text = page.read_text(encoding="utf-8")
+    grid = text[text.index("<h2 id='sites-at-a-glance'>") :]
+    grid = grid[: grid.index("</table>")]
+    assert "<th scope='col'>Father identified</th><th scope='col'>He was invited</th>" in grid
+    assert "86% (80–91)<span class='flag high' title='above the 95% limit'>▲</span>" in grid
+    assert "24% (17–32)<span class='flag low' title='below the 99.8% limit'>▼▼</span>" in grid
+    assert "85% (77–90)</td>" in grid  # within the limits: no flag
+    assert grid.count(">c</td>") == 1 and "0.865" not in grid
+    assert "<tr class='reference'><th scope='row'>All sites</th>" in grid
+    assert "<a href='all/tables/01_cross__funnel-positions.csv'>" in grid
+
+
+def test_no_grid_without_the_whole_study_table(tmp_path):
+    out = tmp_path / "out"
+    make_run(out, "all", "01_cross")
+    assert index.site_grid(RunLayout.under(out)) == ""
+    assert "Sites at a glance" not in index.write_index(out).read_text(encoding="utf-8")
+
+
+def test_each_page_links_the_same_notebook_for_the_other_sites(tmp_path):
+    out = tmp_path / "out"
+    nav = '<nav aria-label="x" class="srim-sites"></nav><p>report</p>'
+    for site in ("all", "S01", "S 02"):
+        make_run(out, site, "01_cross")
+        (out / "reports" / site / "01_cross.html").write_text(nav, encoding="utf-8")
+    make_run(out, "all", "02_typology", per_site=False)
+    (out / "reports" / "all" / "02_typology.html").write_text(nav, encoding="utf-8")
+    index.write_index(out, run_id="r1", site_names={"S01": "Ashcombe", "S 02": "Brackwater"})
+    page = out / "reports" / "S01" / "01_cross.html"
+    links = assert_links_resolve(page)
+    assert links == ["../all/01_cross.html", "../S%2002/01_cross.html"]
+    assert '>All sites</a> <a href="../S%2002/01_cross.html">Brackwater (S 02)</a>' in (
+        page.read_text(encoding="utf-8")
+    )
+    assert assert_links_resolve(out / "reports" / "all" / "01_cross.html") == [
+        "../S01/01_cross.html",
+        "../S%2002/01_cross.html",
+    ]
+    # a whole-study notebook has no other pages to link
+    assert "<a " not in (out / "reports" / "all" / "02_typology.html").read_text(encoding="utf-8")
+    assert index.link_site_pages(out, {"S01": "Ashcombe", "S 02": "Brackwater"}) == 0  # done
