@@ -1,22 +1,28 @@
-"""How long the full report takes, against the floor of running empty notebooks.
+"""How long the report takes, against the floor of running empty notebooks (issue #21).
 
 Run on demand (not part of the tests)::
 
-    .venv/bin/python benchmarks/bench_report.py                 # study and national scale
-    .venv/bin/python benchmarks/bench_report.py --skip-national # the study scale only
+    .venv/bin/python benchmarks/bench_report.py --jobs 2            # study, national one site
+    .venv/bin/python benchmarks/bench_report.py --national-full     # + the whole national report
+    .venv/bin/python benchmarks/bench_report.py --skip-national --no-papermill  # a quick look
     .venv/bin/python benchmarks/bench_report.py --jobs 2 --json results.json
-    .venv/bin/python benchmarks/bench_report.py --skip-study --notebook 00  # a quick look
 
-For each scale it generates the synthetic study in a temporary folder, runs every notebook
-in ``notebooks/`` for every site with ``srim run`` (``--force``, the default settings
-otherwise), and then measures the **floor**: the same number of runs of an empty notebook
-(one parameters cell, nothing else), with plain papermill, a new kernel per run, the same
-number of runs at once. It prints both times and their ratio; the goals are 1.5x at the
-study scale and 3x at the national scale (153 sites). It also prints the runner on empty
-notebooks (the runner's own cost per run), the median and slowest run per notebook, and
-where a run's time goes: each notebook run in the benchmark's own process (once to warm
-up, once timed) with the library's figure helper timed, from which it estimates what the
-report's figures alone cost against everything the goal allows.
+For each scale it generates the synthetic study in a temporary folder and runs the
+notebooks with ``srim run`` (``--force``, the default settings otherwise): at the study
+scale every notebook for every site and "all"; at the national scale (153 sites) one
+site's runs (every per-site notebook for one adopting site), and with ``--national-full``
+the whole national report as well. Against each it measures the **floor**: the same
+number of runs of an empty notebook (one parameters cell, nothing else), with plain
+papermill, a new kernel per run, the same number at once. Goals (#21): the full study
+report at most 2.5x its floor; the national runs at most 3x theirs.
+
+It also prints: the same study report made the way a user without the runner would (the
+``papermill`` command, one process per run, the same number at once: the runner should
+cost at most a third of it); a second forced run with the result cache warm; the runner on
+empty notebooks (its own cost per run); the median and slowest run per notebook; the
+figures rendered per report (manifest rows x formats); and where a run's time goes: each
+notebook run in the benchmark's own process (once to warm up, once timed) with the
+library's figure helper timed, giving the cost per figure.
 
 Works with whatever notebooks are in ``notebooks/``.
 """
@@ -37,7 +43,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from srim_analysis.runner import NotebookInfo
 
-GOALS = {"study": 1.5, "national": 3.0}
+GOALS = {"study": 2.5, "national": 3.0}
+#: The runner against one papermill process per run: at most this share of its time.
+PAPERMILL_GOAL = 1 / 3
 
 
 def _empty_notebook(folder: Path, name: str = "00_empty", per_site: bool = True) -> Path:
@@ -116,6 +124,7 @@ def report(
     jobs: int,
     notebooks_dir: Path | None = None,
     notebooks: list[str] | None = None,
+    sites: list[str] | None = None,
 ) -> tuple[float, object]:
     """Return (seconds, summary) of a forced ``srim run`` of ``data`` into ``out``."""
     from srim_analysis import paths, runner
@@ -127,10 +136,70 @@ def report(
         jobs=jobs,
         notebooks_dir=notebooks_dir or paths.NOTEBOOKS_DIR,
         notebooks=notebooks or [],
+        sites=sites or [],
     )
     t0 = time.perf_counter()
     summary = runner.run_report(config, force=True, progress=False, echo=None)
     return time.perf_counter() - t0, summary
+
+
+def _papermill_one(args: tuple[str, str, str, str, dict[str, str]]) -> float:
+    """Run one notebook for one site with the ``papermill`` command; return its seconds."""
+    import os
+    import subprocess
+
+    notebook, site, data, out, env = args
+    name = Path(notebook).stem
+    target = Path(out) / "reports" / site / f"{name}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "papermill", notebook, str(target), "--no-progress-bar"]
+    command += ["-k", "python3", "--cwd", str(Path(notebook).parent)]
+    for key, value in (
+        ("site", site),
+        ("data_dir", data),
+        ("reports_dir", str(Path(out) / "reports")),
+        ("figures_dir", str(Path(out) / "figures")),
+    ):
+        command += ["-p", key, value]
+    t0 = time.perf_counter()
+    done = subprocess.run(
+        command, env={**os.environ, **env}, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        print(f"  papermill {name}[{site}] failed: {done.stderr.strip().splitlines()[-1:]}")
+    return time.perf_counter() - t0
+
+
+def papermill_report(summary: object, data: Path, out: Path, jobs: int) -> float:
+    """Return the seconds the ``papermill`` command takes for the runs of ``summary``.
+
+    One process per run (``python -m papermill``, a new kernel each), ``jobs`` at once:
+    what a user without the runner would do. It makes the executed notebooks only (no
+    HTML, no index, no audit), so the comparison favours papermill.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from srim_analysis import paths
+    from srim_analysis.runner import kernels
+
+    env = kernels.ensure_kernel("python3")
+    runs = [
+        (str(paths.NOTEBOOKS_DIR / f"{r.notebook}.ipynb"), r.site, str(data), str(out), env)
+        for r in summary.results  # type: ignore[attr-defined]
+    ]
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(_papermill_one, runs))
+    return time.perf_counter() - t0
+
+
+def figures_rendered(out: Path) -> tuple[int, int]:
+    """Return (figures in the report's manifest, files rendered: figures x formats)."""
+    from srim_analysis.runner.config import load_config
+
+    with open(out / "figures" / "manifest.csv", encoding="utf-8") as fh:
+        n_figures = sum(1 for _ in fh) - 1
+    return n_figures, n_figures * len(load_config().figures.formats)
 
 
 def _run_in_process(nb: NotebookInfo, params: dict[str, object]) -> tuple[float, int, float]:
@@ -241,27 +310,45 @@ def scale(
     overhead: bool,
     notebooks: list[str] | None = None,
     breakdown: bool = True,
+    *,
+    one_site: bool = False,
+    papermill: bool = False,
+    again: bool = False,
+    label: str | None = None,
 ) -> dict[str, object]:
-    """Benchmark one scale; print and return its figures."""
+    """Benchmark one scale (the full report, or one site's runs); print and return its figures."""
+    from srim_analysis import runner
     from srim_analysis.runner.config import Config
     from srim_analysis.study import synthetic
 
     data = work / f"{name}-study"
-    t0 = time.perf_counter()
-    synthetic.write_study(data, scale=name)
-    print(f"\n== {name} scale: synthetic study written in {time.perf_counter() - t0:.1f} s")
-    seconds, summary = report(data, work / f"{name}-out", jobs, notebooks=notebooks)
+    if not data.is_dir():
+        t0 = time.perf_counter()
+        synthetic.write_study(data, scale=name)
+        print(f"\n== {name} scale: synthetic study written in {time.perf_counter() - t0:.1f} s")
+    sites = None
+    what = "full report"
+    if one_site:
+        study = runner.read_study(data)
+        sites = [next(s for s in list(study.sites)[1:])]  # an adopting site, not the origin
+        what = f"one site's runs ({sites[0]})"
+    label = label or (f"{name} one site" if one_site else name)
+    out = work / f"{label.replace(' ', '-')}-out"
+    seconds, summary = report(data, out, jobs, notebooks=notebooks, sites=sites)
     runs = len(summary.results)  # type: ignore[attr-defined]
     jobs_used = Config(jobs=jobs).job_count(runs)
     failed = len(summary.failed)  # type: ignore[attr-defined]
-    print(f"full report: {runs} runs, {jobs_used} at a time: {seconds:.1f} s ({failed} failed)")
+    print(
+        f"\n-- {label}: {what}, {runs} runs, {jobs_used} at a time: "
+        f"{seconds:.1f} s ({failed} failed)"
+    )
     durations = sorted(
         ((r.duration or 0.0, r.label) for r in summary.results),  # type: ignore[attr-defined]
         reverse=True,
     )
     by_nb: dict[str, list[float]] = {}
-    for d, label in durations:
-        by_nb.setdefault(label.split("[")[0], []).append(d)
+    for d, run_label in durations:
+        by_nb.setdefault(run_label.split("[")[0], []).append(d)
     for nb, ds in sorted(by_nb.items()):
         print(f"  {nb:<36} median {statistics.median(ds):5.1f} s, max {max(ds):5.1f} s")
     floor_s = floor(runs, jobs_used, work / f"{name}-floor")
@@ -270,8 +357,10 @@ def scale(
     verdict = "within" if ratio <= goal else "OVER"
     print(f"floor (papermill, empty notebook, new kernel per run): {floor_s:.1f} s")
     print(f"ratio: {ratio:.2f}x the floor ({verdict} the {goal}x goal)")
+    n_figures, rendered = figures_rendered(out)
+    print(f"figures: {n_figures} in the manifest, {rendered} files rendered (x formats)")
     result: dict[str, object] = {
-        "scale": name,
+        "scale": label,
         "runs": runs,
         "jobs": jobs_used,
         "failed": failed,
@@ -280,11 +369,30 @@ def scale(
         "ratio": round(ratio, 3),
         "goal": goal,
         "notebooks": notebooks or "all",
+        "figures": n_figures,
+        "files_rendered": rendered,
     }
+    if again:
+        warm_s, _ = report(data, out, jobs, notebooks=notebooks, sites=sites)
+        print(
+            f"the same report forced again, result cache warm: {warm_s:.1f} s "
+            f"({warm_s / floor_s:.2f}x the floor)"
+        )
+        result["warm_cache_s"] = round(warm_s, 2)
+    if papermill:
+        plain_s = papermill_report(
+            summary, data, work / f"{label.replace(' ', '-')}-papermill", jobs_used
+        )
+        share = seconds / plain_s
+        verdict = "within" if share <= PAPERMILL_GOAL else "OVER"
+        print(
+            f"the papermill command, one process per run, {jobs_used} at once: {plain_s:.1f} s; "
+            f"the runner takes {share:.2f} of it ({verdict} the goal of {PAPERMILL_GOAL:.2f})"
+        )
+        result["papermill_s"] = round(plain_s, 2)
+        result["runner_share_of_papermill"] = round(share, 3)
     if breakdown:
         result.update(where_time_goes(data, work / f"{name}-inproc", notebooks))
-        with open(work / f"{name}-out" / "figures" / "manifest.csv", encoding="utf-8") as fh:
-            n_figures = sum(1 for _ in fh) - 1
         figure_job_s = float(result["per_figure_s"]) * n_figures  # type: ignore[arg-type]
         budget = goal * floor_s * jobs_used
         print(
@@ -304,7 +412,6 @@ def scale(
             f"{rest_job_s / budget:.1f}x that budget"
         )
         result["rest_job_s"] = round(rest_job_s, 1)
-        result["figures"] = n_figures
         result["figure_job_s"] = round(figure_job_s, 1)
         result["goal_job_s"] = round(budget, 1)
     if overhead:
@@ -342,6 +449,17 @@ def main(argv: list[str] | None = None) -> int:
         help="only this notebook (repeat for more); the default is every notebook",
     )
     parser.add_argument("--skip-study", action="store_true", help="the national scale only")
+    parser.add_argument(
+        "--national-full",
+        action="store_true",
+        help="also run the whole national report (616 runs: hours on 2 cores)",
+    )
+    parser.add_argument(
+        "--no-papermill", action="store_true", help="skip the plain-papermill comparison"
+    )
+    parser.add_argument(
+        "--no-warm", action="store_true", help="skip the second run with the result cache warm"
+    )
     args = parser.parse_args(argv)
 
     from srim_analysis import paths, runner
@@ -357,18 +475,30 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="srim-bench-") as tmp:
         work = Path(tmp)
         overhead = not args.no_overhead
+        breakdown = not args.no_breakdown
         if not args.skip_study:
             results.append(
-                scale("study", args.jobs, work, overhead, args.notebook, not args.no_breakdown)
+                scale(
+                    "study",
+                    args.jobs,
+                    work,
+                    overhead,
+                    args.notebook,
+                    breakdown,
+                    papermill=not args.no_papermill,
+                    again=not args.no_warm,
+                )
             )
         if not args.skip_national:
             results.append(
-                scale("national", args.jobs, work, overhead, args.notebook, not args.no_breakdown)
+                scale("national", args.jobs, work, False, args.notebook, False, one_site=True)
             )
+            if args.national_full:
+                results.append(scale("national", args.jobs, work, False, args.notebook, breakdown))
     print("\nsummary")
     for r in results:
         print(
-            f"  {r['scale']:<9} {r['runs']:>4} runs  report {r['report_s']:>8.1f} s  "
+            f"  {r['scale']:<18} {r['runs']:>4} runs  report {r['report_s']:>8.1f} s  "
             f"floor {r['floor_s']:>7.1f} s  {r['ratio']:.2f}x (goal {r['goal']}x)"
         )
     if args.json:

@@ -1,9 +1,12 @@
 """The one helper that saves figures, and the manifest the report is built from.
 
-Every figure in the report is saved by :func:`save_figure`: PNG at 300 dpi and SVG,
-written atomically, stamped "Synthetic data" when made from synthetic data, and entered
-in a manifest (figure id, caption, notebook, site, data fingerprint, paths) that the
-runner merges into ``figures/manifest.csv`` for the report.
+Every figure in the report is saved by :func:`save_figure`: in the formats and at the
+resolution of the project's settings (``[figures]`` in ``srim.toml``; by default PNG at 300
+dpi and SVG), each rendered once, written atomically, stamped "Synthetic data" when made
+from synthetic data, and entered in a manifest (figure id, caption, notebook, site, data
+fingerprint, paths) that the runner merges into ``figures/manifest.csv`` for the report.
+A page shows the saved PNG; a per-site page may link a figure of the whole-study run
+(:func:`figure_link`) instead of drawing it again.
 """
 
 from __future__ import annotations
@@ -11,15 +14,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
-from collections.abc import Iterable
+import tomllib
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from srim_analysis import atomic
+from srim_analysis import atomic, paths
 from srim_analysis.charts.style import MUTED
 from srim_analysis.layout import RunLayout
+from srim_analysis.study.selection import ALL_SITES
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -47,6 +53,109 @@ class FigureRecord:
 MANIFEST_FIELDS: tuple[str, ...] = tuple(FigureRecord.__dataclass_fields__)
 _ID = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 
+#: The formats a figure can be saved in; PNG is always one (the pages show it).
+FIGURE_FORMATS: tuple[str, ...] = ("png", "svg")
+#: The keys of ``[figures]`` in ``srim.toml``, with what each holds (for error messages).
+FIGURE_KEYS: dict[str, str] = {
+    "formats": 'the formats to save, a list from "png" and "svg" that holds "png"',
+    "dpi": "the resolution of the PNG, in dots per inch (a whole number, 72 to 1200)",
+}
+#: The environment variables ``srim run`` hands the settings to its kernels in.
+FORMATS_ENV, DPI_ENV = "SRIM_FIGURE_FORMATS", "SRIM_FIGURE_DPI"
+
+
+@dataclass(frozen=True)
+class FigureSettings:
+    """How figures are saved: the formats (each rendered once) and the PNG's resolution."""
+
+    formats: tuple[str, ...] = FIGURE_FORMATS
+    dpi: int = 300
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, Any]) -> FigureSettings:
+        """Return the settings of a ``[figures]`` table; raise ValueError saying what is wrong."""
+        unknown = [k for k in table if k not in FIGURE_KEYS]
+        if unknown:
+            raise ValueError(
+                f"unknown key {unknown[0]!r} under [figures]; the keys are: "
+                f"{', '.join(FIGURE_KEYS)}"
+            )
+        formats = table.get("formats", list(FIGURE_FORMATS))
+        if isinstance(formats, str):
+            formats = [formats]
+        if (
+            not isinstance(formats, list | tuple)
+            or not all(isinstance(f, str) and f.lower() in FIGURE_FORMATS for f in formats)
+            or "png" not in [f.lower() for f in formats]
+        ):
+            raise ValueError(f"[figures] formats must be {FIGURE_KEYS['formats']}, not {formats!r}")
+        dpi = table.get("dpi", cls.dpi)
+        if isinstance(dpi, bool) or not isinstance(dpi, int) or not 72 <= dpi <= 1200:
+            raise ValueError(f"[figures] dpi must be {FIGURE_KEYS['dpi']}, not {dpi!r}")
+        ordered = tuple(f for f in FIGURE_FORMATS if f in {x.lower() for x in formats})
+        return cls(formats=ordered, dpi=dpi)
+
+    def environment(self) -> dict[str, str]:
+        """Return the settings as the environment variables a kernel reads them from."""
+        return {FORMATS_ENV: ",".join(self.formats), DPI_ENV: str(self.dpi)}
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> FigureSettings | None:
+        """Return the settings ``srim run`` handed over in ``environ``; None if it did not."""
+        if FORMATS_ENV not in environ and DPI_ENV not in environ:
+            return None
+        table: dict[str, Any] = {}
+        if environ.get(FORMATS_ENV):
+            table["formats"] = environ[FORMATS_ENV].split(",")
+        if environ.get(DPI_ENV):
+            table["dpi"] = int(environ[DPI_ENV])
+        return cls.from_table(table)
+
+
+def figure_settings(
+    environ: Mapping[str, str] | None = None, config_file: Path | None = None
+) -> FigureSettings:
+    """Return how figures are saved now: as ``srim run`` says, else ``srim.toml``, else defaults.
+
+    A notebook run by ``srim run`` gets the run's settings (its settings file and command
+    line); a notebook run by hand (JupyterLab) reads ``[figures]`` of the project's
+    ``srim.toml``, so both save the same files.
+    """
+    given = FigureSettings.from_environment(os.environ if environ is None else environ)
+    if given is not None:
+        return given
+    file = paths.CONFIG_FILE if config_file is None else config_file
+    try:
+        return FigureSettings.from_table(project_settings("figures", file))
+    except ValueError as exc:
+        raise ValueError(f"{file}: {exc}") from exc
+
+
+_PROJECT_FILE: dict[str, tuple[tuple[int, int], dict[str, Any]]] = {}
+
+
+def project_settings(table: str, config_file: Path | None = None) -> dict[str, Any]:
+    """Return one table of the project's ``srim.toml`` as a notebook reads it ({} if none).
+
+    Read once per change of the file. A missing or broken file gives {} (``srim run``
+    reports a broken settings file; a notebook run by hand goes on with the defaults).
+    """
+    file = paths.CONFIG_FILE if config_file is None else config_file
+    try:
+        info = file.stat()
+    except OSError:
+        return {}
+    stamp = (info.st_mtime_ns, info.st_size)
+    known = _PROJECT_FILE.get(str(file))
+    if known is None or known[0] != stamp:
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            data = {}
+        known = _PROJECT_FILE[str(file)] = (stamp, data)
+    found = known[1].get(table, {})
+    return dict(found) if isinstance(found, dict) else {}
+
 
 def save_figure(
     fig: Figure,
@@ -60,16 +169,21 @@ def save_figure(
     synthetic: bool,
     close: bool = True,
     source_data: str | None = None,
+    settings: FigureSettings | None = None,
 ) -> FigureRecord:
-    """Save ``fig`` as PNG (300 dpi) and SVG and record it in the run's manifest.
+    """Save ``fig`` in each format of the settings and record it in the run's manifest.
 
-    ``source_data``, the text of a CSV of what the figure plots (as published), is written
-    beside it (``<notebook>__<figure id>.csv``) and named in the manifest.
+    ``settings`` default to :func:`figure_settings` (PNG at 300 dpi and SVG unless the
+    project says otherwise); each format is rendered once, from one layout. A format not
+    saved has a blank path in the record. ``source_data``, the text of a CSV of what the
+    figure plots (as published), is written beside it (``<notebook>__<figure id>.csv``)
+    and named in the manifest.
     """
     if not _ID.match(figure_id):
         raise ValueError(f"figure id {figure_id!r} must be lower case letters, digits, '-' or '_'")
     if not caption.strip():
         raise ValueError(f"figure {figure_id!r} needs a caption")
+    settings = figure_settings() if settings is None else settings
     layout = RunLayout.of_figures(figures_dir)
     # lay the figure out once and reuse its tight box for both formats
     fig.draw_without_rendering()
@@ -98,14 +212,14 @@ def save_figure(
     # renders each format once (no second layout pass, no dry-run render at 300 dpi)
     engine = fig.get_layout_engine()
     fig.set_layout_engine(None)
-    paths = {}
+    saved: dict[str, str] = {"png": "", "svg": ""}
     try:
-        for ext in ("png", "svg"):
+        for ext in settings.formats:
             buf = io.BytesIO()
             fig.savefig(
                 buf,
                 format=ext,
-                dpi=300,
+                dpi=settings.dpi,
                 bbox_inches=bbox,
                 metadata={"Date": None} if ext == "svg" else {"Software": None},
                 # zlib level 3: a third faster than the default 6, files about 15% larger
@@ -113,7 +227,10 @@ def save_figure(
             )
             target = layout.figure(site, notebook, figure_id, ext)
             atomic.write_bytes(target, buf.getvalue())
-            paths[ext] = target
+            saved[ext] = target.relative_to(layout.figures_dir).as_posix()
+        for ext in FIGURE_FORMATS:
+            if not saved[ext]:  # a format no longer saved: no stale file of an earlier run
+                layout.figure(site, notebook, figure_id, ext).unlink(missing_ok=True)
     finally:
         if engine is not None and not close:
             fig.set_layout_engine(engine)
@@ -129,8 +246,8 @@ def save_figure(
         site=site,
         data_fingerprint=data_fingerprint,
         synthetic=synthetic,
-        png=paths["png"].relative_to(layout.figures_dir).as_posix(),
-        svg=paths["svg"].relative_to(layout.figures_dir).as_posix(),
+        png=saved["png"],
+        svg=saved["svg"],
         source_data=data_path,
     )
     add_to_manifest(figures_dir, record)
@@ -140,6 +257,32 @@ def save_figure(
 
         plt.close(fig)
     return record
+
+
+def figure_link(
+    page_site: str,
+    notebook: str,
+    figure_id: str,
+    *,
+    site: str = ALL_SITES,
+    figure_notebook: str | None = None,
+    ext: str = "png",
+) -> str:
+    """Return the link, from a page of ``page_site``, to a figure another run of the report saves.
+
+    A per-site page links the whole-study figure (``site`` "all") instead of drawing it
+    again: the link is relative (pages are ``reports/<site>/<nb>.html``, figures
+    ``figures/<site>/<nb>__<id>.<ext>``), so it holds wherever the report is copied. The
+    figure is the one the run of ``figure_notebook`` (default: the same notebook) for
+    ``site`` saves; in a parallel run it may not exist yet when the page is made.
+
+    >>> figure_link("LA-1", "01_compare", "funnel")
+    '../../figures/all/01_compare__funnel.png'
+    """
+    layout = RunLayout.under(Path("out"))
+    page = layout.html(page_site, notebook)
+    target = layout.figure(site, figure_notebook or notebook, figure_id, ext)
+    return Path(os.path.relpath(target, page.parent)).as_posix()
 
 
 def add_to_manifest(figures_dir: str | Path, record: FigureRecord) -> Path:

@@ -22,6 +22,8 @@ from typing import Any
 
 from srim_analysis import paths
 from srim_analysis.layout import RunLayout
+from srim_analysis.report import cache
+from srim_analysis.report.figures import FIGURE_KEYS, FigureSettings
 
 #: The keys of the ``[run]`` table, with what each holds (used in error messages).
 RUN_KEYS: dict[str, str] = {
@@ -34,8 +36,9 @@ RUN_KEYS: dict[str, str] = {
     "with_code": "keep the code in the HTML reports (true or false)",
     "fresh_kernels": "start a new Python kernel for every run (true or false)",
     "cell_timeout": "seconds a single cell may run before the run fails (0 means no limit)",
+    "cache": "reuse site-independent results across the report's runs (true or false)",
 }
-TOP_LEVEL_TABLES = ("run", "parameters", "notebooks")
+TOP_LEVEL_TABLES = ("run", "parameters", "notebooks", "figures")
 
 #: Parameters the runner sets itself for every run; they cannot be set in [parameters].
 RESERVED_PARAMETERS: dict[str, str] = {
@@ -64,6 +67,8 @@ class Config:
     with_code: bool = False
     fresh_kernels: bool = False
     cell_timeout: int = 0
+    cache: bool = True
+    figures: FigureSettings = field(default_factory=FigureSettings)
     parameters: Mapping[str, Any] = field(default_factory=dict)
     notebook_parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     source: Path | None = None
@@ -89,6 +94,10 @@ class Config:
         if runs is not None:
             jobs = min(jobs, max(runs, 1))
         return max(jobs, 1)
+
+    def kernel_environment(self) -> dict[str, str]:
+        """Return the settings a notebook's kernel reads from its environment (figures, cache)."""
+        return {**self.figures.environment(), cache.ENV_VAR: "1" if self.cache else "0"}
 
     def replace(self, **changes: Any) -> Config:
         """Return a copy with ``changes`` applied (paths made absolute, lists made tuples)."""
@@ -117,7 +126,9 @@ class Config:
                 "with_code": self.with_code,
                 "fresh_kernels": self.fresh_kernels,
                 "cell_timeout": self.cell_timeout,
+                "cache": self.cache,
             },
+            "figures": {"formats": list(self.figures.formats), "dpi": self.figures.dpi},
             "parameters": dict(self.parameters),
             "notebooks": {k: dict(v) for k, v in self.notebook_parameters.items()},
         }
@@ -137,6 +148,10 @@ class Config:
             elif key == "cell_timeout" and value == 0:
                 shown = "0 (no limit)"
             lines.append(f"  {key:<15} {shown}")
+        lines.append(
+            f"  figures         {', '.join(f.upper() for f in self.figures.formats)} "
+            f"({self.figures.dpi} dpi)"
+        )
         for key, value in data["parameters"].items():
             lines.append(f"  parameter       {key} = {value!r}")
         for nb, values in data["notebooks"].items():
@@ -192,16 +207,21 @@ def _check_parameter_table(table: Any, where: str, file: Path) -> dict[str, Any]
     return out
 
 
+def _unknown_key(file: Path, table: str, key: str, keys: Mapping[str, str]) -> ConfigError:
+    """Return the error for a key ``[table]`` does not have, suggesting the nearest one."""
+    return ConfigError(
+        f"{file}: unknown key {key!r} under [{table}].{_suggest(key, list(keys))} "
+        f"The keys are: {', '.join(keys)}."
+    )
+
+
 def _check_run_table(table: Any, file: Path, base: Path) -> dict[str, Any]:
     if not isinstance(table, dict):
         raise ConfigError(f"{file}: [run] must be a table of key = value lines.")
     out: dict[str, Any] = {}
     for key, value in table.items():
         if key not in RUN_KEYS:
-            raise ConfigError(
-                f"{file}: unknown key {key!r} under [run].{_suggest(key, list(RUN_KEYS))} "
-                f"The keys are: {', '.join(RUN_KEYS)}."
-            )
+            raise _unknown_key(file, "run", key, RUN_KEYS)
         expect = RUN_KEYS[key]
         if key in ("data", "out", "notebooks_dir"):
             if not isinstance(value, str) or not value.strip():
@@ -235,7 +255,7 @@ def parse_config(text: str, file: Path, root: Path | None = None) -> Config:
         if key not in TOP_LEVEL_TABLES:
             raise ConfigError(
                 f"{file}: unknown setting {key!r}.{_suggest(key, list(TOP_LEVEL_TABLES))} "
-                "Settings go under [run], [parameters] or [notebooks.<name>]."
+                "Settings go under [run], [parameters], [figures] or [notebooks.<name>]."
             )
     run = _check_run_table(data.get("run", {}), file, base)
     params = _check_parameter_table(data.get("parameters", {}), "parameters", file)
@@ -246,6 +266,16 @@ def parse_config(text: str, file: Path, root: Path | None = None) -> Config:
         str(name): _check_parameter_table(table, f"notebooks.{name}", file)
         for name, table in per_nb_raw.items()
     }
+    figures_table = data.get("figures", {})
+    if not isinstance(figures_table, dict):
+        raise ConfigError(f"{file}: [figures] must be a table of key = value lines.")
+    for key in figures_table:
+        if key not in FIGURE_KEYS:
+            raise _unknown_key(file, "figures", key, FIGURE_KEYS)
+    try:
+        figure_settings = FigureSettings.from_table(figures_table)
+    except ValueError as exc:
+        raise ConfigError(f"{file}: {exc}.") from exc
     root = (root or base).resolve()
     defaults = Config(
         root=root,
@@ -254,7 +284,12 @@ def parse_config(text: str, file: Path, root: Path | None = None) -> Config:
         notebooks_dir=(root / "notebooks").resolve(),
     )
     return dataclasses.replace(
-        defaults, **run, parameters=params, notebook_parameters=per_nb, source=file.resolve()
+        defaults,
+        **run,
+        figures=figure_settings,
+        parameters=params,
+        notebook_parameters=per_nb,
+        source=file.resolve(),
     )
 
 

@@ -417,6 +417,11 @@ def run_report(
     say("srim run: resolved configuration")
     say(config.describe())
     say(f"  data kind       {study.kind} ({study.name}), fingerprint {study.fingerprint}")
+    if study.withdrawn.get("people"):
+        removed = ", ".join(
+            f"{n} {what}" for what, n in study.withdrawn.items() if what != "people"
+        )
+        say(f"  withdrawn       {study.withdrawn['people']} people left out ({removed} rows)")
     if cli_parameters:
         say(f"  -p              {cli_parameters}")
     say(f"  runs            {len(specs)} ({len(selected)} notebook(s), {len(sites)} site(s))")
@@ -429,6 +434,8 @@ def run_report(
         "SRIM_PROJECT_ROOT": str(config.root),
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     }
+    # the figure formats and the cache setting of this run's configuration (a --config file too)
+    env.update(config.kernel_environment())
 
     layout.reports_dir.mkdir(parents=True, exist_ok=True)
     layout.figures_dir.mkdir(parents=True, exist_ok=True)

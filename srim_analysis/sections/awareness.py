@@ -70,6 +70,7 @@ from srim_analysis.analyses.survey_tables import (
 )
 from srim_analysis.charts import survey as survey_charts
 from srim_analysis.disclosure import DEFAULT_MIN_CELL
+from srim_analysis.report import cache
 from srim_analysis.report.publishing import Report, Section
 from srim_analysis.report.widgets import dropdown, report_for, shown_html, site_dropdown
 from srim_analysis.report.wording import count_words, decimal
@@ -586,14 +587,29 @@ def _fit(
     factors: Sequence[str] | None,
     min_items_answered: survey.MinAnswered,
 ) -> ModelOutcome:
-    """Return ``fit`` (the ordinal or the linear model) of one outcome for the report's site."""
-    return fit(
-        report.study,
-        role,
-        report.site,
-        factors,
-        report.min_cell,
-        min_items_answered=min_items_answered,
+    """Return ``fit`` (the ordinal or the linear model) of one outcome for the report's site.
+
+    Fitted once per report: a later run (or section) with the same site, outcome, factors
+    and thresholds reads it from the report's result cache.
+    """
+    return cache.for_report(report).get(
+        f"survey_{fit.__name__}",
+        {
+            "site": report.site,
+            "role": role,
+            "outcome": report.study.plan.survey.outcomes.get(role),
+            "factors": None if factors is None else list(factors),
+            "min_cell": report.min_cell,
+            "min_items_answered": repr(min_items_answered),
+        },
+        lambda: fit(
+            report.study,
+            role,
+            report.site,
+            factors,
+            report.min_cell,
+            min_items_answered=min_items_answered,
+        ),
     )
 
 

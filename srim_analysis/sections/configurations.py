@@ -18,6 +18,7 @@ analysis, and the conditions section says so.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -29,6 +30,7 @@ from srim_analysis.analyses import qca, typology
 from srim_analysis.analyses.configurations import Anchors, NoQCA, QCARun
 from srim_analysis.charts import configurations as config_charts
 from srim_analysis.charts import typology as typology_charts
+from srim_analysis.report import cache
 from srim_analysis.report.publishing import Section
 
 if TYPE_CHECKING:
@@ -326,11 +328,24 @@ def show_negated(report: Report, run: QCARun) -> Section:
     return section
 
 
+def _settings_key(run: QCARun) -> dict[str, str]:
+    """Return the settings of a QCA as text: with the study's data, all its results depend on."""
+    return {f.name: repr(getattr(run, f.name)) for f in dataclasses.fields(configs.QCASettings)}
+
+
 @_needs_qca
 def show_sensitivity(report: Report, run: QCARun) -> Section:
     """Publish and return how the solutions change across anchors and cut-offs, in words."""
     section = Section()
-    grid = run.sensitivity()
+    grid = cache.for_report(report).get(
+        "qca_sensitivity",
+        {
+            "settings": _settings_key(run),
+            "shifts": list(configs.ANCHOR_SHIFTS),
+            "incl_cuts": list(configs.INCL_CUTS),
+        },
+        run.sensitivity,
+    )
     summary = report.publish(
         section,
         configs.sensitivity_summary(grid),

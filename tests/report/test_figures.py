@@ -144,3 +144,88 @@ def test_bad_ids_and_captions_are_refused(tmp_path, bad):
             figures_dir=tmp_path,
             synthetic=False,
         )
+
+
+def _save(tmp_path, settings=None, site="S01"):
+    return figures.save_figure(
+        _figure(),
+        "bars",
+        "Two bars.",
+        notebook="n",
+        site=site,
+        data_fingerprint="f",
+        figures_dir=tmp_path,
+        synthetic=False,
+        settings=settings,
+    )
+
+
+def test_formats_and_resolution_follow_the_settings(tmp_path):
+    record = _save(tmp_path)
+    assert (tmp_path / record.svg).exists()
+    png_only = figures.FigureSettings.from_table({"formats": ["png"], "dpi": 150})
+    record = _save(tmp_path, png_only)
+    assert record.svg == "" and record.png == "S01/n__bars.png"
+    # the SVG of the earlier save is gone: no stale file beside the new PNG
+    assert sorted(p.name for p in (tmp_path / "S01").glob("n__bars.*")) == ["n__bars.png"]
+    assert round(Image.open(tmp_path / record.png).info["dpi"][0]) == 150
+    assert figures.read_manifest(tmp_path)[0].svg == ""
+
+
+def test_each_format_is_rendered_once(tmp_path, monkeypatch):
+    fig = _figure()
+    calls = []
+    real = type(fig).savefig
+
+    def counted(self, fname, **kwargs):
+        calls.append(kwargs["format"])
+        return real(self, fname, **kwargs)
+
+    monkeypatch.setattr(type(fig), "savefig", counted)
+    figures.save_figure(
+        fig,
+        "once",
+        "Once.",
+        notebook="n",
+        site="all",
+        data_fingerprint="f",
+        figures_dir=tmp_path,
+        synthetic=True,
+        settings=figures.FigureSettings(),
+    )
+    assert calls == ["png", "svg"]
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"formats": ["svg"]}, "formats"),
+        ({"formats": ["png", "gif"]}, "formats"),
+        ({"dpi": 30}, "dpi"),
+        ({"dpi": "300"}, "dpi"),
+        ({"dpis": 300}, "unknown key 'dpis'"),
+    ],
+)
+def test_bad_figure_settings_are_refused(table, message):
+    with pytest.raises(ValueError, match=message):
+        figures.FigureSettings.from_table(table)
+
+
+def test_settings_come_from_the_run_then_the_project_file(tmp_path):
+    file = tmp_path / "srim.toml"
+    assert figures.figure_settings({}, file) == figures.FigureSettings()  # no file: defaults
+    file.write_text('[run]\njobs = 1\n[figures]\nformats = ["png"]\ndpi = 200\n')
+    from_file = figures.figure_settings({}, file)
+    assert from_file == figures.FigureSettings(("png",), 200)
+    given = figures.FigureSettings(("png", "svg"), 120)
+    assert figures.figure_settings(given.environment(), file) == given
+    assert figures.FigureSettings.from_environment({}) is None
+
+
+def test_a_per_site_page_links_the_whole_study_figure(tmp_path):
+    record = _save(tmp_path / "figures", site="all")
+    link = figures.figure_link("S01", "n", "bars")
+    page_folder = tmp_path / "reports" / "S01"
+    page_folder.mkdir(parents=True)
+    assert (page_folder / link).resolve() == (tmp_path / "figures" / record.png).resolve()
+    assert (page_folder / link).exists()

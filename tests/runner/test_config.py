@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from srim_analysis import paths
+from srim_analysis.report import cache, figures
 from srim_analysis.runner.config import RUN_KEYS, Config, ConfigError, load_config, parse_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,6 +90,13 @@ def test_parameters_and_per_notebook_tables(tmp_path):
         ("[parameters]\nnested = {a = 1}\n", "is a table"),
         ("[notebooks]\nx = 1\n", "must be a table"),
         ("[run\n", "not valid TOML"),
+        ("[run]\ncache = 1\n", "cache must be"),
+        ("[figure]\ndpi = 300\n", "Did you mean 'figures'"),
+        ("[figures]\ndip = 300\n", "Did you mean 'dpi'"),
+        ("[figures]\nformats = ['svg']\n", "must be the formats to save"),
+        ("[figures]\ndpi = 10\n", "dpi must be"),
+        ("[figures]\nformats = 'png'\ndpi = 1.5\n", "dpi must be"),
+        ("figures = 3\n", "[figures] must be a table"),
     ],
 )
 def test_bad_settings_are_refused_with_the_reason(tmp_path, text, message):
@@ -128,3 +136,26 @@ def test_describe_and_to_dict_show_the_resolved_settings(tmp_path):
     data = config.to_dict()
     assert data["parameters"] == {"min_cell": 7}
     assert data["run"]["jobs_used"] >= 1
+
+
+def test_figure_and_cache_settings_reach_the_kernels(tmp_path):
+    config = parse_config(
+        '[run]\ncache = false\n[figures]\nformats = ["png"]\ndpi = 150\n', tmp_path / "srim.toml"
+    )
+    assert config.figures == figures.FigureSettings(("png",), 150) and config.cache is False
+    env = config.kernel_environment()
+    # what a kernel of the run reads back: the same settings, the cache off
+    assert figures.figure_settings(env) == config.figures
+    assert not cache.enabled(env)
+    assert config.to_dict()["figures"] == {"formats": ["png"], "dpi": 150}
+    assert config.to_dict()["run"]["cache"] is False
+    assert "PNG (150 dpi)" in config.describe()
+    default = Config()
+    assert default.figures == figures.FigureSettings(("png", "svg"), 300) and default.cache
+    assert cache.enabled(default.kernel_environment())
+
+
+def test_the_project_file_shows_the_figure_settings():
+    raw = tomllib.loads((ROOT / "srim.toml").read_text(encoding="utf-8"))
+    assert set(raw["figures"]) == set(figures.FIGURE_KEYS)
+    assert load_config(ROOT / "srim.toml").figures == figures.FigureSettings()

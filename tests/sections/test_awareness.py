@@ -17,10 +17,16 @@ import pandas as pd
 import pytest
 
 from srim_analysis import disclosure
-from srim_analysis.analyses import survey, survey_barriers, survey_model_tables, survey_tables
+from srim_analysis.analyses import (
+    survey,
+    survey_barriers,
+    survey_model_tables,
+    survey_models,
+    survey_tables,
+)
 from srim_analysis.charts import likert
 from srim_analysis.charts import survey as survey_charts
-from srim_analysis.report import publishing
+from srim_analysis.report import cache, publishing
 from srim_analysis.report.publishing import read_published
 from srim_analysis.sections import awareness
 from srim_analysis.study.loading import load_study
@@ -406,3 +412,48 @@ def test_notebook_without_survey_says_what_it_skipped(runs):
     assert "no survey in this study folder" in text.lower()
     figures = [p.name for p in (out / "figures" / site).glob("*.png")]
     assert figures == [f"{STEM}__barriers-facilitators.png"]
+
+
+def _model_files(folder: Path) -> dict[str, str]:
+    """Return the model tables published in a tables folder, by name, as their CSV text."""
+    found = [*folder.glob(f"{STEM}__model_*.csv"), *folder.glob(f"{STEM}__ols_*.csv")]
+    return {p.name: p.read_text() for p in sorted(found)}
+
+
+def _model_tables(tmp_path, data_dir, site) -> dict[str, str]:
+    report = _start(tmp_path, data_dir, site)
+    for role in ("awareness", "confidence"):
+        awareness.show_model(report, role)
+        awareness.show_ols(report, role)
+    return _model_files(tmp_path / "reports" / site / "tables")
+
+
+@pytest.mark.notebooks
+def test_model_tables_are_the_same_with_and_without_the_cache(
+    tmp_path, study_copy, monkeypatch, synthetic_report
+):
+    """Off, cold, warm (read back from disk) and the session's parallel report agree."""
+    for site in ("all", SMALL_SITE):
+        monkeypatch.setenv(cache.ENV_VAR, "0")
+        off = _model_tables(tmp_path / "off", ROOT / "data" / "synthetic", site)
+        assert not (tmp_path / "off" / "reports" / cache.CACHE_FOLDER).exists()
+        monkeypatch.setenv(cache.ENV_VAR, "1")
+        shared = tmp_path / "cached"
+        cold = _model_tables(shared, ROOT / "data" / "synthetic", site)
+        entries = sorted((shared / "reports" / cache.CACHE_FOLDER).glob("survey_*.pkl"))
+        assert {p.name.rsplit("-", 1)[0] for p in entries} == {
+            "survey_ordinal_model",
+            "survey_ols_model",
+        }
+        with monkeypatch.context() as m:
+            # a copy of the study (same data, another folder: no result held in memory) and
+            # no model fitting allowed: the warm run reads every model from the cache
+            m.setattr(survey_models, "fit_ordinal_model", _must_not_fit)
+            m.setattr(survey_models, "fit_scale_ols", _must_not_fit)
+            warm = _model_tables(shared, study_copy, site)
+        parallel = _model_files(synthetic_report / "reports" / site / "tables")
+        assert len(off) >= 2 and off == cold == warm == parallel, site
+
+
+def _must_not_fit(*args, **kwargs):
+    raise AssertionError("the model was fitted again: the cache was not used")

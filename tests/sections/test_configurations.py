@@ -14,7 +14,7 @@ import pytest
 from srim_analysis import disclosure
 from srim_analysis.analyses import configurations as sc
 from srim_analysis.analyses import qca
-from srim_analysis.report import publishing
+from srim_analysis.report import cache, publishing
 from srim_analysis.report.publishing import SavedFigure, start
 from srim_analysis.sections import configurations
 from srim_analysis.study.plan import QCAPlan
@@ -388,3 +388,41 @@ def test_without_a_qca_plan_the_sections_say_so(tmp_path, study_copy, params):
     assert "type_profiles" in typology_section.tables  # the typology still runs
     given = configurations.prepare(report, CONDITIONS, ANCHORS, outcome="father_info_shared")
     assert given.solutions["parsimonious"].models  # a user may still set the QCA up
+
+
+def _sensitivity(tmp_path: Path, data_dir: Path, params: dict[str, object]) -> dict[str, str]:
+    report = make_report(tmp_path, data_dir, params)
+    configurations.show_sensitivity(report, prepare(report, params))
+    return {
+        name: (report.tables_dir / f"{NOTEBOOK.stem}__{name}.csv").read_text()
+        for name in TABLES["show_sensitivity"]
+    }
+
+
+@pytest.mark.notebooks
+def test_the_sensitivity_grid_is_the_same_with_and_without_the_cache(
+    tmp_path, shipped_dir, study_copy, params, monkeypatch, synthetic_report
+):
+    monkeypatch.setenv(cache.ENV_VAR, "0")
+    off = _sensitivity(tmp_path / "off", shipped_dir, params)
+    monkeypatch.setenv(cache.ENV_VAR, "1")
+    cold = _sensitivity(tmp_path / "cached", shipped_dir, params)
+    (entry,) = (tmp_path / "cached" / "reports" / cache.CACHE_FOLDER).glob("qca_sensitivity-*.pkl")
+    with monkeypatch.context() as m:
+        m.setattr(sc.QCARun, "sensitivity", _must_not_compute)
+        warm = _sensitivity(tmp_path / "cached", study_copy, params)
+    report = {
+        name: (
+            synthetic_report / "reports" / "all" / "tables" / f"{NOTEBOOK.stem}__{name}.csv"
+        ).read_text()
+        for name in off
+    }
+    assert off == cold == warm == report
+    # another cut-off is another analysis: it misses, and the first entry stays
+    mine = make_report(tmp_path / "cached", shipped_dir, params)
+    configurations.show_sensitivity(mine, configurations.prepare(mine, incl_cut=0.9))
+    assert len(list(entry.parent.glob("qca_sensitivity-*.pkl"))) == 2 and entry.exists()
+
+
+def _must_not_compute(*args, **kwargs):
+    raise AssertionError("the sensitivity grid was computed again: the cache was not used")
