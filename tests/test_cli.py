@@ -1,4 +1,4 @@
-"""The srim command: validate, template, synth and dictionary."""
+"""The srim command: validate, template, synth, dictionary, import-qda and export."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import pytest
 
 from srim_analysis import cli
 from tests.analyses.test_qda_merge import KEY, export, study_folder, write_export
+from tests.runner.test_export import make_run
 
 
 def test_validate_passes_on_the_shipped_study(shipped_dir, capsys):
@@ -43,7 +44,7 @@ def test_help_lists_commands(capsys):
     with pytest.raises(SystemExit):
         cli.main(["--help"])
     out = capsys.readouterr().out
-    for command in ("run", "validate", "template", "synth", "import-qda"):
+    for command in ("run", "validate", "template", "synth", "import-qda", "export"):
         assert command in out
 
 
@@ -79,3 +80,25 @@ def test_import_qda_into_a_study_folder(tmp_path, monkeypatch, capsys):
     assert "Imported 'Merge study project' into" in out
     assert "coded_segments.csv        6 rows" in out
     assert cli.main(["validate", str(folder)]) == 0
+
+
+def test_export_writes_a_document_per_objective(tmp_path, capsys):
+    out = tmp_path / "out"
+    make_run(out, "01_one", objective=2, figure_ids=("a",))
+    make_run(out, "02_two", objective=1, figure_ids=())
+    status = cli.main(["export", "--out", str(out), "--to", str(tmp_path / "docs")])
+    assert status == 0
+    printed = capsys.readouterr().out
+    assert "Objective 1: " in printed
+    assert "objective-2_all.docx (1 figure(s), 0 table(s))" in printed
+    assert "Wrote 2 document(s)." in printed
+    assert sorted(p.name for p in (tmp_path / "docs").iterdir()) == [
+        "objective-1_all.docx",
+        "objective-2_all.docx",
+    ]
+
+
+def test_export_says_why_it_wrote_nothing(tmp_path, capsys):
+    assert cli.main(["export", "--out", str(tmp_path), "--site", "S01"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("srim export: No run outputs in") and "run `srim run` first" in err
