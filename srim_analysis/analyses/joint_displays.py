@@ -255,8 +255,9 @@ def parse_joint(
 def default_joint_plan(plan: AnalysisPlan) -> JointPlan:
     """Return the joint displays the plan's other parts imply (used until it has a [joint]).
 
-    Objective 2: practice with fathers (the ``father_practice`` theme's codes and the
-    survey construct of the same name, if any) against the comparison's audit indicators,
+    Objective 2: practice with fathers (the ``father_practice`` theme's codes; no survey
+    construct, which only the study's ``[joint]`` can name) against the comparison's audit
+    indicators,
     rated by the ``facilitators`` (positive) and ``barriers`` (negative) themes. Objective 4:
     the survey's awareness outcome against the awareness codes (read positive, unaware
     negative), and its confidence outcome against facilitators and barriers. A part the
@@ -279,7 +280,7 @@ def default_joint_plan(plan: AnalysisPlan) -> JointPlan:
                 objective=2,
                 label=THEMES["father_practice"],
                 indicators=tuple(plan.comparison.indicators),
-                survey=tuple(c for c in plan.survey.constructs if c == "father_practice"),
+                survey=(),  # which construct speaks to practice only the study can say
                 codes=tuple(practice),
                 positive=tuple(facilitators),
                 negative=tuple(barriers),
@@ -319,7 +320,7 @@ def study_joint_plan(study: Study) -> JointPlan:
     ``study.toml`` (parsed here with :func:`parse_joint`); a plan without one gets
     :func:`default_joint_plan`.
     """
-    joint = getattr(study.plan, "joint", None)  # set once the plan reads [joint]
+    joint = study.plan.joint
     if isinstance(joint, JointPlan):
         return joint
     if isinstance(joint, Mapping) and joint:

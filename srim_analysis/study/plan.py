@@ -66,6 +66,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -122,6 +123,7 @@ _TOP_KEYS = {
     "comparison",
     "coding",
     "recruitment",
+    "joint",
 }
 #: The keys of one ``[[recruitment.target]]`` entry.
 TARGET_KEYS: tuple[str, ...] = ("site", "agency", "method", "n")
@@ -142,6 +144,15 @@ _SECTION_KEYS = {
     "comparison": {"indicators"},
     "coding": {"primary_coder"},
     "recruitment": {"target"},
+    "joint": {"theme", "components"},
+}
+#: The keys of one ``[[joint.theme]]`` entry that name the study's own columns, items or codes.
+JOINT_NAMES: dict[str, str] = {
+    "indicators": "indicator",
+    "survey": "construct",
+    "codes": "code",
+    "positive": "code",
+    "negative": "code",
 }
 
 
@@ -234,6 +245,9 @@ class AnalysisPlan:
     coding: CodingPlan = field(default_factory=CodingPlan)
     #: The recruitment targets, in the file's order (empty: no targets set).
     recruitment: tuple[RecruitmentTarget, ...] = ()
+    #: The joint displays' ``[joint]`` table as written (themes and blueprint components);
+    #: ``analyses.joint_displays`` reads it (empty: implied by the plan's other parts).
+    joint: Mapping[str, Any] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------
@@ -454,6 +468,20 @@ def _recruitment(r: _Reader, data: Mapping) -> tuple[RecruitmentTarget, ...]:
     return tuple(out)
 
 
+def _joint(r: _Reader, data: Mapping) -> dict[str, Any]:
+    joint = r.table(data, "joint")
+    r.unknown(joint, _SECTION_KEYS["joint"], "joint")
+    themes = joint.get("theme", [])
+    if not isinstance(themes, list) or not all(isinstance(t, Mapping) for t in themes):
+        r.bad("joint.theme", themes, "must be entries [[joint.theme]]")
+        return {}
+    components = joint.get("components", {})
+    if not isinstance(components, Mapping):
+        r.bad("joint.components", components, "must be a table: component code = [indicators]")
+        return {}
+    return {k: v for k, v in (("theme", themes), ("components", dict(components))) if v}
+
+
 def parse_plan(data: Mapping, file: str = PLAN_FILE) -> tuple[AnalysisPlan, list[Problem]]:
     """Return the plan in parsed ``study.toml`` data and the problems found in it."""
     r = _Reader(file)
@@ -465,6 +493,7 @@ def parse_plan(data: Mapping, file: str = PLAN_FILE) -> tuple[AnalysisPlan, list
         comparison=_comparison(r, data),
         coding=_coding(r, data),
         recruitment=_recruitment(r, data),
+        joint=_joint(r, data),
     )
     return plan, r.problems
 
@@ -527,6 +556,40 @@ def theme_of_codes(plan: AnalysisPlan, codebook: pd.DataFrame) -> dict[str, str]
         if code in known:
             out.setdefault(code, theme)
     return out
+
+
+def _strings_of(value: object) -> list[str]:
+    return [value] if isinstance(value, str) else [str(v) for v in value or ()]
+
+
+def _check_joint(plan: AnalysisPlan, tables: Mapping[str, pd.DataFrame], bad: Any) -> None:
+    """Name every joint-display entry that names an indicator, construct or code not there."""
+    codebook, items = tables.get("codebook"), tables.get("survey_items")
+    known = {
+        "indicator": set(AUDIT_INDICATORS),
+        "construct": None if items is None else set(items["construct"].dropna()),
+        "code": None if codebook is None else set(codebook["code_id"].dropna()),
+    }
+    where = {
+        "indicator": f"an indicator of case_audit.csv ({', '.join(AUDIT_INDICATORS)})",
+        "construct": "a construct of survey_items.csv",
+        "code": "a code_id of codebook.csv",
+    }
+    for i, theme in enumerate(plan.joint.get("theme", ()), start=1):
+        for key, kind in JOINT_NAMES.items():
+            for name in _strings_of(theme.get(key)):
+                if known[kind] is not None and name not in known[kind]:
+                    bad(f"joint.theme[{i}].{key}", name, f"is not {where[kind]}")
+        theme_name = theme.get("theme")
+        for name in _strings_of(theme_name):
+            if name not in THEMES:
+                bad(f"joint.theme[{i}].theme", name, f"is not a theme ({', '.join(THEMES)})")
+    for component, indicators in plan.joint.get("components", {}).items():
+        if known["code"] is not None and component not in known["code"]:
+            bad("joint.components", component, f"is not {where['code']}")
+        for name in _strings_of(indicators):
+            if name not in known["indicator"]:
+                bad(f"joint.components.{component}", name, f"is not {where['indicator']}")
 
 
 def check_plan(plan: AnalysisPlan, tables: Mapping[str, pd.DataFrame]) -> list[Problem]:
@@ -657,6 +720,7 @@ def check_plan(plan: AnalysisPlan, tables: Mapping[str, pd.DataFrame]) -> list[P
                 indicator,
                 f"is not an indicator of case_audit.csv ({', '.join(AUDIT_INDICATORS)})",
             )
+    _check_joint(plan, tables, bad)
     if plan.qca is not None:
         q = plan.qca
         allowed = OUTCOME_SOURCES[q.outcome_source]
@@ -841,4 +905,26 @@ def render_plan(
             '#   { site = "all", agency = "all", method = "interview", n = 0 },',
             "# ]",
         ]
+    lines += [
+        "",
+        "# Notebooks 01 and 04, the joint displays: numbers (case-audit indicators, survey",
+        "# constructs) beside what people say (codes, or a theme's codes) about one theme;",
+        "# positive / negative: codes whose segments say it happens or not; objective: 2 or 4.",
+        "# Left out: the themes the parts above imply. components: the case-audit indicators",
+        "# that evidence each transfer component (a code of the components branch).",
+    ]
+    if plan.joint.get("theme"):
+        lines += ["[joint]", "theme = ["]
+        lines += ["  " + _toml(t) + "," for t in plan.joint["theme"]]
+        lines.append("]")
+    else:
+        lines += [
+            "# [joint]",
+            "# theme = [",
+            '#   { name = "", objective = 2, indicators = [] },',
+            "# ]",
+        ]
+    if plan.joint.get("components"):
+        lines.append("[joint.components]")
+        lines += [f"{_key(c)} = {_toml(v)}" for c, v in plan.joint["components"].items()]
     return "\n".join(lines) + "\n"

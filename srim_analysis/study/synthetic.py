@@ -94,8 +94,8 @@ PLANTED_EFFECTS: dict[str, str] = {
         "coder is given otherwise (left out, or a sibling code instead) about 3% of the "
         "time, but ST-MIX (a mixed stance) about 60% of the time, so ST-MIX has by far the "
         "poorest agreement (alpha below 0.667 by source and by segment) and only the stance "
-        "codes it is swapped with can fall below it too. The analyses use the primary coder's coding (the coder of the "
-        "source's first row), so no count changes."
+        "codes it is swapped with can fall below it too. The analyses use the primary "
+        "coder's coding (the coder of the source's first row), so no count changes."
     ),
     "people_once": (
         "One interviewee per site also took part in a focus group of their site (listed "
@@ -1602,6 +1602,48 @@ def variant_plan(variant: str = "study") -> AnalysisPlan:
     return other_plan() if variant == "other" else synthetic_plan()
 
 
+#: The joint displays of the synthetic study (notebooks 01 and 04): practice with fathers
+#: against the facilitators and barriers, awareness and confidence against what is said, and
+#: the case-audit indicator that evidences each transfer component.
+SYNTHETIC_JOINT: dict[str, object] = {
+    "theme": [
+        {
+            "name": "father_practice",
+            "label": "Practice with fathers and significant men",
+            "objective": 2,
+            "indicators": list(contract.AUDIT_INDICATORS),
+            "survey": ["father_practice"],
+            "theme": "father_practice",
+            "positive": ["FAC"],
+            "negative": ["BAR"],
+        },
+        {
+            "name": "awareness",
+            "label": "Awareness of the 2024 advice",
+            "objective": 4,
+            "survey": ["awareness"],
+            "codes": ["AWR-READ", "AWR-HEARD", "AWR-UNAWARE"],
+            "positive": ["AWR-READ"],
+            "negative": ["AWR-UNAWARE"],
+        },
+        {
+            "name": "confidence",
+            "label": "Confidence to share information",
+            "objective": 4,
+            "survey": ["confidence"],
+            "positive": ["FAC"],
+            "negative": ["BAR"],
+        },
+    ],
+    "components": {
+        "TC-FIELDS": ["father_recorded"],
+        "TC-AUDIT": ["father_identified"],
+        "TC-TRIAGE": ["father_checked"],
+        "TC-PROTOCOL": ["father_info_shared"],
+    },
+}
+
+
 def synthetic_plan() -> AnalysisPlan:
     """Return the analysis plan of the synthetic study (written to its ``study.toml``)."""
     return AnalysisPlan(
@@ -1675,6 +1717,7 @@ def synthetic_plan() -> AnalysisPlan:
             )
         ),
         recruitment=SYNTHETIC_TARGETS,
+        joint=SYNTHETIC_JOINT,
     )
 
 

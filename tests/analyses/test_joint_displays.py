@@ -88,7 +88,7 @@ def test_default_plan_is_built_from_the_plan_parts_only():
     assert (practice.objective, practice.indicators, practice.survey) == (
         2,
         ("father_identified", "father_info_shared"),
-        ("father_practice",),
+        (),  # no construct is taken for practice by its name: only [joint] says which
     )
     assert (practice.codes, practice.positive, practice.negative) == (("P",), ("F",), ("B",))
     assert (aware.objective, aware.survey, aware.positive, aware.negative) == (

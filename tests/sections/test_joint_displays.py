@@ -122,15 +122,16 @@ def test_blueprint_view_at_a_comparison_site_says_so(study, tmp_path):
 
 
 def test_blueprint_view_links_audit_indicators_from_the_plan(study, tmp_path, monkeypatch):
-    report = _report(study, tmp_path, "S02")
-    unlinked = joint_displays.show_blueprint_joint(report)
+    no_links = {"theme": study.plan.joint["theme"]}
+    bare = dataclasses.replace(study, plan=dataclasses.replace(study.plan, joint=no_links))
+    unlinked = joint_displays.show_blueprint_joint(_report(bare, tmp_path / "bare", "S02"))
     assert "[joint.components]" in unlinked.text()
     assert set(unlinked.tables["joint_blueprint"]["audit"]) == {"no audit indicator linked"}
     components = dict.fromkeys(analyses.blueprint_evidence(study)["component_id"], ())
     first = next(iter(components))
     joint = analyses.JointPlan(components={first: ("father_recorded",)})
     monkeypatch.setattr(analyses, "study_joint_plan", lambda _study: joint)
-    linked = joint_displays.show_blueprint_joint(report)
+    linked = joint_displays.show_blueprint_joint(_report(study, tmp_path, "S02"))
     table = linked.tables["joint_blueprint"]
     audit = linked.tables["joint_blueprint_audit"]
     assert audit.attrs["population"] == "cases"

@@ -405,3 +405,65 @@ def test_recruitment_targets_are_checked_against_the_sites_and_coders():
     assert ("recruitment.target[2].site", "S9") in errors
     assert ("coding.primary_coder", "zed") in errors
     assert ("recruitment.target[1].site", "S1") not in errors
+
+
+def test_joint_displays_are_kept_as_written_and_round_trip():
+    data = tomllib.loads(
+        """
+        [[joint.theme]]
+        name = "sharing"
+        objective = 2
+        indicators = ["father_info_shared"]
+        codes = ["K1", "K2"]
+        positive = ["K1"]
+        [joint.components]
+        COMP-A = ["father_recorded"]
+        """
+    )
+    plan, problems = parse_plan(data)
+    assert problems == []
+    assert plan.joint["theme"][0]["codes"] == ["K1", "K2"]
+    assert plan.joint["components"] == {"COMP-A": ["father_recorded"]}
+    again, problems = parse_plan(tomllib.loads(render_plan(plan, "real", "x")))
+    assert problems == [] and again.joint == plan.joint
+
+
+def test_joint_displays_name_only_what_the_tables_have():
+    plan = AnalysisPlan(
+        joint={
+            "theme": [
+                {
+                    "name": "t",
+                    "objective": 4,
+                    "indicators": ["father_seen"],
+                    "survey": ["trust", "nope"],
+                    "codes": ["K1"],
+                    "negative": ["K9"],
+                    "theme": "not_a_theme",
+                }
+            ],
+            "components": {"COMP-Z": ["father_recorded"], "K1": ["father_met"]},
+        }
+    )
+    tables = {
+        "codebook": pd.DataFrame({"code_id": ["K1"], "parent_id": [None], "branch": ["gaps"]}),
+        "survey_items": pd.DataFrame({"construct": ["trust"]}),
+    }
+    errors = {(p.column, p.value) for p in check_plan(plan, tables) if p.severity == "error"}
+    assert {
+        ("joint.theme[1].indicators", "father_seen"),
+        ("joint.theme[1].survey", "nope"),
+        ("joint.theme[1].negative", "K9"),
+        ("joint.theme[1].theme", "not_a_theme"),
+        ("joint.components", "COMP-Z"),
+        ("joint.components.K1", "father_met"),
+    } <= errors
+    assert ("joint.theme[1].survey", "trust") not in errors
+    assert ("joint.theme[1].codes", "K1") not in errors
+
+
+def test_a_joint_table_that_is_not_entries_is_named():
+    _, problems = parse_plan({"joint": {"theme": "x", "colour": 1}})
+    said = {(p.column, p.rule) for p in problems}
+    assert ("joint.theme", "must be entries [[joint.theme]]") in said
+    assert any(column == "joint.colour" or "colour" in str(column) for column, _ in said)
