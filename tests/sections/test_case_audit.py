@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import nbformat
 import pandas as pd
 import pytest
@@ -15,6 +13,7 @@ from srim_analysis.report import figures, publishing
 from srim_analysis.sections import case_audit
 from srim_analysis.sections.comparison import NO_INDICATORS
 from tests.conftest import ROOT
+from tests.sections.helpers import NUMBER, numbers_not_published
 
 NOTEBOOK = "01_cross_site_comparison"
 TABLES = ("case-audit-cascade", "case-audit-run-charts", "case-audit-agreement")
@@ -51,36 +50,9 @@ def runs(shipped_dir, tmp_path_factory):
 # Sentences come from published cells
 # ---------------------------------------------------------------------------
 
-_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)%?")
 #: Numbers of the method, not of the data: the shift rule, the kappa threshold, the 95%
 #: intervals and the years of the sources cited.
 METHOD_NUMBERS = {float(analysis.SHIFT_POINTS), analysis.POOR_KAPPA, 95.0, 2011.0, 2012.0}
-
-
-def _numbers_not_published(section: publishing.Section) -> list[str]:
-    """Return the numbers in a section's sentences that no shown cell of its tables holds."""
-    text = re.sub(r"`[^`]*`", "", section.text())
-    cells = [v for t in section.tables.values() for v in t.to_numpy().ravel().tolist()]
-    labels = sorted({str(v) for v in cells if isinstance(v, str)}, key=len, reverse=True)
-    for label in labels:  # a quarter label holds numbers ("2024 Q3")
-        if len(label) > 2 and not _NUMBER.fullmatch(label):
-            text = text.replace(label, " ")
-    values = set()
-    for v in cells:
-        if disclosure.is_suppressed(v) or isinstance(v, bool):
-            continue
-        try:
-            number = float(v)
-        except (TypeError, ValueError):
-            continue
-        if number != number:  # NaN: a blank cell
-            continue
-        values |= {round(number, 1), round(number, 2), float(round(number))}
-    return [
-        m.group(0)
-        for m in _NUMBER.finditer(text)
-        if float(m.group(1)) not in values | METHOD_NUMBERS
-    ]
 
 
 @pytest.mark.parametrize("site", ["all", "S08"])
@@ -89,8 +61,8 @@ def test_every_number_in_a_sentence_is_a_published_cell(runs, site):
     said = 0
     for section in sections:
         assert section.tables, section.text()
-        assert not _numbers_not_published(section), section.text()
-        said += len(_NUMBER.findall(section.text()))
+        assert not numbers_not_published(section, METHOD_NUMBERS), section.text()
+        said += len(NUMBER.findall(section.text()))
     assert said > 10  # the sections do state numbers
 
 

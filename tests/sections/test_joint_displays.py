@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 
 import pytest
 
@@ -12,8 +11,8 @@ from srim_analysis.analyses import joint_displays as analyses
 from srim_analysis.report import publishing
 from srim_analysis.sections import joint_displays
 from srim_analysis.study.plan import AnalysisPlan
+from tests.sections.helpers import NUMBER, numbers_not_published
 
-_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)%?")
 SECTIONS = (
     joint_displays.show_transfer_joint,
     joint_displays.show_blueprint_joint,
@@ -33,36 +32,16 @@ def _report(study, tmp_path, site: str, min_cell: int = 5) -> publishing.Report:
     )
 
 
-def _numbers_not_published(section: publishing.Section, min_cell: int) -> list[str]:
-    """Return the numbers in a section's sentences that no shown cell of its tables holds."""
-    text = re.sub(r"`[^`]*`", "", section.text())
-    cells = [v for t in section.tables.values() for v in t.to_numpy().ravel().tolist()]
-    for label in sorted({v for v in cells if isinstance(v, str)}, key=len, reverse=True):
-        if len(label) > 2 and not _NUMBER.fullmatch(label):
-            text = text.replace(label, " ")
-    values = set()
-    for v in cells:
-        if disclosure.is_suppressed(v) or isinstance(v, bool):
-            continue
-        try:
-            number = float(v)
-        except (TypeError, ValueError):
-            continue
-        if number != number:  # a blank (NaN) cell
-            continue
-        values |= {round(number, 1), float(round(number))}
-    allowed = {float(min_cell), float(min_cell - 1)}
-    return [m.group(0) for m in _NUMBER.finditer(text) if float(m.group(1)) not in values | allowed]
-
-
 @pytest.mark.parametrize("site", ["all", "S02", "S08"])
 def test_every_number_in_a_sentence_is_a_published_cell(study, tmp_path, site):
     report = _report(study, tmp_path, site)
     said = 0
     for show in SECTIONS:
         section = show(report)
-        assert not _numbers_not_published(section, report.min_cell), section.text()
-        said += len(_NUMBER.findall(section.text()))
+        assert not numbers_not_published(section, (report.min_cell, report.min_cell - 1)), (
+            section.text()
+        )
+        said += len(NUMBER.findall(section.text()))
     assert said >= 4  # the rule's margin and minimum n, in both joint displays
 
 
