@@ -193,11 +193,12 @@ def show_agreement(report: Report, poor_alpha: float = POOR_ALPHA) -> Section:
     poor = agreement.poor_codes(*tables)
     cut = f"Krippendorff's alpha below `{poor_alpha}`, the notebook's `poor_agreement`"
     if poor:
-        shown.add(
+        said = (
             f"Coders agreed poorly on {_labelled(report, poor)} ({cut}, by source or by "
             "segment). The stance and framework sections that rest on "
             f"{'these codes' if len(poor) > 1 else 'this code'} say so."
         )
+        shown.add(report.finding(said, table="coder_agreement_by_source"))
     else:
         shown.add(f"No code shown has {cut}.")
     if any(disclosure.is_suppressed(v) for t in tables for v in t["n_coded"]):

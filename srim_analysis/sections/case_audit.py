@@ -199,9 +199,10 @@ def show_cascade(report: Report, indicators: Sequence[str] | None = None) -> Sec
         view=lambda p: _view(p, keep, p.attrs["caption"]),
     )
     rows = published[published["site"] == focus]
-    section.add(_cascade_sentence(report, rows, indicators))
-    if has_types:
-        section.add(_case_type_sentence(rows, indicators[-1]))
+    section.add(report.finding(_cascade_sentence(report, rows, indicators), table=CASCADE))
+    by_type = _case_type_sentence(rows, indicators[-1]) if has_types else None
+    if by_type:
+        section.add(report.finding(by_type, table=CASCADE))
     _site_chart(report, section, published, charts.cascade_chart, indicators, CASCADE)
     return section
 

@@ -102,7 +102,7 @@ def show_typology(report: Report, n_types: int = 3) -> Section:
         "typology_robustness",
         "Agreement of the typology across distances",
     )
-    section.add(typology.robustness_sentence(robust))
+    section.add(report.finding(typology.robustness_sentence(robust), table="typology_robustness"))
     return section
 
 

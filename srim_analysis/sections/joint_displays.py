@@ -216,7 +216,7 @@ def _joint_section(report: Report, objective: int, tag: str, margin: float, min_
                 f"*This run has no `{table}` table, so the numbers it would give are not shown "
                 "and those rows cannot be compared.*"
             )
-    section.add(_differences(report, display))
+    section.add(report.finding(_differences(report, display), table=f"joint_{tag}"))
     return section
 
 

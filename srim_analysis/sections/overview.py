@@ -159,7 +159,9 @@ def show_data_volume(report: Report) -> Section:
     report.chart(
         section,
         published,
-        lambda table: overview_charts.plot_data_volume(table, title),
+        lambda table: overview_charts.plot_data_volume(
+            table, title, focus=None if is_all_sites(report.site) else report.site_label
+        ),
         "data-volume",
         "Audited cases, observed meetings and documents per site, from the table above "
         "(a count it hides is not drawn).",

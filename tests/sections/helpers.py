@@ -34,5 +34,5 @@ def numbers_not_published(section: publishing.Section, allowed: Iterable[float] 
         except (TypeError, ValueError):
             continue
         if number == number:  # not a blank (NaN) cell
-            values |= {round(number, 1), round(number, 2), float(round(number))}
+            values |= {round(number, d) for d in (1, 2, 3)} | {float(round(number))}
     return [m.group(0) for m in NUMBER.finditer(text) if float(m.group(1)) not in values]
