@@ -1503,7 +1503,28 @@ def rename_plan(
             constructs={k.get(n, n): label for n, label in plan.survey.constructs.items()},
             outcomes={r: k.get(v, v) for r, v in plan.survey.outcomes.items()},
         ),
+        joint=_rename_joint(plan.joint, c, k),
     )
+
+
+def _rename_joint(
+    joint: Mapping[str, object], codes: Mapping[str, str], constructs: Mapping[str, str]
+) -> dict[str, object]:
+    """Return a ``[joint]`` table with its code ids and construct names renamed."""
+    renames = {"codes": codes, "positive": codes, "negative": codes, "survey": constructs}
+
+    def theme(entry: Mapping[str, object]) -> dict[str, object]:
+        return {
+            key: [renames[key].get(v, v) for v in value] if key in renames else value  # type: ignore[union-attr]
+            for key, value in entry.items()
+        }
+
+    out: dict[str, object] = {}
+    if joint.get("theme"):
+        out["theme"] = [theme(t) for t in joint["theme"]]  # type: ignore[union-attr]
+    if joint.get("components"):
+        out["components"] = {codes.get(c, c): v for c, v in joint["components"].items()}  # type: ignore[union-attr]
+    return out
 
 
 def _other_tables(seed: int) -> dict[str, pd.DataFrame]:

@@ -12,8 +12,10 @@ import pytest
 
 from srim_analysis import disclosure
 from srim_analysis.analyses import survey, survey_tables
+from srim_analysis.study import synthetic
 from srim_analysis.study.contract import AGENCIES
 from srim_analysis.study.loading import load_study
+from srim_analysis.study.plan import read_plan, render_plan
 
 SMALL_SITE = "S08"  # Harrowmere: 13 respondents, 8 participants
 
@@ -23,7 +25,7 @@ def rename_survey(folder: Path) -> tuple[dict[str, str], dict[str, str]]:
 
     Items become ``Q01``, ``Q02``, ... (in file order) and constructs ``scale_a``,
     ``scale_b``, ...; survey_items.csv, the columns of survey_responses.csv and the
-    ``[survey]`` part of study.toml change together. Returns (item map, construct map).
+    plan's constructs in study.toml change together. Returns (item map, construct map).
     """
     items = pd.read_csv(folder / "survey_items.csv", comment="#", dtype=str)
     item_map = {old: f"Q{i + 1:02d}" for i, old in enumerate(items["item_id"])}
@@ -34,15 +36,12 @@ def rename_survey(folder: Path) -> tuple[dict[str, str], dict[str, str]]:
     items.to_csv(folder / "survey_items.csv", index=False)
     responses = pd.read_csv(folder / "survey_responses.csv", comment="#", dtype=str)
     responses.rename(columns=item_map).to_csv(folder / "survey_responses.csv", index=False)
-    toml = (folder / "study.toml").read_text(encoding="utf-8")
-    plan = tomllib.loads(toml)["survey"]
-    head, rest = toml.split("[survey.constructs]", 1)
-    tail = rest.split("\n[", 2)[2]  # after [survey.outcomes]
-    lines = ["[survey.constructs]"]
-    lines += [f'{construct_map[c]} = "{label}"' for c, label in plan["constructs"].items()]
-    lines += ["", "[survey.outcomes]"]
-    lines += [f'{role} = "{construct_map[c]}"' for role, c in plan["outcomes"].items()]
-    (folder / "study.toml").write_text(head + "\n".join(lines) + "\n\n[" + tail, "utf-8")
+    marker = tomllib.loads((folder / "study.toml").read_text(encoding="utf-8"))
+    plan, _ = read_plan(folder)
+    extra = {k: marker[k] for k in ("seed",) if k in marker}
+    renamed = synthetic.rename_plan(plan, constructs=construct_map)
+    text = render_plan(renamed, marker["kind"], marker["name"], extra)
+    (folder / "study.toml").write_text(text, encoding="utf-8")
     return item_map, construct_map
 
 
