@@ -100,7 +100,9 @@ def write_renamed(source: Path, dest: Path, names: Renaming) -> Path:
     (dest / PLAN_FILE).write_text(
         "# SYNTHETIC DATA marker: the loader refuses to treat this folder as real.\n"
         + render_plan(
-            synthetic.rename_plan(plan, codes=names.codes, constructs=names.constructs),
+            synthetic.rename_plan(
+                plan, codes=names.codes, constructs=names.constructs, sites=names.sites
+            ),
             "synthetic",
             synthetic.study_name("study"),
             {"seed": seed},

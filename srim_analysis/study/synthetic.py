@@ -1489,9 +1489,10 @@ def rename_plan(
     plan: AnalysisPlan,
     codes: Mapping[str, str] | None = None,
     constructs: Mapping[str, str] | None = None,
+    sites: Mapping[str, str] | None = None,
 ) -> AnalysisPlan:
-    """Return ``plan`` with its code ids and construct names renamed as :func:`rename_ids` does."""
-    c, k = dict(codes or {}), dict(constructs or {})
+    """Return ``plan`` with its code, construct and site ids renamed as :func:`rename_ids` does."""
+    c, k, s = dict(codes or {}), dict(constructs or {}), dict(sites or {})
     return replace(
         plan,
         codes=CodePlan(
@@ -1504,6 +1505,7 @@ def rename_plan(
             outcomes={r: k.get(v, v) for r, v in plan.survey.outcomes.items()},
         ),
         joint=_rename_joint(plan.joint, c, k),
+        recruitment=tuple(replace(t, site=s.get(t.site, t.site)) for t in plan.recruitment),
     )
 
 
