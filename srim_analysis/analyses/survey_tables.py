@@ -165,18 +165,8 @@ def check_by(by: str) -> str:
 
 
 def construct_label(study: Study, construct: str) -> str:
-    """Return the plain-English name of a construct, from the study's plan.
-
-    The plan's label (``[survey.constructs]``); for an outcome the plan does not label,
-    the outcome's name ("Confidence to share information"); else the construct's name
-    made readable ("new_scale" reads "New scale").
-    """
-    plan = study.plan.survey
-    if construct not in plan.constructs:
-        for role, mapped in plan.outcomes.items():
-            if mapped == construct and role in OUTCOME_ROLES:
-                return OUTCOME_ROLES[role]
-    return plan.label(construct)
+    """Return the plain-English name of a construct, from the study's plan (see ``label``)."""
+    return study.plan.survey.label(construct)
 
 
 def outcome_construct(study: Study, role: str) -> tuple[str | None, str]:

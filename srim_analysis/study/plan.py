@@ -191,8 +191,18 @@ class SurveyPlan:
     outcomes: Mapping[str, str] = field(default_factory=dict)
 
     def label(self, construct: str) -> str:
-        """Return the plan's label of a construct (its name, readable, when unlabelled)."""
-        return self.constructs.get(construct) or construct.replace("_", " ").capitalize()
+        """Return the plan's label of a construct.
+
+        The ``[survey.constructs]`` label; for an outcome it leaves unlabelled, the
+        outcome's name ("Confidence to share information"); else the construct's name made
+        readable ("new_scale" reads "New scale").
+        """
+        if self.constructs.get(construct):
+            return self.constructs[construct]
+        for role, mapped in self.outcomes.items():
+            if mapped == construct and role in OUTCOME_ROLES:
+                return OUTCOME_ROLES[role]
+        return construct.replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True)
