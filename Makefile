@@ -19,6 +19,10 @@ NBSTRIPOUT_KEYS := metadata.language_info.codemirror_mode metadata.language_info
   metadata.papermill cell.metadata.papermill cell.metadata.jupyter
 # JupyterLab's working folder: copies of notebooks/ (git-ignored), see `make lab`
 LAB_DIR := lab
+# `make test` runs the tests on two workers (pytest-xdist), a test file to a worker, so a
+# file's fixtures are made once; the runs of notebooks the files share are made once
+# across workers (tests/conftest.py). PYTEST_PARALLEL= runs them in one process.
+PYTEST_PARALLEL ?= -n 2 --dist loadfile
 
 .DEFAULT_GOAL := help
 .PHONY: help report test lint lab lab-copies git-filter strip-notebooks validate synth dictionary benchmarks browser ground-truth clean
@@ -44,7 +48,7 @@ report: $(STAMP) ## Run every notebook for every site on the shipped data (figur
 test: $(DEV) browser ## Lint, then run the whole test suite (unit, notebooks, browser)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
 
 lint: $(DEV) ## Ruff lint and format check only
 	$(BIN)/ruff check .

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
@@ -99,19 +101,44 @@ def run_notebook(tmp_path_factory):
 REPORT_SITES = ("all", "S02", "S08")
 
 
+def made_once(tmp_path_factory, name: str, make: Callable[[Path], None]) -> Path:
+    """Return a folder ``make`` filled once for the whole test run, on any number of workers.
+
+    Run alone, a fresh folder of this session. Under pytest-xdist (``make test`` runs two
+    workers), the first worker to ask makes it in the run's shared temporary folder while
+    holding a lock; the others wait and read the same folder. A failed make leaves no mark,
+    so the next worker to ask tries again and fails with its own message.
+    """
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        folder = tmp_path_factory.mktemp(name)
+        make(folder)
+        return folder
+    shared = tmp_path_factory.getbasetemp().parent
+    folder, done = shared / name, shared / f"{name}.done"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def synthetic_report(tmp_path_factory) -> Path:
-    """Run `srim run` once per session (every notebook; all sites, S02, S08) into a tmp root.
+    """Run `srim run` once per test run (every notebook; all sites, S02, S08) into a tmp root.
 
     Notebook tests read the tables, figures and executed notebooks this run writes, so the
-    suite pays for each notebook run once.
+    suite pays for each notebook run once (once across workers, too: :func:`made_once`).
     """
     from srim_analysis import runner
 
-    out = tmp_path_factory.mktemp("report")
-    status = runner.cli(["--out", str(out), "--jobs", "2", "--force", "--site", *REPORT_SITES])
-    assert status == 0, f"srim run failed (exit {status}); see {out}/reports"
-    return out
+    def make(out: Path) -> None:
+        status = runner.cli(["--out", str(out), "--jobs", "2", "--force", "--site", *REPORT_SITES])
+        assert status == 0, f"srim run failed (exit {status}); see {out}/reports"
+
+    return made_once(tmp_path_factory, "report", make)
 
 
 @pytest.fixture(scope="session")
