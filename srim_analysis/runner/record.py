@@ -53,13 +53,13 @@ def package_versions() -> dict[str, str | None]:
 def git_state(root: Path) -> dict[str, Any]:
     """Return the git commit of ``root`` and whether the working tree has changes."""
 
-    def git(*args: str) -> str | None:
+    def git(*args: str, locks: bool = False) -> str | None:
         try:
             done = subprocess.run(
-                ["git", "-C", str(root), "--no-optional-locks", *args],
+                ["git", "-C", str(root), *([] if locks else ["--no-optional-locks"]), *args],
                 capture_output=True,
                 text=True,
-                timeout=20,
+                timeout=60,
                 check=False,
             )
         except (OSError, subprocess.SubprocessError):
@@ -69,6 +69,9 @@ def git_state(root: Path) -> dict[str, Any]:
     commit = git("rev-parse", "HEAD")
     if commit is None:
         return {"commit": None, "dirty": None, "branch": None}
+    # Refresh the index's file stats first (the one write, skipped if another git holds the
+    # lock): otherwise every status runs the notebooks' nbstripout filter again (~10 s).
+    git("update-index", "-q", "--refresh", locks=True)
     status = git("status", "--porcelain")
     branch = git("rev-parse", "--abbrev-ref", "HEAD")
     return {
