@@ -40,6 +40,7 @@ from srim_analysis.study.plan import (
     SurveyPlan,
     render_plan,
 )
+from srim_analysis.study.selection import ALL_SITES
 
 DEFAULT_SEED = 20240701
 
@@ -1841,6 +1842,16 @@ def study_name(scale: str, variant: str = "study") -> str:
     return "SRIM synthetic study" + (f" ({', '.join(extra)})" if extra else "")
 
 
+def _plan_for_sites(plan: AnalysisPlan, sites: set[str]) -> AnalysisPlan:
+    """Return ``plan`` keeping only the recruitment targets of sites the study has.
+
+    The shipped study's per-site targets name its eight sites; a study at national scale
+    has other site ids, so it keeps the study-wide targets only.
+    """
+    kept = tuple(t for t in plan.recruitment if t.site == ALL_SITES or t.site in sites)
+    return replace(plan, recruitment=kept)
+
+
 def write_study(
     out_dir: str | Path, seed: int = DEFAULT_SEED, scale: str = "study", variant: str = "study"
 ) -> Path:
@@ -1854,7 +1865,10 @@ def write_study(
         out / PLAN_FILE,
         "# SYNTHETIC DATA marker: the loader refuses to treat this folder as real.\n"
         + render_plan(
-            variant_plan(variant), "synthetic", study_name(scale, variant), {"seed": seed}
+            _plan_for_sites(variant_plan(variant), set(tables["sites"]["site_id"])),
+            "synthetic",
+            study_name(scale, variant),
+            {"seed": seed},
         ),
     )
     people = sorted({f"{f} {ln}" for f in FIRST_NAMES for ln in LAST_NAMES})

@@ -129,6 +129,20 @@ def test_national_scale_shape(scale):
     assert (shape.n_sites, shape.n_respondents, shape.target_codings) == (153, 20_000, 300_000)
 
 
+def test_a_study_with_other_site_ids_keeps_only_its_sites_recruitment_targets(study):
+    """The national study (ids S001...) once carried targets for S01..S08: srim run refused it."""
+    plan = synthetic.variant_plan("study")
+    shipped = synthetic._plan_for_sites(plan, set(study.sites["site_id"]))
+    assert shipped.recruitment == plan.recruitment  # the shipped study keeps every target
+    national = synthetic._plan_for_sites(plan, {f"S{i:03d}" for i in range(1, 154)})
+    assert national.recruitment and {t.site for t in national.recruitment} == {"all"}
+    assert (
+        len(national.recruitment)
+        == sum(t.site == "all" for t in plan.recruitment)
+        < len(plan.recruitment)
+    )
+
+
 # ---------------------------------------------------------------------------
 # The other generated studies (srim synth --variant): issue #17
 # ---------------------------------------------------------------------------
