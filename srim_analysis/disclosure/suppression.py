@@ -472,15 +472,12 @@ class _Structure:
         if fall:  # p falling: the flow goes the other way round
             s, t = t, s
         res = maximum_flow(graph, s, t)
-        flow = res.flow.tocoo()
-        carrying = {
-            (int(i), int(j)) for i, j, f in zip(flow.row, flow.col, flow.data, strict=True) if f > 0
-        }
-        cells = {
-            int(c)
-            for c, a, b in zip(idx.tolist(), end0[idx].tolist(), end1[idx].tolist(), strict=True)
-            if (a, b) in carrying or (b, a) in carrying
-        }
+        # the cells on an edge that carries flow, either way (looked up all at once)
+        flow = res.flow.tocsr()
+        a, b = end0[idx], end1[idx]
+        forward = np.asarray(flow[a, b]).ravel() > 0 if idx.size else np.zeros(0, bool)
+        backward = np.asarray(flow[b, a]).ravel() > 0 if idx.size else np.zeros(0, bool)
+        cells = set(idx[forward | backward].tolist())
         return min(int(res.flow_value), cap), frozenset(cells | {p})
 
     def upper(self, hidden: np.ndarray, cells: Iterable[int], method: str = "auto") -> np.ndarray:
@@ -1497,11 +1494,9 @@ def _linked_keys(df: pd.DataFrame, rules: _Rules) -> list[tuple[int, str, Linked
     named = {t for t, _, declared in _row_total_columns(tidy.counts, rules.sums) if not declared}
     rows = [
         frozenset(
-            (str(lab), str(v))
-            for lab, v in zip(labels, frame.iloc[r][labels].tolist(), strict=True)
-            if not _is_total_label(v)
+            (str(lab), str(v)) for lab, v in zip(labels, row, strict=True) if not _is_total_label(v)
         )
-        for r in range(len(frame))
+        for row in frame[labels].to_numpy(dtype=object).tolist()
     ]
     out = []
     for col in tidy.counts:
