@@ -25,8 +25,8 @@ from srim_analysis import atomic, disclosure, paths
 from srim_analysis.charts import style
 from srim_analysis.disclosure import DEFAULT_MIN_CELL
 from srim_analysis.layout import RunLayout
-from srim_analysis.report import figures, presentation
-from srim_analysis.study.loading import Study, load_study, tables_present
+from srim_analysis.report import cache, figures, presentation
+from srim_analysis.study.loading import Study, data_fingerprint, load_study, tables_present
 from srim_analysis.study.selection import ALL_SITES, for_site, is_all_sites
 
 if TYPE_CHECKING:
@@ -503,6 +503,25 @@ def read_published(path: str | Path) -> pd.DataFrame:
     return pd.read_csv(io.StringIO(body), dtype=object, keep_default_na=False)
 
 
+def _loaded_study(folder: Path, tables: Sequence[str] | None, reports_dir: Path) -> Study:
+    """Return the validated study, read back from the report's cache when a run loaded it.
+
+    Validating a large study takes most of a short run (the national synthetic study: about
+    15 s of each run); the first run of a report validates it and keeps the result in the
+    report's cache (keyed by the data's fingerprint, the folder, the tables and the
+    library), every other run reads it back. A folder that is not there, or a study that
+    does not validate, raises as :func:`load_study` does, and nothing is kept.
+    """
+    if not folder.is_dir() or not cache.enabled():
+        return load_study(folder, tables=tables)
+    results = cache.ResultCache(cache.cache_dir(reports_dir), data_fingerprint(folder))
+    return results.get(
+        "study",
+        {"folder": str(folder.resolve()), "tables": None if tables is None else list(tables)},
+        lambda: load_study(folder, tables=tables),
+    )
+
+
 def start(
     notebook: str,
     site: str = ALL_SITES,
@@ -522,7 +541,7 @@ def start(
     if tables is not None:
         present = set(tables_present(folder)) if folder.is_dir() else set()
         tables = [*tables, *(t for t in optional if t in present and t not in tables)]
-    study = load_study(folder, tables=tables)
+    study = _loaded_study(folder, tables, resolve(reports_dir))
     if site != ALL_SITES and site not in study.site_ids():
         raise ValueError(
             f"Unknown site {site!r}. The sites in {data_dir} are: "

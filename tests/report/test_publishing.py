@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from srim_analysis.layout import RunLayout
-from srim_analysis.report import publishing
+from srim_analysis.report import cache, publishing
 from srim_analysis.report.publishing import Section, read_published, start
+from srim_analysis.study.loading import StudyValidationError
 
 
 @pytest.fixture
@@ -217,3 +218,48 @@ def test_a_saved_figure_shows_the_saved_png_with_alt_text_and_its_number(report)
     png = base64.b64encode(saved.png_path.read_bytes()).decode("ascii")
     assert f"data:image/png;base64,{png}" in page  # the very file the report saved
     assert not hasattr(saved, "_repr_svg_") and not hasattr(saved, "_repr_png_")
+
+
+# ---------------------------------------------------------------------------
+# The study is validated once per report (issue #21)
+# ---------------------------------------------------------------------------
+
+
+def _start_on(data_dir, out, notebook="00_x"):
+    return start(
+        notebook=notebook,
+        site="all",
+        data_dir=data_dir,
+        reports_dir=out / "reports",
+        figures_dir=out / "figures",
+    )
+
+
+def test_a_report_validates_the_study_once_and_reads_it_back(study_copy, tmp_path, monkeypatch):
+    monkeypatch.setenv(cache.ENV_VAR, "1")
+    first = _start_on(study_copy, tmp_path / "out")
+    entries = list((tmp_path / "out" / "reports" / cache.CACHE_FOLDER).glob("study-*.pkl"))
+    assert len(entries) == 1
+
+    def must_not_load(*args, **kwargs):
+        raise AssertionError("the study was validated again: the report's cache was not used")
+
+    with monkeypatch.context() as m:
+        m.setattr(publishing, "load_study", must_not_load)
+        again = _start_on(study_copy, tmp_path / "out", "01_y")
+    assert again.study.folder == first.study.folder and again.study.plan == first.study.plan
+    assert again.study.fingerprint == first.study.fingerprint
+    for name, table in first.study.tables.items():
+        pd.testing.assert_frame_equal(again.study.tables[name], table)
+    # changed data: validated again (and its problems raised, not read back)
+    path = study_copy / "sites.csv"
+    path.write_text(path.read_text(encoding="utf-8") + "S99,,,,\n", encoding="utf-8")
+    with pytest.raises(StudyValidationError, match=r"sites\.csv"):
+        _start_on(study_copy, tmp_path / "out", "02_z")
+    assert list((tmp_path / "out" / "reports" / cache.CACHE_FOLDER).glob("study-*.pkl")) == entries
+
+
+def test_with_the_cache_off_the_study_is_validated_every_time(study_copy, tmp_path, monkeypatch):
+    monkeypatch.setenv(cache.ENV_VAR, "0")
+    _start_on(study_copy, tmp_path / "out")
+    assert not (tmp_path / "out" / "reports" / cache.CACHE_FOLDER).exists()
