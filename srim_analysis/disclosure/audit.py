@@ -397,19 +397,29 @@ def _add_total_rows(system: _System, labels: list[int], counts: Sequence[str]) -
     a site name), and rows that are totals themselves.
     """
     rows = system.table.rows
+    text = {x: [row[x].strip() for row in rows] for x in labels}
+    total = {x: [_is_total(row[x]) for row in rows] for x in labels}
+    # the rows of each group, indexed once per choice of named labels (a national table has
+    # thousands of total rows: comparing each with every row was most of the audit's time)
+    groups: dict[tuple[tuple[int, ...], tuple[int, ...]], dict[tuple[str, ...], list[int]]] = {}
+
+    def group_of(named: tuple[int, ...], unnamed: tuple[int, ...]) -> dict:
+        if (named, unnamed) not in groups:
+            found: dict[tuple[str, ...], list[int]] = {}
+            for s in range(len(rows)):
+                if not any(total[x][s] for x in unnamed):
+                    found.setdefault(tuple(text[x][s] for x in named), []).append(s)
+            groups[(named, unnamed)] = found
+        return groups[(named, unnamed)]
+
     for j in labels:
         others = [x for x in labels if x != j]
-        for i, row in enumerate(rows):
-            if not _is_total(row[j]):
+        for i in range(len(rows)):
+            if not total[j][i]:
                 continue
-            named = [x for x in others if row[x].strip() and not _is_total(row[x])]
-            key = tuple(row[x].strip() for x in named)
-            parts = [
-                s
-                for s, other in enumerate(rows)
-                if not any(_is_total(other[x]) for x in [j, *others] if x not in named)
-                and tuple(other[x].strip() for x in named) == key
-            ]
+            named = tuple(x for x in others if text[x][i] and not total[x][i])
+            unnamed = tuple(x for x in [j, *others] if x not in named)
+            parts = group_of(named, unnamed).get(tuple(text[x][i] for x in named), [])
             if parts:
                 for c in counts:
                     system.relate((i, c), [(s, c) for s in parts])

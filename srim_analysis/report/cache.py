@@ -18,11 +18,12 @@ computes it, others wait for it and read it (a lock left by a killed run is rele
 operating system); the entry is written to a temporary file and renamed into place, so a
 reader never sees half an entry and two writers leave one valid entry.
 
-The cache holds analysis results before suppression: it lives under ``reports/`` beside
-the outputs, in a hidden folder that the disclosure audit, the index and the published
-tables never read. Do not share it; deleting it (:func:`clear`) is always safe.
-``cache = false`` under ``[run]`` in ``srim.toml`` (handed by ``srim run`` to its kernels
-as ``SRIM_CACHE=0``) turns the cache off: every result is computed where it is needed.
+The cache holds the validated study and analysis results before suppression: it lives
+under ``reports/`` beside the outputs, in a hidden folder that the disclosure audit, the
+index and the published tables never read. Do not share it; deleting it (:func:`clear`)
+is always safe. ``cache = false`` under ``[run]`` in ``srim.toml`` (handed by ``srim run``
+to its kernels as ``SRIM_CACHE=0``) turns the cache off: every result is computed where it
+is needed.
 
 >>> import tempfile
 >>> with tempfile.TemporaryDirectory() as tmp:
