@@ -182,6 +182,46 @@ def for_report(report: Report) -> ResultCache:
     return ResultCache.for_study(report.study, report.reports_dir)
 
 
+#: The file in the cache folder that says which data and library its entries were made for.
+STAMP_FILE = "stamp.json"
+
+
+def keep_current(reports_dir: str | Path, data: str) -> int:
+    """Empty the report's cache if it was filled for other data or another library; return
+    the number of entries deleted.
+
+    An entry made for other data or by another version of the library can never be read
+    again (its key differs), and an entry of the validated study is as large as the data:
+    ``srim run`` calls this at the start of every run, so the cache never grows past one
+    study's results. ``data`` is the study's fingerprint.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     first = keep_current(tmp, "old-data")  # a new cache: stamped
+    ...     _ = ResultCache(cache_dir(tmp), "old-data").get("n", {}, lambda: 1)
+    ...     kept, emptied = keep_current(tmp, "old-data"), keep_current(tmp, "new-data")
+    >>> first, kept, emptied
+    (0, 0, 1)
+    """
+    folder = cache_dir(reports_dir)
+    stamp = {"format": CACHE_FORMAT, "data": data, "library": library_fingerprint()}
+    path = folder / STAMP_FILE
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        stored = None  # no stamp (a new cache, or entries of unknown making): start afresh
+    if stored == stamp:
+        return 0
+    deleted = 0
+    for entry in folder.glob("*.pkl"):
+        entry.unlink(missing_ok=True)
+        deleted += 1
+    for lock in folder.glob("*.lock"):
+        lock.unlink(missing_ok=True)
+    atomic.write_text(path, json.dumps(stamp, sort_keys=True))
+    return deleted
+
+
 def clear(reports_dir: str | Path) -> bool:
     """Delete the cache of the report writing to ``reports_dir``; return True if it existed."""
     folder = cache_dir(reports_dir)

@@ -25,7 +25,7 @@ from typing import Any
 
 from srim_analysis import atomic, disclosure
 from srim_analysis.layout import RunLayout
-from srim_analysis.report import figures
+from srim_analysis.report import cache, figures
 from srim_analysis.runner import index, kernels, planning, staging
 from srim_analysis.runner.config import Config
 from srim_analysis.runner.errors import RunError, one_line
@@ -441,6 +441,10 @@ def run_report(
     layout.figures_dir.mkdir(parents=True, exist_ok=True)
     with staging.RunLock(layout.lock):
         staging.clean_leftovers(layout)
+        if config.cache:
+            stale = cache.keep_current(layout.reports_dir, study.fingerprint)
+            if stale:
+                say(f"  result cache    {stale} entries of other data or another version deleted")
         run = _Run(
             config,
             study,

@@ -145,3 +145,23 @@ def test_a_notebook_run_by_hand_reads_the_setting_of_the_project_file(tmp_path, 
     assert not cache.enabled({})
     file.write_text("[run]\njobs = 1\n")
     assert cache.enabled({})
+
+
+def test_a_run_keeps_the_cache_only_for_its_data_and_library(tmp_path, monkeypatch):
+    """Entries of other data or another library are deleted at the start of a run."""
+    reports = tmp_path / "reports"
+    assert cache.keep_current(reports, "data-a") == 0  # a new cache: stamped, nothing deleted
+    a = ResultCache(cache.cache_dir(reports), "data-a")
+    a.get("one", {"n": 1}, lambda: 1)
+    a.get("two", {"n": 2}, lambda: 2)
+    assert cache.keep_current(reports, "data-a") == 0  # same data, same library: kept
+    assert len(list(cache.cache_dir(reports).glob("*.pkl"))) == 2
+    assert cache.keep_current(reports, "data-b") == 2  # the data changed: emptied
+    assert not list(cache.cache_dir(reports).glob("*.pkl"))
+    ResultCache(cache.cache_dir(reports), "data-b").get("one", {"n": 1}, lambda: 1)
+    monkeypatch.setattr(cache, "library_fingerprint", lambda: "another-version")
+    assert cache.keep_current(reports, "data-b") == 1  # the library changed: emptied
+    # a damaged stamp is a cache of unknown making: emptied too
+    ResultCache(cache.cache_dir(reports), "data-b").get("one", {"n": 1}, lambda: 1)
+    (cache.cache_dir(reports) / cache.STAMP_FILE).write_text("{", encoding="utf-8")
+    assert cache.keep_current(reports, "data-b") == 1

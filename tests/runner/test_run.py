@@ -267,3 +267,27 @@ def _workers_and_kernels() -> set[int]:
         elif "ipykernel" in cmd and _alive(proc):
             found.add(proc.pid)
     return found
+
+
+def test_a_run_empties_a_result_cache_made_for_other_data(project):
+    """An entry made for other data can never be read again: the run deletes it and says so."""
+    from srim_analysis.report import cache
+
+    config = project.replace(notebooks=["01"])
+    folder = config.out / "reports" / cache.CACHE_FOLDER
+    stale = cache.ResultCache(folder, "data-of-another-study")
+    cache.keep_current(config.out / "reports", "data-of-another-study")
+    stale.get("whole_study_model", {"site": "all"}, lambda: [1, 2, 3])
+    said: list[str] = []
+    summary = run_report(config, progress=False, echo=said.append, keep_workers=True)
+    assert summary.exit_code == 0, summary.table()
+    assert not list(folder.glob("*.pkl"))
+    assert any("result cache" in line and "1 entries" in line for line in said), said
+    stamp = json.loads((folder / cache.STAMP_FILE).read_text(encoding="utf-8"))
+    assert stamp["data"] == planning.read_study(config.data).fingerprint
+    # the same data again: the stamp matches and nothing more is said
+    said.clear()
+    (folder / "entry-of-this-data.pkl").write_bytes(b"")
+    run_report(config, progress=False, echo=said.append, keep_workers=True, force=True)
+    assert (folder / "entry-of-this-data.pkl").exists()
+    assert not any("result cache" in line for line in said)
