@@ -418,7 +418,7 @@ def _add_total_rows(system: _System, labels: list[int], counts: Sequence[str]) -
             if not total[j][i]:
                 continue
             named = tuple(x for x in others if text[x][i] and not total[x][i])
-            unnamed = tuple(x for x in [j, *others] if x not in named)
+            unnamed = tuple(x for x in labels if x not in named)
             parts = group_of(named, unnamed).get(tuple(text[x][i] for x in named), [])
             if parts:
                 for c in counts:

@@ -472,13 +472,13 @@ class _Structure:
         if fall:  # p falling: the flow goes the other way round
             s, t = t, s
         res = maximum_flow(graph, s, t)
-        # the cells on an edge that carries flow, either way (looked up all at once)
-        flow = res.flow.tocsr()
-        a, b = end0[idx], end1[idx]
-        forward = np.asarray(flow[a, b]).ravel() > 0 if idx.size else np.zeros(0, bool)
-        backward = np.asarray(flow[b, a]).ravel() > 0 if idx.size else np.zeros(0, bool)
-        cells = set(idx[forward | backward].tolist())
-        return min(int(res.flow_value), cap), frozenset(cells | {p})
+        cells = {p}
+        if idx.size:  # the cells on an edge that carries flow, either way (one lookup)
+            flow = res.flow.tocsr()
+            a, b = end0[idx], end1[idx]
+            carrying = (np.asarray(flow[a, b]).ravel() > 0) | (np.asarray(flow[b, a]).ravel() > 0)
+            cells.update(idx[carrying].tolist())
+        return min(int(res.flow_value), cap), frozenset(cells)
 
     def upper(self, hidden: np.ndarray, cells: Iterable[int], method: str = "auto") -> np.ndarray:
         """Return the largest value each listed hidden cell can take given what is shown.

@@ -212,14 +212,10 @@ def keep_current(reports_dir: str | Path, data: str) -> int:
         stored = None  # no stamp (a new cache, or entries of unknown making): start afresh
     if stored == stamp:
         return 0
-    deleted = 0
-    for entry in folder.glob("*.pkl"):
-        entry.unlink(missing_ok=True)
-        deleted += 1
-    for lock in folder.glob("*.lock"):
-        lock.unlink(missing_ok=True)
+    stale = len(list(folder.glob("*.pkl")))
+    clear(reports_dir)
     atomic.write_text(path, json.dumps(stamp, sort_keys=True))
-    return deleted
+    return stale
 
 
 def clear(reports_dir: str | Path) -> bool:
